@@ -1,0 +1,1 @@
+"""Users, roles and the one place that scopes what a user may see and change."""

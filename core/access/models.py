@@ -1,0 +1,107 @@
+"""Accounts, roles and assignments."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utcnow
+from core.i18n import N_
+from core.org.models import Unit
+
+if TYPE_CHECKING:
+    from core.access.scope import Action, Scope
+
+
+class Role(str, enum.Enum):
+    """What a user is in the supervision system."""
+
+    admin = "admin"
+    supervisor = "supervisor"  # 督查室工作人员
+    leader = "leader"
+    unit_officer = "unit_officer"
+    evaluator = "evaluator"
+    auditor = "auditor"
+
+
+ROLE_LABELS = {
+    Role.admin: N_("Administrator"),
+    Role.supervisor: N_("Supervision staff"),
+    Role.leader: N_("Leader"),
+    Role.unit_officer: N_("Unit officer"),
+    Role.evaluator: N_("Evaluator"),
+    Role.auditor: N_("Auditor"),
+}
+
+STAFF_ROLES = frozenset({Role.admin, Role.supervisor, Role.leader})
+
+
+class User(Base):
+    """A person who logs in."""
+
+    __tablename__ = "users"
+    __audit_mask__ = ("password_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # A unit's head sees the unit's whole subtree, not only the unit itself.
+    is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    # Bumped on password change or forced logout: older sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"
+
+    @classmethod
+    def __scope__(cls, scope: Scope, action: Action) -> ColumnElement[bool]:
+        # Only administrators manage accounts; everyone else sees just themselves.
+        if scope.can("users.manage"):
+            return true()
+        return cls.id == (scope.user.id if scope.user is not None else -1)
+
+    # The attributes Flask-Login reads; plain Python, so core stays free of Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+class Assignment(Base):
+    """A matter (optionally one unit's part of it) that an evaluator may assess."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("user_id", "matter_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    matter_id: Mapped[int] = mapped_column(Integer, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))

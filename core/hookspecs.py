@@ -1,0 +1,158 @@
+"""The plugin contract of Duban.
+
+Every source of evidence (audit findings, surveys, media and public tips,
+third-party evaluations, and any later one) is a pluggy plugin implementing some
+of these hooks. Built-in behaviour is registered as plugins too. Hook names carry
+the ``duban_`` prefix; each docstring says when the hook is called and what it
+returns. List-returning hooks are called on every plugin and their results
+concatenated by the caller.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.access.models import Role, User
+    from core.hooktypes import Importer, MenuItem, Panel, SignalKind
+
+PROJECT = "duban"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------
+# Evidence: signals and the rules that read them
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def duban_signal_kinds() -> list[SignalKind]:
+    """Declare the kinds of signal this plugin emits.
+
+    Called when the scoring features are assembled and when the signal pages
+    are drawn. Returns a list of :class:`core.hooktypes.SignalKind`.
+    """
+
+
+@hookspec
+def duban_default_rules() -> list[dict[str, Any]]:
+    """Contribute default scoring rules.
+
+    Called when the rule engine loads its rule set; the instance's own rules
+    file overrides rules with the same ``id``. Returns rule mappings in the
+    shape of the rules TOML file (``id``, ``when``, ``points``, ``reason``).
+    """
+
+
+@hookspec
+def duban_signal_recorded(session: Session, signal: Any) -> None:
+    """Called after a signal is stored (inside the same transaction).
+
+    ``signal`` is the stored :class:`core.signals.Signal`. Returns nothing.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Intake
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def duban_importers() -> list[Importer]:
+    """Offer file importers behind ``duban import KIND FILE`` and the upload page.
+
+    Called once per plugin manager. Returns a list of
+    :class:`core.hooktypes.Importer`; kind names must be unique.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Persistence, access and time
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def duban_migrations() -> str | None:
+    """Return the folder holding this plugin's Alembic revisions, or None.
+
+    Called by ``duban db upgrade``; each plugin's revisions form their own
+    branch, so a plugin adds tables without touching core's migrations.
+    """
+
+
+@hookspec
+def duban_capabilities() -> dict[str, frozenset[Role]]:
+    """Declare capabilities this plugin checks, mapped to the roles that hold them.
+
+    Called when the application is built; merged into core's capability table
+    used by :class:`core.access.scope.Scope`.
+    """
+
+
+@hookspec
+def duban_demo_data(session: Session, today: date) -> None:
+    """Add this plugin's part of the demo province.
+
+    Called by ``duban demo`` after core's units, users and ledger exist, inside
+    the demo's transaction. Returns nothing.
+    """
+
+
+@hookspec
+def duban_tick(session: Session, now: datetime) -> list[str] | None:
+    """Do what is due at ``now`` (reminders, polling); must be safe to run twice.
+
+    Called by ``duban tick``, one transaction per plugin. Returns lines that
+    summarise what was done, or None.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Web and command line
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def duban_blueprints() -> list[Any]:
+    """Return the Flask blueprints this plugin serves.
+
+    Called once in ``create_app``. Name the blueprint after the plugin and keep
+    its templates under ``templates/<plugin>/``.
+    """
+
+
+@hookspec
+def duban_menu_items(user: User) -> list[MenuItem]:
+    """Return navigation entries that ``user`` may see.
+
+    Called for every page drawn for a logged-in user. Returns a list of
+    :class:`core.hooktypes.MenuItem`.
+    """
+
+
+@hookspec
+def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+    """Return panels for a matter's page (survey results, findings, tips …).
+
+    Called when the matter page is drawn for ``user``. Returns a list of
+    :class:`core.hooktypes.Panel`; return none for what the user may not see.
+    """
+
+
+@hookspec
+def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+    """Return panels for a unit's page. Called like :func:`duban_matter_panels`."""
+
+
+@hookspec
+def duban_cli_commands() -> list[Any]:
+    """Return extra ``duban`` sub-commands (click commands or groups).
+
+    Called once in ``create_app``; the commands run inside an application context.
+    """

@@ -1,0 +1,76 @@
+"""Plain records passed across the plugin contract (see :mod:`core.hookspecs`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.importing import ImportReport
+
+
+@dataclass(frozen=True)
+class SignalKind:
+    """A kind of evidence a source emits.
+
+    ``direction`` is +1 when a higher value means a likelier problem, -1 when a
+    higher value means better performance. ``scale`` describes the value's range.
+    """
+
+    source: str
+    name: str
+    label: str
+    direction: Literal[1, -1] = 1
+    scale: str = "count"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """Who is importing, and how."""
+
+    actor: str
+    dry_run: bool = False
+    user_id: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+ImportHandler = Callable[["Session", bytes, "str | None", ImportContext], "ImportReport"]
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A file importer behind ``duban import KIND FILE`` and the upload page.
+
+    ``handler`` validates every row and writes them through ``session``; it
+    never commits. The caller commits only when the report has no errors, so an
+    import is one transaction.
+    """
+
+    kind: str
+    label: str
+    handler: ImportHandler
+    formats: tuple[str, ...] = ("csv", "xlsx", "jsonl")
+    capability: str = "ledger.manage"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A navigation entry: ``endpoint`` is a Flask endpoint name, ``label`` a msgid."""
+
+    endpoint: str
+    label: str
+    order: int = 100
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block on a matter's or a unit's page, rendered from ``template``."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100

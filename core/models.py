@@ -1,0 +1,4 @@
+"""Imports every core table so the metadata is complete."""
+from core.access.models import Assignment, User  # noqa: F401
+from core.audit_log import AuditEntry, AuditHead  # noqa: F401
+from core.org.models import Unit  # noqa: F401

@@ -1,0 +1,1 @@
+"""Units (单位) and their hierarchy."""

@@ -1,0 +1,86 @@
+"""Building the plugin manager: built-in plugins, entry points, blocklist."""
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import pluggy
+
+from core import hookspecs
+from core.access.models import Role
+from core.access.scope import CAPABILITIES
+from core.hooktypes import Importer, SignalKind
+
+# Core's own behaviour, registered like any other plugin.
+DEFAULT_PLUGINS = ("core.builtin",)
+
+
+def make_plugin_manager(blocked: Iterable[str] = (), extra: Iterable[Any] = ()) -> pluggy.PluginManager:
+    """A fresh plugin manager: hookspecs, built-ins, ``duban`` entry points, ``extra``.
+
+    Names in ``blocked`` (entry-point or built-in names) are not loaded.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in blocked:
+        pm.set_blocked(name)
+    for name in DEFAULT_PLUGINS:
+        if not pm.is_blocked(name):
+            pm.register(importlib.import_module(name), name=name)
+    pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    for plugin in extra:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+def plugin_names(pm: pluggy.PluginManager) -> list[str]:
+    """Names of the plugins registered, in registration order."""
+    return [name for name, plugin in pm.list_name_plugin() if plugin is not None]
+
+
+def importers(pm: pluggy.PluginManager) -> dict[str, Importer]:
+    """Every importer offered by the plugins, by kind."""
+    found: dict[str, Importer] = {}
+    for batch in pm.hook.duban_importers():
+        for importer in batch or ():
+            if importer.kind in found:
+                raise RuntimeError(f"two plugins offer the import kind {importer.kind!r}")
+            found[importer.kind] = importer
+    return found
+
+
+def signal_kinds(pm: pluggy.PluginManager) -> list[SignalKind]:
+    """Every signal kind declared by the plugins."""
+    return [kind for batch in pm.hook.duban_signal_kinds() for kind in batch or ()]
+
+
+def capabilities(pm: pluggy.PluginManager) -> dict[str, frozenset[Role]]:
+    """Core's capabilities merged with those the plugins declare."""
+    merged = dict(CAPABILITIES)
+    for batch in pm.hook.duban_capabilities():
+        for name, roles in (batch or {}).items():
+            merged[name] = merged.get(name, frozenset()) | frozenset(roles)
+    return merged
+
+
+def migration_dirs(pm: pluggy.PluginManager) -> list[str]:
+    """Core's revision folder followed by each plugin's."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    dirs = [os.path.join(here, "migrations", "versions")]
+    dirs.extend(path for path in pm.hook.duban_migrations() if path)
+    return dirs
+
+
+def plugin_translation_dirs(pm: pluggy.PluginManager) -> list[str]:
+    """The ``translations`` folder beside each plugin module that has one."""
+    dirs = []
+    for _name, plugin in pm.list_name_plugin():
+        module_file = getattr(plugin, "__file__", None)
+        if module_file:
+            candidate = os.path.join(os.path.dirname(module_file), "translations")
+            if os.path.isdir(candidate):
+                dirs.append(candidate)
+    return dirs

@@ -1,0 +1,189 @@
+"""Fixtures: an app per test on a database rolled back after each test.
+
+The database is SQLite unless ``DUBAN_TEST_DATABASE_URL`` names a PostgreSQL
+server; there a fresh database is created for the run and dropped afterwards,
+so several runs can share one server.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, make_url
+
+from core.access.accounts import save_account
+from core.access.models import Role, User
+from core.db import Base, make_engine, normalise_url
+from core.org.models import Unit, UnitLevel
+from core.org.units import save_unit
+from core.plugins import make_plugin_manager
+from web.app import create_app
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PASSWORD = "correct-horse-battery"
+
+
+def _postgres_database(server_url: str) -> Iterator[str]:
+    url = make_url(normalise_url(server_url))
+    name = f"duban_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = os.environ.get("DUBAN_TEST_DATABASE_URL")
+    if server:
+        yield from _postgres_database(server)
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Any]:
+    make_plugin_manager()  # imports every plugin so their tables are in the metadata
+    import core.models  # noqa: F401
+
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Any) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        yield connection
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+def make_app(database_url: str, tmp_path: Any, **config: Any) -> Flask:
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    }
+    settings.update(config)
+    app = create_app(settings)
+    app.test_client_class = CSRFClient
+    return app
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra configuration for the ``app`` fixture; override in a module to change it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, connection: Connection, tmp_path: Any, app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = make_app(database_url, tmp_path, **app_config)
+    app.extensions["duban.db"].bind(connection)
+    yield app
+    app.extensions["duban.db"].dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Any]:
+    """A session on the test's connection, with changes attributed to ``tests``."""
+    session = app.extensions["duban.db"].session()
+    session.info["actor"] = "tests"
+    yield session
+    session.close()
+
+
+class CSRFClient(FlaskClient):
+    """A test client whose form posts carry a valid CSRF token unless told not to."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/login").get_data(as_text=True)
+        match = CSRF_INPUT.search(page)
+        assert match, "no CSRF token on the login page"
+        return match.group(1)
+
+    def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        data = kwargs.get("data")
+        if csrf and (data is None or isinstance(data, dict)) and not kwargs.get("json"):
+            data = dict(data or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> CSRFClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+class Org:
+    """A small province: two cities, each with two counties; a department."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        add = self._add
+        self.province = add("P", "示范省", UnitLevel.province, "990000", None)
+        self.city_a = add("A", "青山市", UnitLevel.city, "990100", self.province)
+        self.county_a1 = add("A1", "河东区", UnitLevel.county, "990102", self.city_a)
+        self.county_a2 = add("A2", "河西区", UnitLevel.county, "990103", self.city_a)
+        self.city_b = add("B", "白水市", UnitLevel.city, "990200", self.province)
+        self.county_b1 = add("B1", "城关区", UnitLevel.county, "990202", self.city_b)
+        self.department = add("P-EDU", "省教育厅", UnitLevel.department, "990000", self.province)
+        session.commit()
+
+    def _add(self, code: str, name: str, level: UnitLevel, region: str, parent: Unit | None) -> Unit:
+        return save_unit(self.session, Unit(), code=code, name=name, level=level, region_code=region,
+                         parent=parent)
+
+    def user(self, username: str, role: Role, unit: Unit | None = None, head: bool = False) -> User:
+        user = save_account(self.session, User(), username=username, role=role,
+                            unit_code=unit.code if unit else None, is_unit_head=head, password=PASSWORD)
+        self.session.commit()
+        return user
+
+
+@pytest.fixture
+def org(db_session: Any) -> Org:
+    return Org(db_session)
+
+
+class Auth:
+    def __init__(self, client: CSRFClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: CSRFClient) -> Auth:
+    return Auth(client)

@@ -1,0 +1,100 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from core import audit_log
+from core.db import Database
+from core.i18n import DEFAULT_LOCALE, translation_dirs
+from core.plugins import capabilities, make_plugin_manager, plugin_translation_dirs
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,
+    "BLOCKED_PLUGINS": [],
+    "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SECURE": True,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "PUBLIC_RATE_LIMIT": "30 per minute",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_SENDER": "duban@localhost",
+    "DEADLINE_WARNING_DAYS": 3,
+}
+
+
+def _instance_path(config: Mapping[str, Any] | None) -> str:
+    if config and config.get("INSTANCE_PATH"):
+        return os.path.abspath(str(config["INSTANCE_PATH"]))
+    return os.path.abspath(os.environ.get("DUBAN_INSTANCE", os.path.join(os.getcwd(), "instance")))
+
+
+def _secret_key(instance_path: str) -> str:
+    """A per-instance key, created once and kept in the instance folder."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value or [])
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a Duban application.
+
+    Configuration comes from the defaults, then ``config.toml`` in the instance
+    folder, then ``DUBAN_*`` environment variables, then ``config``.
+    """
+    app = Flask(__name__, instance_path=_instance_path(config), instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_file("config.toml", load=tomllib.load, text=False, silent=True)
+    app.config.from_prefixed_env("DUBAN")
+    if config:
+        app.config.from_mapping(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    app.config["BLOCKED_PLUGINS"] = _as_list(app.config["BLOCKED_PLUGINS"])
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "duban.sqlite")
+
+    pm = make_plugin_manager(blocked=app.config["BLOCKED_PLUGINS"])
+    app.extensions["duban.plugins"] = pm
+    app.extensions["duban.capabilities"] = capabilities(pm)
+    db = Database(app.config["DATABASE_URL"], info={"plugins": pm})
+    audit_log.install(db.sessionmaker)
+    app.extensions["duban.db"] = db
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs(plugin_translation_dirs(pm)))
+
+    from web import auth, errors, i18n, security
+    from web.blueprints import register_blueprints
+    from web.commands import register_commands
+
+    security.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    register_blueprints(app, pm)
+    register_commands(app, pm)
+    return app

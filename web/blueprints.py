@@ -1,0 +1,43 @@
+"""Registering core's and the plugins' blueprints, and the navigation."""
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+from flask import Flask, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from core.hooktypes import MenuItem
+from web.forms import ActionForm
+
+
+def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
+    """The user's navigation entries with their URLs, in order."""
+    if not user or not getattr(user, "is_authenticated", False):
+        return []
+    entries = []
+    for batch in pm.hook.duban_menu_items(user=user):
+        for item in batch or ():
+            try:
+                entries.append((item, url_for(item.endpoint)))
+            except BuildError:
+                continue  # a blueprint that is not mounted in this app
+    return sorted(entries, key=lambda entry: (entry[0].order, entry[0].endpoint))
+
+
+def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
+    from web.views import audit, home, imports, units, users
+
+    for module in (home, units, users, imports, audit):
+        app.register_blueprint(module.bp)
+    for batch in pm.hook.duban_blueprints():
+        for blueprint in batch or ():
+            app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def _navigation() -> dict[str, Any]:
+        return {
+            "menu": lambda: menu_for(pm, current_user),
+            "action_form": ActionForm,
+        }

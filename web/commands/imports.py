@@ -1,0 +1,39 @@
+"""``duban import KIND FILE``."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from core.hooktypes import ImportContext
+from core.intake import run_import
+from core.plugins import importers
+from web.commands.output import cli_gettext, fail
+
+
+@click.command("import", help="Import a file of KIND (units, matters, audit, …).")
+@click.argument("kind")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@with_appcontext
+def import_file(kind: str, path: str, dry_run: bool) -> None:
+    available = importers(current_app.extensions["duban.plugins"])
+    importer = available.get(kind)
+    if importer is None:
+        fail(f"unknown import kind {kind!r}; one of: {', '.join(sorted(available))}", code=2)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    report = run_import(current_app.extensions["duban.db"], importer, data, os.path.basename(path),
+                        ImportContext(actor="cli", dry_run=dry_run))
+    text = report.render(cli_gettext())
+    if not report.ok:
+        click.echo(text, err=True)
+        raise SystemExit(1)
+    click.echo(text)
+    if dry_run:
+        click.echo("dry run: nothing was written")
+
+
+COMMANDS = [import_file]

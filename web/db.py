@@ -1,0 +1,44 @@
+"""The request's database session and permission scope."""
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+from flask import current_app, g
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from core.access.scope import Scope
+from core.db import Database
+
+
+def database() -> Database:
+    """The application's :class:`core.db.Database`."""
+    return current_app.extensions["duban.db"]
+
+
+def plugins() -> pluggy.PluginManager:
+    """The application's plugin manager."""
+    return current_app.extensions["duban.plugins"]
+
+
+def session() -> Session:
+    """The request's session: one transaction per request, closed at teardown."""
+    if "db_session" not in g:
+        # The actor is set by the user loader once the user is known.
+        g.db_session = database().session()
+    return g.db_session
+
+
+def scope() -> Scope:
+    """What the current user may see and do."""
+    if "scope" not in g:
+        user: Any = current_user if current_user and current_user.is_authenticated else None
+        g.scope = Scope(session(), user, current_app.extensions["duban.capabilities"])
+    return g.scope
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()

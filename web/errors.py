@@ -1,0 +1,48 @@
+"""Error pages and JSON errors in the user's language."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from core.errors import DubanError
+from core.i18n import N_
+from web.i18n import render_message
+
+_TITLES = {
+    400: N_("The request could not be understood."),
+    403: N_("You are not allowed to see this page."),
+    404: N_("This page does not exist, or you may not see it."),
+    405: N_("This action is not allowed here."),
+    409: N_("This action conflicts with the current state."),
+    413: N_("The upload is too large."),
+    429: N_("Too many requests. Please wait a moment and try again."),
+    500: N_("Something went wrong on our side."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _page(status: int, text: str) -> tuple[Response | str, int]:
+    if _wants_json():
+        return jsonify({"error": {"status": status, "message": text}}), status
+    return render_template("errors/error.html", status=status, text=text), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DubanError)
+    def _duban_error(error: DubanError) -> tuple[Response | str, int]:
+        return _page(error.status, render_message(error.message))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error: CSRFError) -> tuple[Response | str, int]:
+        return _page(400, gettext("The form has expired or was not sent from this site. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+        status = error.code or 500
+        return _page(status, gettext(_TITLES.get(status, _TITLES[400])))

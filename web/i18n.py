@@ -1,0 +1,58 @@
+"""Language choice: 中文 by default, English on request."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, Flask, g, redirect, request, session, url_for
+from flask_babel import get_locale, gettext
+from werkzeug.wrappers import Response
+
+from core.i18n import DEFAULT_LOCALE, LOCALES, Message
+from web.extensions import babel
+
+bp = Blueprint("i18n", __name__)
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    # Read the user only once Flask-Login has loaded it: loading it from here
+    # would recurse through any translated message the loading shows.
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False) and user.locale in LOCALES:
+        return user.locale
+    return DEFAULT_LOCALE
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """``target`` when it is a path on this site, else ``fallback`` (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlparse(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.post("/lang")
+def switch_language() -> Response:
+    lang = request.form.get("lang", "")
+    if lang in LOCALES:
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
+
+
+def render_message(msg: Message | str) -> str:
+    """Translate a core :class:`Message` for the current request."""
+    return msg.render(gettext) if isinstance(msg, Message) else gettext(msg)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["msg"] = render_message
