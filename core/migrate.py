@@ -15,7 +15,7 @@ def alembic_config(engine: Engine, version_dirs: Sequence[str]) -> Config:
     """An Alembic configuration for ``engine`` reading revisions from ``version_dirs``."""
     config = Config()
     config.set_main_option("script_location", os.path.join(HERE, "migrations"))
-    config.set_main_option("version_path_separator", "os")
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", os.pathsep.join(version_dirs))
     config.attributes["engine"] = engine
     return config

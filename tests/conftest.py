@@ -187,3 +187,91 @@ class Auth:
 @pytest.fixture
 def auth(client: CSRFClient) -> Auth:
     return Auth(client)
+
+
+# ---------------------------------------------------------------------------
+# A live server and a real Chromium, for browser tests
+# ---------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class LiveServer:
+    """A Duban instance served on a free loopback port, with the demo province loaded."""
+
+    def __init__(self, url: str, app: Flask) -> None:
+        self.url = url
+        self.app = app
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import threading
+    from datetime import date
+
+    from werkzeug.serving import make_server
+
+    from core.demo import seed_demo
+    from core.migrate import upgrade
+    from core.plugins import migration_dirs
+
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app({
+        "DATABASE_URL": "sqlite:///" + str(folder / "live.sqlite"),
+        "INSTANCE_PATH": str(folder / "instance"),
+        "SECRET_KEY": "live-secret",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "PUBLIC_RATE_LIMIT": "1000 per minute",
+    })
+    database = app.extensions["duban.db"]
+    upgrade(database.engine, migration_dirs(app.extensions["duban.plugins"]))
+    with database.transaction(actor="demo") as session:
+        seed_demo(session, app.extensions["duban.plugins"], date.today())
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.port}", app)
+    finally:
+        server.shutdown()
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) and page; fails the test on a JS error."""
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def browser_login(page: Any, live_server: LiveServer, username: str, password: str) -> None:
+    """Log in through the real login form."""
+    page.goto(live_server("/login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]:not(.link)")
+    page.wait_for_url(live_server("/"))
