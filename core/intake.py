@@ -1,16 +1,20 @@
 """Running an importer as one transaction: every row goes in, or none does."""
 from __future__ import annotations
 
-from core.db import Database
+from sqlalchemy.orm import Session
+
 from core.errors import DubanError
 from core.hooktypes import ImportContext, Importer
 from core.importing import ImportReport, RowError
 
 
-def run_import(db: Database, importer: Importer, data: bytes, filename: str | None,
+def run_import(session: Session, importer: Importer, data: bytes, filename: str | None,
                context: ImportContext) -> ImportReport:
-    """Run ``importer`` on ``data``; commit only when no row failed and not a dry run."""
-    session = db.session()
+    """Run ``importer`` on ``data`` in ``session``'s transaction.
+
+    Commits only when no row failed and this is not a dry run; otherwise rolls
+    everything back, so an import is all rows or none.
+    """
     session.info["actor"] = context.actor
     try:
         try:
@@ -25,5 +29,3 @@ def run_import(db: Database, importer: Importer, data: bytes, filename: str | No
     except BaseException:
         session.rollback()
         raise
-    finally:
-        session.close()

@@ -79,7 +79,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "duban.sqlite")
 
-    pm = make_plugin_manager(blocked=app.config["BLOCKED_PLUGINS"])
+    # PLUGINS: plugin objects registered directly (embedding, tests).
+    pm = make_plugin_manager(blocked=app.config["BLOCKED_PLUGINS"], extra=app.config.get("PLUGINS", ()))
     app.extensions["duban.plugins"] = pm
     app.extensions["duban.capabilities"] = capabilities(pm)
     db = Database(app.config["DATABASE_URL"], info={"plugins": pm})

@@ -39,5 +39,7 @@ def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
     def _navigation() -> dict[str, Any]:
         return {
             "menu": lambda: menu_for(pm, current_user),
-            "action_form": ActionForm,
+            # formdata=None: drawing a button never reads the request body (it may be
+            # the oversized upload an error page is reporting).
+            "action_form": lambda: ActionForm(formdata=None),
         }

@@ -25,8 +25,9 @@ def import_file(kind: str, path: str, dry_run: bool) -> None:
         fail(f"unknown import kind {kind!r}; one of: {', '.join(sorted(available))}", code=2)
     with open(path, "rb") as handle:
         data = handle.read()
-    report = run_import(current_app.extensions["duban.db"], importer, data, os.path.basename(path),
-                        ImportContext(actor="cli", dry_run=dry_run))
+    with current_app.extensions["duban.db"].session() as session:
+        report = run_import(session, importer, data, os.path.basename(path),
+                            ImportContext(actor="cli", dry_run=dry_run))
     text = report.render(cli_gettext())
     if not report.ok:
         click.echo(text, err=True)

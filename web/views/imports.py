@@ -36,7 +36,7 @@ def _importer(kind: str) -> Importer:
 
 def _run(importer: Importer, data: bytes, filename: str, dry_run: bool):  # type: ignore[no-untyped-def]
     context = ImportContext(actor=current_user.username, dry_run=dry_run, user_id=current_user.id)
-    return run_import(db.database(), importer, data, filename, context)
+    return run_import(db.session(), importer, data, filename, context)
 
 
 @bp.get("/")

@@ -1,0 +1,211 @@
+"""Every hook of the plugin contract, implemented by a test plugin and seen to work.
+
+``test_every_hook_has_a_test`` fails when a hook is added without a test here,
+``test_every_hook_is_documented`` when docs/plugins.md does not describe it.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import re
+from datetime import date, datetime
+
+import click
+import pytest
+from flask import Blueprint
+
+from core import hookspecs
+from core.access.models import Role
+from core.access.scope import Scope
+from core.hookspecs import hookimpl
+from core.hooktypes import ImportContext, Importer, MenuItem, Panel, SignalKind
+from core.importing import ImportReport, read_table
+from core.plugins import capabilities, migration_dirs, signal_kinds
+from core.signals import record_signal
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HOOKS = sorted(name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("duban_"))
+
+
+class HookPlugin:
+    """Implements every hook, recording what it was called with."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object]] = []
+
+    @hookimpl
+    def duban_signal_kinds(self):
+        return [SignalKind("hooktest", "widgets", "Widgets", 1, "count")]
+
+    @hookimpl
+    def duban_default_rules(self):
+        return [{"id": "hooktest.many_widgets", "when": "widgets > 3", "points": 5, "reason": "Many widgets"}]
+
+    @hookimpl
+    def duban_signal_recorded(self, session, signal):
+        self.seen.append(("signal", signal.ref))
+
+    @hookimpl
+    def duban_importers(self):
+        def handler(session, data, filename, context: ImportContext) -> ImportReport:
+            table = read_table(data, filename)
+            self.seen.append(("import", len(table.rows)))
+            return ImportReport(created=len(table.rows))
+
+        return [Importer("widgets", "Widgets", handler, capability="units.manage")]
+
+    @hookimpl
+    def duban_migrations(self):
+        return os.path.join(HERE, "fixtures", "no_revisions")
+
+    @hookimpl
+    def duban_capabilities(self):
+        return {"widgets.view": frozenset({Role.unit_officer})}
+
+    @hookimpl
+    def duban_demo_data(self, session, today):
+        self.seen.append(("demo", today))
+
+    @hookimpl
+    def duban_tick(self, session, now):
+        self.seen.append(("tick", now))
+        return ["ticked"]
+
+    @hookimpl
+    def duban_blueprints(self):
+        bp = Blueprint("hooktest", __name__, url_prefix="/hooktest",
+                       template_folder=os.path.join(HERE, "fixtures", "hookplugin_templates"))
+        bp.add_url_rule("/", "index", lambda: "hello from a plugin")
+        return [bp]
+
+    @hookimpl
+    def duban_menu_items(self, user):
+        return [MenuItem("hooktest.index", "Widgets", order=1)] if user.role == Role.unit_officer else []
+
+    @hookimpl
+    def duban_matter_panels(self, session, matter, user):
+        return [Panel("Widgets", "hookplugin/panel.html", {"text": f"matter {matter.code}"})]
+
+    @hookimpl
+    def duban_unit_panels(self, session, unit, user):
+        return [Panel("Widgets", "hookplugin/panel.html", {"text": f"widgets of {unit.code}"})]
+
+    @hookimpl
+    def duban_cli_commands(self):
+        @click.command("widgets")
+        def widgets() -> None:
+            click.echo("widgets: 3")
+
+        return [widgets]
+
+
+@pytest.fixture
+def plugin():
+    return HookPlugin()
+
+
+@pytest.fixture
+def app_config(plugin):
+    return {"PLUGINS": [plugin]}
+
+
+def test_every_hook_has_a_test():
+    tested = {name[len("test_hook_"):] for name in globals() if name.startswith("test_hook_")}
+    assert [hook for hook in HOOKS if hook not in tested] == []
+
+
+def test_every_hook_is_documented():
+    with open(os.path.join(ROOT, "docs", "plugins.md"), encoding="utf-8") as handle:
+        doc = handle.read()
+    missing = [hook for hook in HOOKS if not re.search(rf"^#+ `{hook}\(", doc, re.MULTILINE)]
+    assert missing == []
+
+
+def test_every_hookspec_has_a_docstring_and_types():
+    for hook in HOOKS:
+        spec = getattr(hookspecs, hook)
+        assert (spec.__doc__ or "").strip(), hook
+        assert "return" in inspect.get_annotations(spec), hook
+
+
+def test_hook_duban_signal_kinds(app):
+    kinds = signal_kinds(app.extensions["duban.plugins"])
+    assert SignalKind("hooktest", "widgets", "Widgets", 1, "count") in kinds
+
+
+def test_hook_duban_default_rules(app):
+    rules = [rule for batch in app.extensions["duban.plugins"].hook.duban_default_rules() for rule in batch or ()]
+    assert any(rule["id"] == "hooktest.many_widgets" for rule in rules)
+
+
+def test_hook_duban_signal_recorded(app, db_session, org, plugin):
+    record_signal(db_session, source="hooktest", kind="widgets", ref="w-1", unit_id=org.county_a1.id,
+                  value=4, observed_on=date(2026, 11, 1))
+    record_signal(db_session, source="hooktest", kind="widgets", ref="w-1", unit_id=org.county_a1.id,
+                  value=4, observed_on=date(2026, 11, 1))  # unchanged: no second call
+    assert plugin.seen == [("signal", "w-1")]
+
+
+def test_hook_duban_importers(runner, tmp_path, plugin):
+    path = tmp_path / "widgets.csv"
+    path.write_text("name\na\nb\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "widgets", str(path)])
+    assert result.exit_code == 0, result.output
+    assert plugin.seen == [("import", 2)]
+
+
+def test_hook_duban_migrations(app):
+    assert migration_dirs(app.extensions["duban.plugins"])[-1].endswith("no_revisions")
+
+
+def test_hook_duban_capabilities(app, db_session, org):
+    officer = org.user("officer", Role.unit_officer, org.county_a1)
+    assert Scope(db_session, officer, capabilities(app.extensions["duban.plugins"])).can("widgets.view")
+    assert not Scope(db_session, officer).can("widgets.view")
+
+
+def test_hook_duban_demo_data(app, db_session, plugin):
+    from core.demo import seed_demo
+
+    seed_demo(db_session, app.extensions["duban.plugins"], date(2026, 11, 27))
+    assert ("demo", date(2026, 11, 27)) in plugin.seen
+
+
+def test_hook_duban_tick(app, db_session, plugin):
+    now = datetime(2026, 11, 27, 8, 0)
+    results = app.extensions["duban.plugins"].hook.duban_tick(session=db_session, now=now)
+    assert ["ticked"] in results and ("tick", now) in plugin.seen
+
+
+def test_hook_duban_blueprints(client):
+    assert client.get("/hooktest/").get_data(as_text=True) == "hello from a plugin"
+
+
+def test_hook_duban_menu_items(client, auth, org):
+    org.user("officer", Role.unit_officer, org.county_a1)
+    org.user("boss", Role.supervisor, org.province)
+    auth.login("officer")
+    assert 'href="/hooktest/"' in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login("boss")
+    assert 'href="/hooktest/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_hook_duban_matter_panels(app, db_session, org):
+    from core.ledger.models import Matter, MatterKind
+
+    matter = Matter(code="M-HOOK", title="t", kind=MatterKind.other, owner_unit_id=org.province.id)
+    panels = app.extensions["duban.plugins"].hook.duban_matter_panels(session=db_session, matter=matter, user=None)
+    assert [Panel("Widgets", "hookplugin/panel.html", {"text": "matter M-HOOK"})] in panels
+
+
+def test_hook_duban_unit_panels(client, auth, org):
+    org.user("boss", Role.supervisor, org.province)
+    auth.login("boss")
+    page = client.get(f"/units/{org.county_a1.id}").get_data(as_text=True)
+    assert '<p class="hook-panel">widgets of A1</p>' in page
+
+
+def test_hook_duban_cli_commands(runner):
+    assert runner.invoke(args=["widgets"]).output == "widgets: 3\n"
