@@ -1,0 +1,81 @@
+"""Cell parsers accept what offices type and explain what they refuse."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from core.importing import (
+    CellError,
+    boolean,
+    choice,
+    code_list,
+    decimal,
+    integer,
+    iso_date,
+    optional_text,
+    region_code,
+    severity,
+    text,
+)
+
+
+def refused(parse: Any, value: Any) -> str:
+    with pytest.raises(CellError) as error:
+        parse(value)
+    return str(error.value.message)
+
+
+def test_text() -> None:
+    assert text(" a ") == "a"
+    assert text(110000.0) == "110000"  # a code Excel stored as a number
+    assert optional_text("  ") is None
+    assert refused(text, " ") == "A value is required."
+
+
+def test_numbers() -> None:
+    assert integer("1,234") == 1234
+    assert integer(12.0) == 12
+    assert integer("１２") == 12
+    assert "not a whole number" in refused(integer, "12.5")
+    assert decimal("1,234.5") == Decimal("1234.5")
+    assert decimal(0.1) == Decimal("0.1")
+    assert refused(decimal, "abc") == "abc is not a number."
+    assert "not a number" in refused(decimal, "NaN")
+
+
+def test_iso_date() -> None:
+    assert iso_date("2024-02-29") == dt.date(2024, 2, 29)
+    assert iso_date(dt.datetime(2024, 1, 2, 3, 4)) == dt.date(2024, 1, 2)
+    assert iso_date("2024-03-01 00:00:00") == dt.date(2024, 3, 1)
+    assert "does not exist" in refused(iso_date, "2024-02-30")
+    assert "YYYY-MM-DD" in refused(iso_date, "2024/03/01")
+
+
+def test_choice_with_chinese_synonyms() -> None:
+    assert severity("严重") == "severe"
+    assert severity(" Major ") == "major"
+    assert refused(severity, "urgent") == "urgent is not one of: minor, major, severe, 一般, 较重, 严重."
+    status = choice(("open", "in_progress", "done"))
+    assert status("DONE") == "done"
+
+
+def test_boolean() -> None:
+    assert [boolean(v) for v in ("1", "yes", "TRUE", "是", 1, 0.0, "否", "no")] == [
+        True, True, True, True, True, False, False, False]
+    assert "yes or no" in refused(boolean, "maybe")
+
+
+def test_code_list() -> None:
+    assert code_list("U1；U2;U3, U4、U1") == ["U1", "U2", "U3", "U4"]
+    assert code_list(110000) == ["110000"]
+    assert code_list(["a", "b"]) == ["a", "b"]
+
+
+def test_region_code() -> None:
+    assert region_code("110105") == "110105"
+    assert region_code(110105) == "110105"
+    assert "6 digits" in refused(region_code, "11010")
+    assert "6 digits" in refused(region_code, "１１０１０５x")
