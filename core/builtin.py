@@ -14,6 +14,9 @@ def duban_menu_items(user: User) -> list[MenuItem]:
     if user.role in (Role.admin, Role.supervisor, Role.leader):
         items.append(MenuItem("units.index", N_("Units"), order=800,
                               description=N_("The unit hierarchy and region codes.")))
+    if user.role in (Role.admin, Role.supervisor, Role.auditor, Role.evaluator):
+        items.append(MenuItem("imports.index", N_("Imports"), order=700,
+                              description=N_("Check a file row by row, then import it.")))
     if user.role == Role.admin:
         items.append(MenuItem("users.index", N_("Accounts"), order=810,
                               description=N_("Create accounts, set roles and units.")))
