@@ -4,3 +4,4 @@ from core.audit_log import AuditEntry, AuditHead  # noqa: F401
 from core.org.models import Unit  # noqa: F401
 from core.ledger.models import Matter, Task, TaskCoUnit  # noqa: F401
 from core.signals import Signal  # noqa: F401
+from core.notify.models import Notification, NotificationKey  # noqa: F401
