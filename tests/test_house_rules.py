@@ -1,0 +1,77 @@
+"""Rules that hold across the whole tree: core free of Flask, no unescaped templates."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _python_files(folder: str):
+    for dirpath, _dirs, files in os.walk(os.path.join(ROOT, folder)):
+        for name in files:
+            if name.endswith(".py"):
+                yield os.path.join(dirpath, name)
+
+
+def _imports(path: str) -> set[str]:
+    with open(path, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read(), path)
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0] if not node.module.startswith("plugins") else node.module)
+    return found
+
+
+def test_core_imports_neither_flask_nor_any_plugin():
+    offenders = []
+    for path in _python_files("core"):
+        names = _imports(path)
+        bad = {name for name in names if name.startswith(("flask", "werkzeug", "plugins")) or name == "web"}
+        if bad:
+            offenders.append((os.path.relpath(path, ROOT), sorted(bad)))
+    assert offenders == []
+
+
+def test_plugins_do_not_import_each_other():
+    plugins = [name for name in os.listdir(os.path.join(ROOT, "plugins"))
+               if os.path.isfile(os.path.join(ROOT, "plugins", name, "__init__.py"))]
+    offenders = []
+    for plugin in plugins:
+        for path in _python_files(os.path.join("plugins", plugin)):
+            for name in _imports(path):
+                if name.startswith("plugins.") and name.split(".")[1] != plugin:
+                    offenders.append((os.path.relpath(path, ROOT), name))
+    assert offenders == []
+
+
+def test_templates_never_mark_text_safe():
+    offenders = []
+    for folder in ("web", "plugins"):
+        for dirpath, _dirs, files in os.walk(os.path.join(ROOT, folder)):
+            for name in files:
+                if name.endswith(".html"):
+                    path = os.path.join(dirpath, name)
+                    with open(path, encoding="utf-8") as handle:
+                        text = handle.read()
+                    if re.search(r"\|\s*safe\b|autoescape\s+false", text):
+                        offenders.append(os.path.relpath(path, ROOT))
+    assert offenders == []
+
+
+def test_templates_have_no_inline_scripts_or_styles():
+    offenders = []
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=\"|<style\b|\son[a-z]+=\"", re.IGNORECASE)
+    for folder in ("web", "plugins"):
+        for dirpath, _dirs, files in os.walk(os.path.join(ROOT, folder)):
+            for name in files:
+                if name.endswith(".html"):
+                    path = os.path.join(dirpath, name)
+                    with open(path, encoding="utf-8") as handle:
+                        if inline.search(handle.read()):
+                            offenders.append(os.path.relpath(path, ROOT))
+    assert offenders == []
