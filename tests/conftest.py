@@ -44,6 +44,20 @@ def _postgres_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with its cheapest parameters: the suite hashes hundreds of passwords."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    import core.access.passwords as passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(CHEAPEST)
+    yield
+    passwords._hasher = real
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = os.environ.get("DUBAN_TEST_DATABASE_URL")
