@@ -17,6 +17,18 @@ def duban_menu_items(user: User) -> list[MenuItem]:
     if user.role in (Role.admin, Role.supervisor, Role.auditor, Role.evaluator):
         items.append(MenuItem("imports.index", N_("Imports"), order=700,
                               description=N_("Check a file row by row, then import it.")))
+    items.append(MenuItem("ledger.notifications", N_("Notifications"), order=700,
+                          description=N_("Reminders, urging notices and replies about your tasks.")))
+    if user.role in (Role.admin, Role.supervisor, Role.leader, Role.unit_officer):
+        items.append(MenuItem("ledger.tasks", N_("Ledger"), order=100,
+                              description=N_("Every task: state, deadline, traffic light; filter and export.")))
+        items.append(MenuItem("ledger.overdue", N_("Overdue"), order=120,
+                              description=N_("Overdue tasks and the units behind them.")))
+    if user.role in (Role.admin, Role.supervisor, Role.leader):
+        items.append(MenuItem("ledger.matters", N_("Matters"), order=110,
+                              description=N_("Register matters and dispatch their tasks.")))
+        items.append(MenuItem("ledger.research", N_("Research"), order=130,
+                              description=N_("Research topics: visits, findings and recommendations.")))
     if user.role == Role.admin:
         items.append(MenuItem("users.index", N_("Accounts"), order=810,
                               description=N_("Create accounts, set roles and units.")))
@@ -27,6 +39,8 @@ def duban_menu_items(user: User) -> list[MenuItem]:
 
 @hookimpl
 def duban_importers() -> list[Importer]:
+    from core.ledger.importer import import_matters
     from core.org.importer import import_units
 
-    return [Importer("units", N_("Units"), import_units, capability="units.manage")]
+    return [Importer("units", N_("Units"), import_units, capability="units.manage"),
+            Importer("matters", N_("Matters (ledger)"), import_matters, capability="ledger.manage")]

@@ -5,3 +5,6 @@ from core.org.models import Unit  # noqa: F401
 from core.ledger.models import Matter, Task, TaskCoUnit  # noqa: F401
 from core.signals import Signal  # noqa: F401
 from core.notify.models import Notification, NotificationKey  # noqa: F401
+from core.ledger.models import TaskEvent  # noqa: F401
+from core.ledger.report_models import Attachment, ProgressReport  # noqa: F401
+from core.ledger.research import ResearchFinding, ResearchTopic, ResearchVisit  # noqa: F401

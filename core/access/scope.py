@@ -34,6 +34,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "reviews.manage": frozenset({Role.admin, Role.supervisor}),
     "queue.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
     "tokens.manage": frozenset({Role.admin, Role.supervisor}),
+    "research.manage": frozenset({Role.admin, Role.supervisor}),
+    "research.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
 }
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Date,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -25,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.access.models import User
 from core.db import Base, utcnow
 from core.i18n import N_
 from core.org.models import Unit
@@ -73,6 +76,12 @@ class TaskState(str, enum.Enum):
     closed = "closed"  # 已销号
 
 
+# States in which the unit still owes work: these go red when the deadline passes.
+OPEN_STATES = (TaskState.dispatched, TaskState.signed, TaskState.reported, TaskState.returned)
+# States in which the unit must act (staff act on ``reported``).
+UNIT_TURN_STATES = (TaskState.dispatched, TaskState.signed, TaskState.returned)
+
+
 class Matter(Base):
     """A decision, instruction or target that supervision follows up."""
 
@@ -119,6 +128,11 @@ class Task(Base):
     """One unit's share of a matter: what it must do, by when, and how it stands."""
 
     __tablename__ = "tasks"
+    __table_args__ = (
+        # The overdue list and the ledger filter by state and deadline, per unit or not.
+        Index("ix_tasks_state_deadline", "state", "deadline"),
+        Index("ix_tasks_unit_state_deadline", "unit_id", "state", "deadline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
@@ -135,10 +149,17 @@ class Task(Base):
     last_report_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How often staff sent a report back: a scoring feature and a yellow light.
+    returned_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The unit's explanation for a missed deadline (逾期原因), required once overdue.
+    delay_reason: Mapped[str] = mapped_column(Text, default="")
+    delay_reason_at: Mapped[datetime | None]
+    last_urged_at: Mapped[datetime | None]
 
     matter: Mapped[Matter] = relationship(back_populates="tasks", foreign_keys=[matter_id])
     unit: Mapped[Unit] = relationship()
     co_units: Mapped[list[TaskCoUnit]] = relationship(cascade="all, delete-orphan", back_populates="task")
+    parent_task: Mapped[Task | None] = relationship(remote_side=[id], foreign_keys=[parent_task_id])
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.state.value}>"
@@ -185,3 +206,45 @@ class TaskCoUnit(Base):
     unit: Mapped[Unit] = relationship()
 
 
+
+
+class EventKind(str, enum.Enum):
+    """What happened to a task, for its timeline."""
+
+    dispatched = "dispatched"  # 交办
+    redispatched = "redispatched"  # 转办 to a lower unit
+    signed = "signed"  # 签收
+    reported = "reported"  # 报送进展
+    accepted = "accepted"  # 审核通过
+    returned = "returned"  # 退回重报
+    closed = "closed"  # 销号
+    reminded = "reminded"  # 到期提醒
+    overdue = "overdue"  # 逾期
+    urged = "urged"  # 催办
+    reason_given = "reason_given"  # 说明逾期原因
+    changed = "changed"  # deadline or description changed
+
+
+class TaskEvent(Base):
+    """One entry of a task's timeline: who did what, when."""
+
+    __tablename__ = "task_events"
+    __table_args__ = (Index("ix_task_events_task_at", "task_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[EventKind] = mapped_column(Enum(EventKind, native_enum=False, length=20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    task: Mapped[Task] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+    @classmethod
+    def __scope__(cls, scope: Scope, action: Action) -> ColumnElement[bool]:
+        """Visible with its task."""
+        if scope.is_admin:
+            return true()
+        return cls.task_id.in_(select(Task.id).where(Task.__scope__(scope, "read")))
