@@ -27,9 +27,9 @@ def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
 
 
 def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
-    from web.views import audit, home, imports, units, users
+    from web.views import audit, home, imports, ledger, units, users
 
-    for module in (home, units, users, imports, audit):
+    for module in (home, units, users, imports, audit, ledger):
         app.register_blueprint(module.bp)
     for batch in pm.hook.duban_blueprints():
         for blueprint in batch or ():

@@ -174,8 +174,11 @@ class Task(Base):
             return cls.id.in_(evaluator_task_ids(scope))
         if action == "write":
             return cls.unit_id.in_(units)
-        co = exists(select(TaskCoUnit.id).where(TaskCoUnit.task_id == cls.id, TaskCoUnit.unit_id.in_(units)))
-        owned = exists(select(Matter.id).where(Matter.id == cls.matter_id, Matter.owner_unit_id.in_(units)))
+        # correlate_except: the clause must keep its own FROM when the outer query joins these tables.
+        co = exists(select(TaskCoUnit.id).where(TaskCoUnit.task_id == cls.id, TaskCoUnit.unit_id.in_(units))
+                    ).correlate_except(TaskCoUnit)
+        owned = exists(select(Matter.id).where(Matter.id == cls.matter_id, Matter.owner_unit_id.in_(units))
+                       ).correlate_except(Matter)
         return or_(cls.unit_id.in_(units), co, owned)
 
 

@@ -39,3 +39,9 @@ def ledger(db_session: Any, org: Any) -> SimpleNamespace:
     return SimpleNamespace(staff=staff, east=east, west=west, city=city, matter=matter,
                            east_task=east_task, west_task=west_task,
                            scope=lambda user: Scope(db_session, user))
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    # Core on its own: the ledger and notifications must work with every plugin blocked.
+    return {"BLOCKED_PLUGINS": ["audit", "survey", "media_tips", "third_party_eval"]}

@@ -42,3 +42,9 @@ def smtp_server() -> Iterator[tuple[Inbox, dict[str, Any]]]:
                       "BASE_URL": "https://duban.example.org"}
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    # Core on its own: the ledger and notifications must work with every plugin blocked.
+    return {"BLOCKED_PLUGINS": ["audit", "survey", "media_tips", "third_party_eval"]}

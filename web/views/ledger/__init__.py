@@ -1,0 +1,65 @@
+"""The supervision ledger's pages: matters, tasks, reports, overdue lists, notifications, research."""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, request
+from werkzeug.wrappers import Response
+
+from core.errors import InvalidTransition, ValidationError
+from web import db
+from web.i18n import render_message, safe_next
+
+bp = Blueprint("ledger", __name__, url_prefix="/ledger")
+
+
+def today() -> date:
+    """Today in the instance's time zone (deadlines are local dates)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    return datetime.now(timezone.utc).astimezone(zone).date()
+
+
+def warning_days() -> int:
+    """Days before a deadline when a task turns yellow (``DEADLINE_WARNING_DAYS``, default 3)."""
+    return int(current_app.config.get("DEADLINE_WARNING_DAYS", 3))
+
+
+def attachment_folder() -> str:
+    """Where report attachments are kept: inside the instance folder, never under static."""
+    return current_app.config.get("ATTACHMENT_FOLDER") or os.path.join(current_app.instance_path, "attachments")
+
+
+def attachment_max_bytes() -> int:
+    from core.ledger.attachments import DEFAULT_MAX_BYTES
+
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+# Refusals a user can fix, shown on the page; NotFound and Forbidden stay HTTP errors.
+USER_ERRORS = (ValidationError, InvalidTransition)
+
+
+def refused(error: ValidationError | InvalidTransition, fallback: str) -> Response:
+    """Undo the action, show why it was refused, and go back."""
+    db.session().rollback()
+    flash(render_message(error.message), "error")
+    return redirect(safe_next(request.form.get("next"), fallback))
+
+
+def done(text: str, target: str) -> Response:
+    """Commit the action, say so, and go on."""
+    db.session().commit()
+    flash(text, "info")
+    return redirect(target)
+
+
+def int_arg(name: str, default: int | None = None) -> Any:
+    """A whole-number query argument, or ``default`` when missing or malformed."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+from web.views.ledger import matters, notifications, overdue, reports, research, tasks  # noqa: E402,F401
