@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.access.accounts import save_account
 from core.access.models import Role, User
+from core.demo.ledger import build_ledger
 from core.demo.province import build_units
 
 # username, password, role (the role column is shown to whoever starts the demo)
@@ -42,4 +43,5 @@ def seed_demo(session: Session, pm: pluggy.PluginManager, today: date) -> None:
         save_account(session, User(), username=username, role=role, unit_code=unit_code,
                      display_name=name, email=f"{username}@demo.duban.local", is_unit_head=head,
                      password=password)
+    build_ledger(session, today)
     pm.hook.duban_demo_data(session=session, today=today)
