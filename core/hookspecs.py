@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core.access.models import Role, User
+    from core.apitypes import ApiRoute
     from core.hooktypes import Importer, MenuItem, Panel, SignalKind
 
 PROJECT = "duban"
@@ -155,4 +156,14 @@ def duban_cli_commands() -> list[Any]:
     """Return extra ``duban`` sub-commands (click commands or groups).
 
     Called once in ``create_app``; the commands run inside an application context.
+    """
+
+
+@hookspec
+def duban_api_routes() -> list[ApiRoute]:
+    """Offer JSON API operations under ``/api/v1`` (tips, survey results …).
+
+    Called once in ``create_app``. Returns a list of :class:`core.apitypes.ApiRoute`;
+    each is mounted, guarded by its capability, and described in the OpenAPI
+    document at ``/api/v1/openapi.json``. Paths must be unique across plugins.
     """

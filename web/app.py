@@ -97,5 +97,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     register_blueprints(app, pm)
+    from web import api
+
+    api.init_app(app, pm)
     register_commands(app, pm)
     return app

@@ -34,6 +34,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "reviews.manage": frozenset({Role.admin, Role.supervisor}),
     "queue.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
     "tokens.manage": frozenset({Role.admin, Role.supervisor}),
+    "signals.post": frozenset({Role.admin, Role.supervisor}),
+    "webhooks.manage": frozenset({Role.admin}),
+    "jobs.view": frozenset({Role.admin}),
     "research.manage": frozenset({Role.admin, Role.supervisor}),
     "research.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
 }

@@ -99,6 +99,15 @@ class HookPlugin:
 
         return [widgets]
 
+    @hookimpl
+    def duban_api_routes(self):
+        from core.apitypes import ApiRoute
+
+        def widgets(request):
+            return {"widgets": 3, "user": request.scope.user.username}
+
+        return [ApiRoute("/hooktest/widgets", "GET", widgets, "Widgets.", "ledger.view", tag="hooktest")]
+
 
 @pytest.fixture
 def plugin():
@@ -209,3 +218,13 @@ def test_hook_duban_unit_panels(client, auth, org):
 
 def test_hook_duban_cli_commands(runner):
     assert runner.invoke(args=["widgets"]).output == "widgets: 3\n"
+
+
+def test_hook_duban_api_routes(client, db_session, org):
+    from core.access.tokens import create_token_for
+
+    _token, secret = create_token_for(db_session, org.user("officer", Role.unit_officer, org.county_a1))
+    db_session.commit()
+    response = client.get("/api/v1/hooktest/widgets", headers={"Authorization": f"Bearer {secret}"})
+    assert response.get_json() == {"widgets": 3, "user": "officer"}
+    assert "/api/v1/hooktest/widgets" in client.get("/api/v1/openapi.json").get_json()["paths"]

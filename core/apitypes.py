@@ -1,0 +1,145 @@
+"""Records of the JSON API contract: routes a plugin (or core) offers under ``/api/v1``.
+
+A route's handler is plain Python: it gets an :class:`ApiRequest` (the caller's
+:class:`core.access.scope.Scope`, session, path and query parameters, JSON body) and
+returns JSON-ready data, so plugins offer API endpoints without importing Flask.
+The web layer mounts every route, checks its capability, commits posts (with
+idempotency keys), and describes all of them in the OpenAPI document.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from sqlalchemy import Select, func, select
+
+from core.errors import DubanError, ValidationError
+from core.i18n import N_
+from core.importing import RowError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.access.scope import Scope
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class ApiParam:
+    """A path or query parameter, with its JSON Schema."""
+
+    name: str
+    where: Literal["path", "query"] = "query"
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """What a handler gets: who asks (``scope``), the session, parameters and body."""
+
+    scope: Scope
+    session: Session
+    path: Mapping[str, Any]
+    query: Mapping[str, Any]
+    body: Any = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    # The application's plugin manager, for handlers that ask the other plugins.
+    plugins: Any = None
+
+
+ApiHandler = Callable[[ApiRequest], Any]
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One operation under ``/api/v1``.
+
+    ``path`` uses OpenAPI's ``{name}`` placeholders, each declared in ``params``.
+    ``capability`` is checked before the handler runs. A ``POST`` handler writes
+    through ``request.session`` without committing; the caller commits once, stores
+    the answer under the request's ``Idempotency-Key``, and answers ``status``.
+    ``request_schema`` and ``response_schema`` are JSON Schemas for the document.
+    """
+
+    path: str
+    method: Literal["GET", "POST"]
+    handler: ApiHandler
+    summary: str
+    capability: str | None = None
+    tag: str = "core"
+    params: tuple[ApiParam, ...] = ()
+    request_schema: Mapping[str, Any] | None = None
+    response_schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
+    status: int = 200
+
+    @property
+    def operation_id(self) -> str:
+        words = [part.strip("{}") for part in self.path.split("/") if part]
+        return "_".join([self.method.lower(), *words]).replace(".", "_").replace("-", "_")
+
+
+class RowsRejected(DubanError):
+    """A bulk post with bad rows: nothing was stored; ``rows`` say where and why.
+
+    Each :class:`core.importing.RowError` carries the row's position in the posted
+    array (counting from 0) as its ``line``.
+    """
+
+    status = 422
+
+    def __init__(self, rows: list[RowError]) -> None:
+        super().__init__(N_("Some rows were refused; nothing was stored."))
+        self.rows = rows
+
+
+# ---------------------------------------------------------------------------
+# Helpers handlers share
+# ---------------------------------------------------------------------------
+
+PAGING_PARAMS = (
+    ApiParam("limit", schema={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+             description="Items per page."),
+    ApiParam("offset", schema={"type": "integer", "minimum": 0, "default": 0},
+             description="Items to skip."),
+)
+
+
+def page_schema(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a page of ``item``."""
+    return {"type": "object", "required": ["items", "total", "limit", "offset", "next_offset"],
+            "properties": {"items": {"type": "array", "items": dict(item)},
+                           "total": {"type": "integer"}, "limit": {"type": "integer"},
+                           "offset": {"type": "integer"},
+                           "next_offset": {"type": ["integer", "null"]}}}
+
+
+def int_param(request: ApiRequest, name: str, default: int | None = None, *,
+              minimum: int | None = None, maximum: int | None = None) -> int | None:
+    """Query parameter ``name`` as an integer within bounds, else :class:`ValidationError`."""
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError("Parameter %(name)s must be a whole number.", name=name) from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValidationError("Parameter %(name)s is out of range.", name=name)
+    return value
+
+
+def page_of(request: ApiRequest, stmt: Select[tuple[T]], serialize: Callable[[T], Any]) -> dict[str, Any]:
+    """One page of ``stmt`` (already scoped and ordered) by ``limit``/``offset``."""
+    limit = int_param(request, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT) or DEFAULT_LIMIT
+    offset = int_param(request, "offset", 0, minimum=0) or 0
+    total = request.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = [serialize(obj) for obj in request.session.scalars(stmt.limit(limit).offset(offset))]
+    following = offset + limit
+    return {"items": items, "total": total, "limit": limit, "offset": offset,
+            "next_offset": following if following < total else None}

@@ -1,0 +1,52 @@
+"""Who is calling the API: the bearer token, never the session cookie."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
+
+from core.access.scope import Scope
+from core.access.tokens import authenticate
+from core.errors import DubanError
+from web import db
+
+
+class Unauthorized(DubanError):
+    """No token, or one that is unknown, revoked or belongs to a deactivated account."""
+
+    status = 401
+
+
+def bearer_secret() -> str | None:
+    """The token in ``Authorization: Bearer …``, if any."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+def authenticate_request() -> Scope:
+    """The caller's scope, from their token; :class:`Unauthorized` otherwise."""
+    secret = bearer_secret()
+    if secret is None:
+        raise Unauthorized("Send an API token as Authorization: Bearer TOKEN.")
+    session = db.session()
+    found = authenticate(session, secret)
+    if found is None:
+        raise Unauthorized("This API token is unknown, revoked or belongs to a deactivated account.")
+    token, user = found
+    if session.dirty:
+        session.commit()  # the token's last use, written at most once a minute
+    session.info["actor"] = f"{user.username} (api)"
+    g.api_token = token
+    g.scope = Scope(session, user, current_app.extensions["duban.capabilities"])
+    return g.scope
+
+
+def rate_limit_key() -> str:
+    """Rate limits count per token (per address for requests without one)."""
+    secret = bearer_secret()
+    if secret:
+        return "token:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:24]
+    return "addr:" + (get_remote_address() or "")

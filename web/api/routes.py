@@ -1,0 +1,148 @@
+"""Mounting :class:`core.apitypes.ApiRoute` records as Flask views, per application."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pluggy
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from core.apitypes import ApiRequest, ApiRoute, RowsRejected
+from core.errors import Forbidden, ValidationError
+from core.idempotency import Answer, request_digest, run_once
+from web import db
+from web.api.auth import Unauthorized, authenticate_request, rate_limit_key
+from web.api.openapi import openapi_document
+from web.extensions import csrf, limiter
+from web.i18n import render_message
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# Ids are 32-bit in every supported database; larger numbers cannot name a row.
+MAX_ID = 2**31 - 1
+
+
+def api_routes(pm: pluggy.PluginManager) -> list[ApiRoute]:
+    """Core's API operations followed by the plugins', each (method, path) once."""
+    from web.api import ledger, signals
+
+    routes = [*ledger.ROUTES, *signals.ROUTES]
+    for batch in pm.hook.duban_api_routes():
+        routes.extend(batch or ())
+    seen: set[tuple[str, str]] = set()
+    for route in routes:
+        if (route.method, route.path) in seen:
+            raise RuntimeError(f"two API routes for {route.method} {route.path}")
+        seen.add((route.method, route.path))
+    return routes
+
+
+def flask_rule(route: ApiRoute) -> str:
+    """``/tasks/{task_id}`` as ``/tasks/<int:task_id>`` (integer parameters) or ``<name>``."""
+    kinds = {param.name: param.schema.get("type") for param in route.params if param.where == "path"}
+
+    def convert(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"<int:{name}>" if kinds.get(name) == "integer" else f"<{name}>"
+
+    return PLACEHOLDER.sub(convert, route.path)
+
+
+def _has_nul(value: Any) -> bool:
+    """True when ``value`` holds a NUL character anywhere (databases refuse them)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _json_body() -> Any:
+    if not request.is_json:
+        raise ValidationError("Send the body as JSON (Content-Type: application/json).")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ValidationError("The body is not valid JSON.")
+    if _has_nul(body):
+        raise ValidationError("The body contains a NUL character.")
+    return body
+
+
+def _view(route: ApiRoute, pm: pluggy.PluginManager) -> Callable[..., Response | tuple[Response, int]]:
+    def view(**path: Any) -> Response | tuple[Response, int]:
+        scope = authenticate_request()
+        if route.capability and not scope.can(route.capability):
+            raise Forbidden("You are not allowed to do this.")
+        if any(isinstance(value, int) and value > MAX_ID for value in path.values()):
+            raise HTTPNotFound()
+        query = request.args.to_dict()
+        if _has_nul(query):
+            raise ValidationError("A parameter contains a NUL character.")
+        session = db.session()
+        config = current_app.config
+        if route.method == "GET":
+            return jsonify(route.handler(ApiRequest(scope, session, path, query, None, config, pm))), route.status
+        api_request = ApiRequest(scope, session, path, query, _json_body(), config, pm)
+
+        def work() -> Answer:
+            return Answer(route.status, route.handler(api_request))
+
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            answer = work()
+            session.commit()
+        else:
+            assert scope.user is not None
+            digest = request_digest(request.method, request.path, request.get_data())
+            answer = run_once(session, f"user:{scope.user.id}", key, digest, work)
+        response = jsonify(answer.body)
+        if answer.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response, answer.status
+
+    view.__name__ = route.operation_id
+    return view
+
+
+def _error(status: int, text: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"error": {"status": status, "message": text, **extra}}), status
+
+
+def make_blueprint(pm: pluggy.PluginManager) -> Blueprint:
+    """The ``api`` blueprint of one application, with the plugins it loaded."""
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    routes = api_routes(pm)
+    for route in routes:
+        bp.add_url_rule(flask_rule(route), endpoint=route.operation_id, view_func=_view(route, pm),
+                        methods=[route.method])
+
+    def openapi() -> Response:
+        return jsonify(openapi_document(routes))
+
+    bp.add_url_rule("/openapi.json", "openapi", openapi, methods=["GET"])
+
+    @bp.errorhandler(RowsRejected)
+    def _rows(error: RowsRejected) -> tuple[Response, int]:
+        rows = [{"position": row.line, "field": row.column, "message": render_message(row.message)}
+                for row in error.rows]
+        return _error(error.status, render_message(error.message), rows=rows)
+
+    @bp.errorhandler(Unauthorized)
+    def _unauthorized(error: Unauthorized) -> tuple[Response, int]:
+        response, status = _error(401, render_message(error.message))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="duban"'
+        return response, status
+
+    @bp.after_request
+    def _no_store(response: Response) -> Response:
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    # Bearer tokens, not cookies, authenticate here: a forged cross-site request has no token.
+    csrf.exempt(bp)
+    limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600 per minute"),
+                  key_func=rate_limit_key)(bp)
+    return bp

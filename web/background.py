@@ -1,0 +1,65 @@
+"""The application's job queue and webhook outbox, wired to Flask.
+
+``app.extensions["duban.jobs"]`` holds the :class:`core.jobs.JobQueue`. Jobs run
+inside an application context, so ``tick`` is exactly ``duban tick``. Storage is
+``jobs.sqlite`` in the instance folder unless ``JOBS_URL`` names Redis; schedules
+come from ``JOB_SCHEDULES`` (job name → crontab text, empty text to turn one off).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event
+
+from core import webhooks
+from core.jobs import JobQueue, JobRuntime, make_huey
+from core.jobs.tasks import CORE_JOBS
+
+
+def tick_job(_runtime: JobRuntime) -> list[str]:
+    """``duban tick`` as a job: a failed part makes the job fail, so it is retried."""
+    from web.commands.tick import run_tick
+
+    lines, failures = run_tick(datetime.now(timezone.utc))
+    if failures:
+        raise RuntimeError("; ".join(failures))
+    return lines
+
+
+def job_queue(app: Flask | None = None) -> JobQueue:
+    """The application's job queue."""
+    return (app or current_app).extensions["duban.jobs"]
+
+
+def init_app(app: Flask) -> None:
+    db = app.extensions["duban.db"]
+    huey = make_huey(app.instance_path, app.config.get("JOBS_URL"),
+                     immediate=bool(app.config.get("JOBS_IMMEDIATE", False)))
+    runtime = JobRuntime(db=db, plugins=app.extensions["duban.plugins"], config=app.config,
+                         context=app.app_context)
+    schedules = app.config.get("JOB_SCHEDULES")
+    queue = JobQueue(huey, runtime, {**CORE_JOBS, "tick": tick_job}, schedules=schedules,
+                     retries=int(app.config.get("JOB_RETRIES", 3)),
+                     retry_delay=int(app.config.get("JOB_RETRY_DELAY", 60)))
+    app.extensions["duban.jobs"] = queue
+    webhooks.install(db.sessionmaker)
+    _kick_after_commit(app, db.sessionmaker, queue)
+
+
+def _kick_after_commit(app: Flask, factory: Any, queue: JobQueue) -> None:
+    """Send new webhook deliveries soon after their transaction commits, not at the next sweep."""
+
+    def after_commit(session: Any) -> None:
+        if session.info.pop("webhooks_emitted", False) and not app.config.get("TESTING"):
+            try:
+                queue.enqueue("deliver_webhooks")
+            except Exception:  # noqa: BLE001 - the periodic sweep sends them anyway
+                app.logger.warning("could not queue webhook delivery", exc_info=True)
+
+    def after_rollback(session: Any) -> None:
+        session.info.pop("webhooks_emitted", None)
+
+    event.listen(factory, "after_commit", after_commit)
+    event.listen(factory, "after_rollback", after_rollback)

@@ -1,0 +1,187 @@
+"""Pages for API tokens (staff), webhook subscribers and failed jobs (administrators)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.access.models import User
+from core.access.tokens import ApiToken, create_token, revoke_token
+from core.db import utcnow
+from core.errors import DubanError
+from core.hookspecs import hookimpl
+from core.hooktypes import MenuItem
+from core.i18n import N_
+from core.jobs import JobFailure
+from core.webhooks import EVENTS, DeliveryState, WebhookDelivery, WebhookSubscriber, save_subscriber
+from web import db
+from web.auth import capability_required
+from web.background import job_queue
+from web.forms import ActionForm
+from web.i18n import render_message
+
+bp = Blueprint("integrations", __name__)
+
+
+class TokenForm(FlaskForm):
+    name = StringField(lazy_gettext("What the token is for"), validators=[Optional(), Length(max=100)])
+    username = StringField(lazy_gettext("Account (administrators: any account; empty for yourself)"),
+                           validators=[Optional(), Length(max=80)])
+
+
+class SubscriberForm(FlaskForm):
+    name = StringField(lazy_gettext("Name"), validators=[Optional(), Length(max=100)])
+    url = StringField(lazy_gettext("Address (URL)"), validators=[DataRequired(), Length(max=500)])
+    events = SelectMultipleField(lazy_gettext("Events"), choices=[], option_widget=CheckboxInput(),
+                                 widget=ListWidget(prefix_label=False))
+    active = BooleanField(lazy_gettext("Active"), default=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.events.choices = [(name, gettext(label)) for name, label in EVENTS.items()]
+
+
+# -- API tokens ---------------------------------------------------------------
+
+
+def _tokens_page(form: TokenForm, secret: str | None = None) -> str:
+    scope = db.scope()
+    tokens = list(db.session().scalars(scope.select(ApiToken).order_by(ApiToken.id.desc()).limit(500)))
+    return render_template("integrations/tokens.html", form=form, tokens=tokens, secret=secret,
+                           is_admin=scope.is_admin)
+
+
+@bp.get("/tokens/")
+@capability_required("tokens.manage")
+def tokens() -> str:
+    return _tokens_page(TokenForm())
+
+
+@bp.post("/tokens/")
+@capability_required("tokens.manage")
+def create() -> str | tuple[str, int]:
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form), 400
+    scope = db.scope()
+    session = db.session()
+    owner = current_user._get_current_object()  # type: ignore[attr-defined]
+    if form.username.data and form.username.data.strip() != owner.username:
+        owner = session.scalar(select(User).where(func.lower(User.username) == form.username.data.strip().lower()))
+        if owner is None or not scope.is_admin:
+            form.username.errors.append(gettext("You may not create a token for this account."))
+            return _tokens_page(form), 400
+    try:
+        _token, secret = create_token(scope, owner, form.name.data or "")
+    except DubanError as error:
+        session.rollback()
+        flash(render_message(error.message), "error")
+        return _tokens_page(form), error.status
+    session.commit()
+    # The secret is shown once, on this answer, and never stored.
+    return _tokens_page(TokenForm(formdata=None), secret=secret)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@capability_required("tokens.manage")
+def revoke(token_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    token = db.scope().get(ApiToken, token_id)
+    revoke_token(token)
+    db.session().commit()
+    flash(gettext("The token has been revoked."), "info")
+    return redirect(url_for("integrations.tokens"))
+
+
+# -- Webhooks -----------------------------------------------------------------
+
+
+@bp.route("/webhooks/", methods=["GET", "POST"])
+@capability_required("webhooks.manage")
+def webhooks() -> str | Response | tuple[str, int]:
+    scope = db.scope()
+    session = db.session()
+    form = SubscriberForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            save_subscriber(session, WebhookSubscriber(secret=""), name=form.name.data or "",
+                            url=form.url.data, events=form.events.data or [], active=form.active.data)
+        except DubanError as error:
+            session.rollback()
+            flash(render_message(error.message), "error")
+            status = 400
+        else:
+            session.commit()
+            flash(gettext("The subscriber has been saved."), "info")
+            return redirect(url_for("integrations.webhooks"))
+    elif form.is_submitted():
+        status = 400
+    subscribers = list(session.scalars(scope.select(WebhookSubscriber).order_by(WebhookSubscriber.id)))
+    deliveries = list(session.scalars(scope.select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(50)))
+    return render_template("integrations/webhooks.html", form=form, subscribers=subscribers,
+                           deliveries=deliveries, events=EVENTS, states=DeliveryState), status
+
+
+@bp.post("/webhooks/<int:subscriber_id>/toggle")
+@capability_required("webhooks.manage")
+def toggle_subscriber(subscriber_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    subscriber = db.scope().get(WebhookSubscriber, subscriber_id, "write")
+    subscriber.active = not subscriber.active
+    db.session().commit()
+    return redirect(url_for("integrations.webhooks"))
+
+
+# -- Failed jobs --------------------------------------------------------------
+
+
+@bp.get("/jobs/")
+@capability_required("jobs.view")
+def jobs() -> str:
+    failures = list(db.session().scalars(db.scope().select(JobFailure).order_by(JobFailure.id.desc()).limit(200)))
+    return render_template("integrations/jobs.html", failures=failures)
+
+
+@bp.post("/jobs/<int:failure_id>/retry")
+@capability_required("jobs.view")
+def retry(failure_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    failure = db.scope().get(JobFailure, failure_id)
+    queue = job_queue()
+    if failure.job not in queue.tasks or failure.job == "import_file":
+        flash(gettext("This job cannot be retried from here."), "error")
+    else:
+        queue.enqueue(failure.job)
+        failure.retried_at = utcnow()
+        db.session().commit()
+        flash(gettext("The job has been queued again."), "info")
+    return redirect(url_for("integrations.jobs"))
+
+
+class MenuPlugin:
+    """The navigation entries of these pages."""
+
+    @hookimpl
+    def duban_menu_items(self, user: User) -> list[MenuItem]:
+        from core.access.models import Role
+
+        items = []
+        if user.role in (Role.admin, Role.supervisor):
+            items.append(MenuItem("integrations.tokens", N_("API tokens"), order=830,
+                                  description=N_("Tokens for scripts that use the JSON API.")))
+        if user.role == Role.admin:
+            items.append(MenuItem("integrations.webhooks", N_("Webhooks"), order=840,
+                                  description=N_("Systems told when tasks change, tips arrive or circulars are published.")))
+            items.append(MenuItem("integrations.jobs", N_("Failed jobs"), order=850,
+                                  description=N_("Background jobs that failed after every retry.")))
+        return items
