@@ -1,9 +1,21 @@
 """Media reports and public tips (舆论监督, 群众线索): intake, linking, triage."""
 from __future__ import annotations
 
+import os
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import SignalKind
+from core.hooktypes import Importer, MenuItem, Panel, SignalKind
 from core.i18n import N_
+from plugins.media_tips import models  # noqa: F401  (the tables join the metadata on load)
+from plugins.media_tips.access import TIP_CAPABILITIES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @hookimpl
@@ -15,3 +27,77 @@ def duban_signal_kinds() -> list[SignalKind]:
         SignalKind("media_tips", "answers_overdue", N_("Unit answers overdue"), 1, "count"),
         SignalKind("media_tips", "media_reports", N_("Media reports"), 1, "count"),
     ]
+
+
+@hookimpl
+def duban_capabilities() -> dict[str, frozenset[Role]]:
+    return dict(TIP_CAPABILITIES)
+
+
+@hookimpl
+def duban_migrations() -> str:
+    return os.path.join(HERE, "migrations")
+
+
+@hookimpl
+def duban_importers() -> list[Importer]:
+    from plugins.media_tips.importer import import_tips
+
+    return [Importer("tips", N_("Tips"), import_tips, formats=("csv", "xlsx", "jsonl"), capability="tips.triage")]
+
+
+@hookimpl
+def duban_blueprints() -> list[Any]:
+    from plugins.media_tips.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def duban_menu_items(user: User) -> list[MenuItem]:
+    items = []
+    if user.role in TIP_CAPABILITIES["tips.view"]:
+        items.append(MenuItem("media_tips.index", N_("Tips"), order=300,
+                              description=N_("Tips from the public, the media and the hotline: triage and hand-over.")))
+    if user.role in TIP_CAPABILITIES["tips.triage"]:
+        items.append(MenuItem("media_tips.feeds", N_("News feeds"), order=310,
+                              description=N_("RSS and Atom feeds polled for reports about matters and units.")))
+    if user.role in TIP_CAPABILITIES["tips.answer"]:
+        items.append(MenuItem("media_tips.answers", N_("Tips to answer"), order=300,
+                              description=N_("Tips handed over to your unit, waiting for its answer.")))
+    return items
+
+
+@hookimpl
+def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+    from plugins.media_tips.panels import matter_panel
+
+    return matter_panel(session, matter, user)
+
+
+@hookimpl
+def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+    from plugins.media_tips.panels import unit_panel
+
+    return unit_panel(session, unit, user)
+
+
+@hookimpl
+def duban_tick(session: Session, now: datetime) -> list[str]:
+    from plugins.media_tips.feeds import poll_feeds
+    from plugins.media_tips.signals import refresh_signals
+    from plugins.media_tips.triage import overdue_notices
+
+    lines = poll_feeds(session, now)
+    today = now.date()
+    overdue = overdue_notices(session, today)
+    changed = refresh_signals(session, today)
+    lines.append(f"tips: {overdue} answer(s) overdue, {changed} signal(s) updated")
+    return lines
+
+
+@hookimpl
+def duban_demo_data(session: Session, today: date) -> None:
+    from plugins.media_tips.demo import seed
+
+    seed(session, today)

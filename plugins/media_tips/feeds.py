@@ -1,0 +1,204 @@
+"""Polling the news feeds staff configured: items about a matter or a unit become tips.
+
+Duban fetches each feed itself (urllib, with a timeout, a size cap, and no
+redirect to another host) and hands the bytes to feedparser, which never
+touches the network. Each feed is polled in its own savepoint: one that is
+malformed, huge, redirected elsewhere or silent fails alone, with its reason
+logged and kept on the feed for staff to see.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import Message as HeaderMessage
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import ValidationError
+from core.i18n import N_
+from plugins.media_tips.linking import index_for
+from plugins.media_tips.models import Tip, TipFeed, TipSource
+from plugins.media_tips.triage import NewTip, create_tip
+
+log = logging.getLogger("plugin.media_tips")
+
+TIMEOUT_SECONDS = 10.0
+MAX_BYTES = 2 * 1024 * 1024
+MAX_REDIRECTS = 3
+MAX_ITEMS = 200
+# A feed item becomes a tip when it names a unit or resembles a matter this much.
+MATTER_MIN = 0.3
+USER_AGENT = "Duban feed reader"
+
+
+class FeedError(Exception):
+    """Why one feed could not be read (kept on the feed, in English, for the log)."""
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One news item, as much of it as a tip needs."""
+
+    guid: str
+    title: str
+    summary: str
+    link: str
+    published: date | None
+
+
+def check_url(url: str) -> str:
+    """Accept only http and https URLs with a host; raises :class:`ValidationError`."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(N_("A feed address must start with http:// or https://."))
+    return url
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the same host, and only a few times."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.count = 0
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: HeaderMessage,
+                         newurl: str) -> Any:
+        target = urlsplit(urljoin(req.full_url, newurl))
+        if target.hostname != self.host or target.scheme not in ("http", "https"):
+            raise FeedError(f"redirected to another host ({target.hostname})")
+        self.count += 1
+        if self.count > MAX_REDIRECTS:
+            raise FeedError("too many redirects")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES) -> bytes:
+    """The feed's bytes; raises :class:`FeedError` on any failure."""
+    host = urlsplit(url).hostname or ""
+    # No proxy handler: the URLs are staff-configured and the fetch stays where it says.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _SameHostRedirects(host))
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                   "Accept": "application/rss+xml, application/atom+xml, */*"})
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FeedError(f"feed is {declared} bytes; at most {max_bytes} are read")
+            data = _read_capped(response, max_bytes, time.monotonic() + timeout)
+    except FeedError:
+        raise
+    except urllib.error.HTTPError as error:
+        raise FeedError(f"HTTP {error.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise FeedError(f"could not fetch: {reason}") from None
+    return data
+
+
+def _read_capped(response: Any, max_bytes: int, deadline: float) -> bytes:
+    # The socket timeout bounds each read; the deadline bounds a server that drips bytes.
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise FeedError("the feed took too long to send")
+        chunk = response.read(64 * 1024)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise FeedError(f"feed is larger than {max_bytes} bytes")
+        chunks.append(chunk)
+
+
+def parse(data: bytes) -> list[FeedItem]:
+    """The items of an RSS or Atom document; raises :class:`FeedError` when it is not one."""
+    import feedparser
+
+    parsed = feedparser.parse(data)
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") or "no feed found"
+        raise FeedError(f"malformed feed: {reason}")
+    items = []
+    for entry in parsed.entries[:MAX_ITEMS]:
+        link = str(entry.get("link", "") or "")
+        guid = str(entry.get("id", "") or link or entry.get("title", ""))
+        published = entry.get("published_parsed") or entry.get("updated_parsed")
+        items.append(FeedItem(
+            guid=guid, title=_plain(entry.get("title", "")), summary=_plain(entry.get("summary", "")),
+            link=link if urlsplit(link).scheme in ("http", "https") else "",
+            published=date(*published[:3]) if published else None,
+        ))
+    return items
+
+
+def _plain(value: Any) -> str:
+    # feedparser sanitises HTML but keeps tags; a tip is plain text, shown escaped.
+    return " ".join(re.sub(r"<[^>]*>", " ", str(value or "")).split())[:4000]
+
+
+def item_ref(feed: TipFeed, item: FeedItem) -> str:
+    """The tip number of a feed item: the same item polled twice is one tip."""
+    return f"feed-{feed.id}-" + hashlib.sha256(item.guid.encode("utf-8")).hexdigest()[:24]
+
+
+def poll_feed(session: Session, feed: TipFeed, now: datetime, *, timeout: float = TIMEOUT_SECONDS,
+              max_bytes: int = MAX_BYTES) -> int:
+    """Read one feed and turn new items that concern a matter or unit into tips; returns how many."""
+    items = parse(fetch(feed.url, timeout=timeout, max_bytes=max_bytes))
+    index = index_for(session)
+    refs = [item_ref(feed, item) for item in items]
+    known = set(session.scalars(select(Tip.ref).where(Tip.ref.in_(refs)))) if refs else set()
+    added = 0
+    for item, ref in zip(items, refs):
+        if ref in known or not (item.title or item.summary):
+            continue
+        text = f"{item.title} {item.summary}".strip()
+        result = index.link(text)
+        concerns = bool(index.mentioned_units(text)) or (
+            bool(result.matters) and result.matters[0].score >= MATTER_MIN)
+        if not concerns:
+            continue
+        create_tip(session, NewTip(source=TipSource.media, title=item.title, text=item.summary or item.title,
+                                   url=item.link, received_on=item.published or now.date(), ref=ref,
+                                   feed_id=feed.id),
+                   actor=f"feed:{feed.id}", today=now.date(), home_unit=feed.home_unit)
+        known.add(ref)
+        added += 1
+    return added
+
+
+def poll_feeds(session: Session, now: datetime, *, timeout: float = TIMEOUT_SECONDS,
+               max_bytes: int = MAX_BYTES) -> list[str]:
+    """Poll every active feed, each in its own savepoint; returns one summary line per feed."""
+    lines = []
+    for feed in session.scalars(select(TipFeed).where(TipFeed.active.is_(True)).order_by(TipFeed.id)):
+        feed.last_polled_at = now
+        try:
+            with session.begin_nested():
+                added = poll_feed(session, feed, now, timeout=timeout, max_bytes=max_bytes)
+        except FeedError as error:
+            feed.last_error = str(error)[:500]
+            log.warning("feed %s (%s) failed: %s", feed.id, feed.url, error)
+            lines.append(f"feed {feed.id}: failed: {error}")
+            continue
+        except Exception as error:  # one bad feed must never stop the others
+            feed.last_error = f"unexpected error: {error}"[:500]
+            log.exception("feed %s (%s) failed unexpectedly", feed.id, feed.url)
+            lines.append(f"feed {feed.id}: failed: {error}")
+            continue
+        feed.last_ok_at, feed.last_error = now, ""
+        feed.items_added += added
+        lines.append(f"feed {feed.id}: {added} new tip(s)")
+    session.flush()
+    return lines
