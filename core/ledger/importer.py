@@ -81,7 +81,7 @@ def _units(session: Session, mapped: MappedTable, scope: Scope | None) -> dict[s
     stmt = select(Unit.code, Unit.id).where(Unit.code.in_(codes), Unit.active.is_(True))
     if scope is not None:
         stmt = stmt.where(scope.unit_clause(Unit.id, "write"))
-    return dict(session.execute(stmt).tuples().all())
+    return {code: unit_id for code, unit_id in session.execute(stmt)}
 
 
 def _check_units(mapped: MappedTable, units: dict[str, int]) -> None:

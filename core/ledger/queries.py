@@ -114,8 +114,10 @@ def paginate(scope: Scope, stmt: Select[tuple[T]], number: int = 1, per_page: in
     """One page of ``stmt`` and the total count (two queries, whatever the page size)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     number = max(1, number)
+    entity = stmt.column_descriptions[0]["entity"]
+    key = entity.__mapper__.primary_key[0]
     total = scope.session.scalar(select(func.count()).select_from(
-        stmt.order_by(None).options().with_only_columns(Task.id).subquery())) or 0
+        stmt.order_by(None).with_only_columns(key, maintain_column_froms=True).subquery())) or 0
     items = list(scope.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique())
     return Page(items, total, number, per_page)
 
