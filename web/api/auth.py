@@ -5,11 +5,14 @@ import hashlib
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 
 from core.access.scope import Scope
 from core.access.tokens import authenticate
 from core.errors import DubanError
 from web import db
+from web.extensions import limiter
 
 
 class Unauthorized(DubanError):
@@ -42,6 +45,17 @@ def authenticate_request() -> Scope:
     g.api_token = token
     g.scope = Scope(session, user, current_app.extensions["duban.capabilities"])
     return g.scope
+
+
+def enforce_rate_limit() -> None:
+    """Refuse (429) a caller over ``API_RATE_LIMIT``, counted in the limiter's storage.
+
+    Checked here rather than with a decorator because the API blueprint is built per
+    application and decorator limits would pile up on the shared limiter.
+    """
+    limit = parse(current_app.config.get("API_RATE_LIMIT", "600 per minute"))
+    if not limiter.limiter.hit(limit, "api", rate_limit_key()):
+        raise TooManyRequests()
 
 
 def rate_limit_key() -> str:

@@ -13,9 +13,9 @@ from core.apitypes import ApiRequest, ApiRoute, RowsRejected
 from core.errors import Forbidden, ValidationError
 from core.idempotency import Answer, request_digest, run_once
 from web import db
-from web.api.auth import Unauthorized, authenticate_request, rate_limit_key
+from web.api.auth import Unauthorized, authenticate_request, enforce_rate_limit
 from web.api.openapi import openapi_document
-from web.extensions import csrf, limiter
+from web.extensions import csrf
 from web.i18n import render_message
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -143,6 +143,5 @@ def make_blueprint(pm: pluggy.PluginManager) -> Blueprint:
 
     # Bearer tokens, not cookies, authenticate here: a forged cross-site request has no token.
     csrf.exempt(bp)
-    limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600 per minute"),
-                  key_func=rate_limit_key)(bp)
+    bp.before_request(enforce_rate_limit)
     return bp

@@ -102,12 +102,12 @@ def post_signals(request: ApiRequest) -> dict[str, Any]:
     mapped = map_rows(_table(_rows(request.body)), COLUMNS, key=("source", "ref"))
     session, scope = request.session, request.scope
     codes = {row["unit_code"] for row in mapped.rows}
-    units = dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).tuples()) if codes else {}
+    units = dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()) if codes else {}
     writable = set(session.scalars(select(Unit.id).where(
         Unit.id.in_(units.values()), scope.unit_clause(Unit.id, "write")))) if units else set()
     matter_codes = {row["matter_code"] for row in mapped.rows if row["matter_code"]}
     matters = dict(session.execute(select(Matter.code, Matter.id).where(
-        Matter.code.in_(matter_codes), scope.clause(Matter))).tuples()) if matter_codes else {}
+        Matter.code.in_(matter_codes), scope.clause(Matter))).all()) if matter_codes else {}
     reserved = {kind.source for kind in signal_kinds(request.plugins)} if request.plugins is not None else set()
     good = []
     for row in mapped.rows:
