@@ -93,7 +93,7 @@ def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BY
         with opener.open(request, timeout=timeout) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FeedError(f"feed is {declared} bytes; at most {max_bytes} are read")
+                raise FeedError(f"feed is larger than {max_bytes} bytes (it declares {declared})")
             data = _read_capped(response, max_bytes, time.monotonic() + timeout)
     except FeedError:
         raise
