@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String, UniqueConstraint, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, utcnow
@@ -107,8 +107,9 @@ def run_once(session: Session, owner: str, key: str, digest: str,
                                   status=answer.status, body=answer.body))
     try:
         session.commit()
-    except IntegrityError:
-        # Another copy of this request committed first: answer as it did.
+    except (IntegrityError, OperationalError):
+        # Another copy of this request committed first (PostgreSQL reports the
+        # unique key, SQLite a write conflict): answer as it did.
         session.rollback()
         earlier = stored_answer(session, owner, key, digest)
         if earlier is None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import utcnow
 from core.errors import ValidationError
 from core.i18n import N_
-from core.ledger.models import Task
+from core.ledger.models import Task, TaskState
 from core.webhooks.models import WebhookDelivery, WebhookSubscriber
 
 # Event name → label (msgid), for the subscriber form.
@@ -67,10 +67,14 @@ def _task_changes(session: Session) -> list[dict[str, Any]]:
         if not isinstance(obj, Task):
             continue
         history = inspect(obj).attrs.state.history
-        if not history.added:
+        if obj in session.new:
+            # A new task enters its first state, usually by the column default.
+            old, new = None, obj.state or TaskState.dispatched
+        elif not history.added:
             continue
-        old = history.deleted[0] if history.deleted else None
-        new = history.added[0]
+        else:
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0]
         if old == new:
             continue
         changes.append({"task_id": obj.id, "matter_id": obj.matter_id, "unit_id": obj.unit_id,
