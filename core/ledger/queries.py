@@ -122,36 +122,68 @@ def paginate(scope: Scope, stmt: Select[tuple[T]], number: int = 1, per_page: in
     return Page(items, total, number, per_page)
 
 
+def _needs_matter(f: LedgerFilter) -> bool:
+    return f.kind is not None or bool(f.q.strip())
+
+
+def count_tasks(scope: Scope, f: LedgerFilter, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> int:
+    """How many tasks match ``f``; joins the matters only when a filter reads them."""
+    stmt = select(func.count(Task.id)).select_from(Task)
+    if _needs_matter(f):
+        stmt = stmt.join(Matter, Matter.id == Task.matter_id)
+    return scope.session.scalar(stmt.where(*_conditions(scope, f, today, warning_days))) or 0
+
+
 def ledger_page(scope: Scope, f: LedgerFilter, today: date, number: int = 1, per_page: int = PER_PAGE,
                 warning_days: int = DEFAULT_WARNING_DAYS) -> Page[Task]:
-    """The ledger page: tasks matching ``f``, one page at a time."""
-    return paginate(scope, ledger_select(scope, f, today, warning_days), number, per_page)
+    """The ledger page: tasks matching ``f``, one page at a time (two queries)."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    number = max(1, number)
+    stmt = ledger_select(scope, f, today, warning_days).limit(per_page).offset((number - 1) * per_page)
+    items = list(scope.session.scalars(stmt).unique())
+    return Page(items, count_tasks(scope, f, today, warning_days), number, per_page)
 
 
 def overdue_page(scope: Scope, f: LedgerFilter, today: date, number: int = 1,
                  per_page: int = PER_PAGE) -> Page[Task]:
     """Overdue tasks (open, deadline passed) matching ``f``, oldest deadline first."""
     f = LedgerFilter(**{**f.__dict__, "overdue": True, "light": None})
-    return paginate(scope, ledger_select(scope, f, today), number, per_page)
+    return ledger_page(scope, f, today, number, per_page)
 
 
 def overdue_units(scope: Scope, f: LedgerFilter, today: date, limit: int = 500) -> list[UnitOverdue]:
-    """Units with overdue tasks, most overdue first, counted in one grouped query."""
+    """Units with overdue tasks, most overdue first.
+
+    Three grouped queries whatever the number of units: the counts (answered
+    from the (unit, state, deadline) index alone), the units' names, and how
+    many of their overdue tasks still lack a reason.
+    """
     f = LedgerFilter(**{**f.__dict__, "overdue": True, "light": None})
-    no_reason = func.sum(case((Task.delay_reason == "", 1), else_=0))
-    stmt = (select(Unit.id, Unit.code, Unit.name, func.count(Task.id), func.min(Task.deadline), no_reason)
-            .select_from(Task)
-            .join(Matter, Matter.id == Task.matter_id)
-            .join(Unit, Unit.id == Task.unit_id)
-            .where(*_conditions(scope, f, today, DEFAULT_WARNING_DAYS))
-            .group_by(Unit.id, Unit.code, Unit.name)
-            .order_by(func.count(Task.id).desc(), Unit.code)
-            .limit(limit))
+    conditions = _conditions(scope, f, today, DEFAULT_WARNING_DAYS)
+    count = func.count(Task.id)
+
+    def grouped(*columns: Any, extra: tuple[Any, ...] = ()) -> Select[Any]:
+        stmt = select(Task.unit_id, *columns).select_from(Task)
+        if _needs_matter(f):
+            stmt = stmt.join(Matter, Matter.id == Task.matter_id)
+        return stmt.where(*conditions, *extra).group_by(Task.unit_id)
+
+    counts = scope.session.execute(grouped(count, func.min(Task.deadline))
+                                   .order_by(count.desc(), Task.unit_id).limit(limit)).all()
+    if not counts:
+        return []
+    ids = [row[0] for row in counts]
+    names = {row.id: row for row in scope.session.execute(
+        select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids)))}
+    without = dict(scope.session.execute(grouped(count, extra=(Task.unit_id.in_(ids), Task.delay_reason == ""))).all())
     rows = []
-    for unit_id, code, name, count, oldest, without in scope.session.execute(stmt):
+    for unit_id, overdue, oldest in counts:
         oldest_date = oldest if isinstance(oldest, date) else date.fromisoformat(str(oldest))
-        rows.append(UnitOverdue(unit_id, code, name, count, oldest_date, int(without or 0),
+        unit = names[unit_id]
+        rows.append(UnitOverdue(unit_id, unit.code, unit.name, overdue, oldest_date, int(without.get(unit_id, 0)),
                                 (today - oldest_date).days))
+    # Equal counts come out by unit code, as people look for them.
+    rows.sort(key=lambda row: (-row.overdue, row.code))
     return rows
 
 
@@ -160,13 +192,14 @@ def light_counts(scope: Scope, f: LedgerFilter, today: date,
     """How many of the matching tasks show each light (one query)."""
     f = LedgerFilter(**{**f.__dict__, "light": None})
     lit = light_expression(today, warning_days)
-    stmt = (select(lit, func.count(Task.id)).select_from(Task)
-            .join(Matter, Matter.id == Task.matter_id)
-            .where(*_conditions(scope, f, today, warning_days)).group_by(lit))
+    stmt = select(lit, func.count(Task.id)).select_from(Task)
+    if _needs_matter(f):
+        stmt = stmt.join(Matter, Matter.id == Task.matter_id)
+    stmt = stmt.where(*_conditions(scope, f, today, warning_days)).group_by(lit)
     counts = {"green": 0, "yellow": 0, "red": 0}
     counts.update({str(name): int(count) for name, count in scope.session.execute(stmt)})
     return counts
 
 
-__all__ = ["LedgerFilter", "Page", "UnitOverdue", "is_open", "ledger_page", "ledger_select",
+__all__ = ["LedgerFilter", "Page", "UnitOverdue", "count_tasks", "is_open", "ledger_page", "ledger_select",
            "light_counts", "overdue_page", "overdue_units", "paginate"]
