@@ -1,6 +1,10 @@
 """Core's own contributions through the plugin contract."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
 from core.hooktypes import Importer, MenuItem
@@ -29,6 +33,16 @@ def duban_menu_items(user: User) -> list[MenuItem]:
                               description=N_("Register matters and dispatch their tasks.")))
         items.append(MenuItem("ledger.research", N_("Research"), order=130,
                               description=N_("Research topics: visits, findings and recommendations.")))
+    if user.role in (Role.admin, Role.supervisor, Role.leader):
+        items.append(MenuItem("dashboard.index", N_("Dashboard"), order=90,
+                              description=N_("Figures for leaders: tasks, deadlines, reviews and every source.")))
+        items.append(MenuItem("circulars.referrals", N_("Referrals"), order=150,
+                              description=N_("Accountability referrals to the supervisory organs.")))
+        items.append(MenuItem("circulars.cases", N_("Typical cases"), order=160,
+                              description=N_("Cases approved for the public page, personal details removed.")))
+    if user.role in (Role.admin, Role.supervisor, Role.leader, Role.unit_officer):
+        items.append(MenuItem("circulars.index", N_("Circulars"), order=140,
+                              description=N_("Rankings, commendations and criticism; answers owed by units.")))
     if user.role == Role.admin:
         items.append(MenuItem("users.index", N_("Accounts"), order=810,
                               description=N_("Create accounts, set roles and units.")))
@@ -44,3 +58,14 @@ def duban_importers() -> list[Importer]:
 
     return [Importer("units", N_("Units"), import_units, capability="units.manage"),
             Importer("matters", N_("Matters (ledger)"), import_matters, capability="ledger.manage")]
+
+
+@hookimpl
+def duban_tick(session: Session, now: datetime) -> list[str]:
+    """Remind criticised units of the reasons and improvement plans they owe."""
+    from zoneinfo import ZoneInfo
+
+    from core.circulars.facts import DEFAULT_ZONE
+    from core.circulars.reminders import send_explanation_reminders
+
+    return send_explanation_reminders(session, now.astimezone(ZoneInfo(DEFAULT_ZONE)).date())

@@ -12,3 +12,5 @@ from core.access.tokens import ApiToken  # noqa: F401
 from core.idempotency import IdempotencyRecord  # noqa: F401
 from core.jobs.models import JobFailure  # noqa: F401
 from core.webhooks.models import WebhookDelivery, WebhookSubscriber  # noqa: F401
+from core.circulars.models import (  # noqa: F401
+    Circular, CircularEntry, CircularRanking, Explanation, Referral, ReferralEvent, TypicalCase)

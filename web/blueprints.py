@@ -27,10 +27,12 @@ def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
 
 
 def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
-    from web.views import audit, home, imports, ledger, units, users
+    from web.views import audit, circulars, dashboard, home, imports, ledger, units, users
+    from web.views.circulars.cases import public as public_cases
 
-    for module in (home, units, users, imports, audit, ledger):
+    for module in (home, units, users, imports, audit, ledger, circulars, dashboard):
         app.register_blueprint(module.bp)
+    app.register_blueprint(public_cases)
     for batch in pm.hook.duban_blueprints():
         for blueprint in batch or ():
             app.register_blueprint(blueprint)

@@ -39,6 +39,15 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "jobs.view": frozenset({Role.admin}),
     "research.manage": frozenset({Role.admin, Role.supervisor}),
     "research.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
+    "dashboard.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
+    "circulars.manage": frozenset({Role.admin, Role.supervisor}),
+    "circulars.view": frozenset({Role.admin, Role.supervisor, Role.leader, Role.unit_officer}),
+    "circulars.explain": frozenset({Role.unit_officer}),
+    "referrals.manage": frozenset({Role.admin, Role.supervisor}),
+    "referrals.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
+    "cases.manage": frozenset({Role.admin, Role.supervisor}),
+    "cases.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
+    "cases.approve": frozenset({Role.admin, Role.leader}),
 }
 
 

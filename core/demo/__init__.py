@@ -9,7 +9,10 @@ from sqlalchemy.orm import Session
 from core.access.accounts import save_account
 from core.access.models import Role, User
 from core.demo.ledger import build_ledger
+from core.demo.circulars import build_circular
 from core.demo.province import build_units
+from core.i18n import translation_dirs, translator
+from core.plugins import plugin_translation_dirs, signal_kinds
 
 # username, password, role (the role column is shown to whoever starts the demo)
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
@@ -45,3 +48,5 @@ def seed_demo(session: Session, pm: pluggy.PluginManager, today: date) -> None:
                      password=password)
     build_ledger(session, today)
     pm.hook.duban_demo_data(session=session, today=today)
+    build_circular(session, today, signal_kinds(pm),
+                   translator("zh_CN", translation_dirs(plugin_translation_dirs(pm))))

@@ -1,0 +1,131 @@
+"""Per-unit facts for a period, aggregated in SQL: tasks due and done on time, and signals.
+
+The circular's ranking and the dashboard read the same functions, so a figure
+on the dashboard and the ranking in a circular never disagree on what
+"on time" or "survey satisfaction" means.
+
+*Assessed in a period*: a task whose deadline fell in the period (up to
+today), or that was completed (accepted or closed) with its last report filed
+in the period, ahead of its deadline or not. *On time*: completed, with the
+last report filed no later than the deadline day, in the instance's time zone.
+The dashboard's monthly rate groups tasks by deadline month only.
+
+*Signals*: each source records snapshots; for a unit and a kind the figure is
+the latest snapshot in the period. When the source recorded a unit-wide value
+(no matter) that value stands; otherwise the per-matter values are combined,
+summed for counts, amounts and days, averaged for shares and scores.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, cast, func, or_, select
+from sqlalchemy import Date as SQLDate
+from sqlalchemy.orm import Session
+
+from core.access.scope import Scope
+from core.hooktypes import SignalKind
+from core.ledger.models import OPEN_STATES, Task, TaskState
+from core.signals import Signal
+
+DONE_STATES = (TaskState.accepted, TaskState.closed)
+# Scales whose values are averaged across matters; every other scale is summed.
+MEAN_SCALES = frozenset({"share", "0-100", "score", "points", "percent"})
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+@dataclass
+class OnTime:
+    """Tasks due in a period and how many were completed on time."""
+
+    due: int = 0  # tasks assessed: due in the period, or completed in it
+    on_time: int = 0
+    overdue_open: int = 0  # still open after the deadline
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+def local_date(session: Session, column: Any, zone: str = DEFAULT_ZONE) -> ColumnElement[Any]:
+    """SQL: the calendar date of a UTC timestamp ``column`` in ``zone``."""
+    if session.get_bind().dialect.name == "sqlite":
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        offset = datetime.now(ZoneInfo(zone)).utcoffset()
+        hours = int(offset.total_seconds() // 3600) if offset else 0
+        return func.date(column, f"{hours:+d} hours")
+    return cast(func.timezone(zone, column), SQLDate)
+
+
+def on_time_clause(session: Session, zone: str = DEFAULT_ZONE) -> ColumnElement[bool]:
+    """SQL: the task was completed and its last report filed by the deadline day."""
+    return and_(Task.state.in_(DONE_STATES), Task.last_report_at.is_not(None),
+                local_date(session, Task.last_report_at, zone) <= Task.deadline)
+
+
+def assessed_clause(session: Session, start: date, end: date, today: date,
+                    zone: str = DEFAULT_ZONE) -> ColumnElement[bool]:
+    """SQL: the task fell due in the period (up to ``today``) or was completed in it."""
+    reported = local_date(session, Task.last_report_at, zone)
+    completed = and_(Task.state.in_(DONE_STATES), Task.last_report_at.is_not(None),
+                     reported >= start, reported <= end)
+    return or_(and_(Task.deadline >= start, Task.deadline <= min(end, today)), completed)
+
+
+def on_time_by_unit(scope: Scope, start: date, end: date, today: date, *, zone: str = DEFAULT_ZONE,
+                    unit_ids: Select[tuple[int]] | None = None) -> dict[int, OnTime]:
+    """Lead units' tasks assessed in ``start``–``end``, by unit id (one grouped query)."""
+    session = scope.session
+    on_time = func.sum(case((on_time_clause(session, zone), 1), else_=0))
+    overdue = func.sum(case((and_(Task.state.in_(OPEN_STATES), Task.deadline < today), 1), else_=0))
+    stmt = (select(Task.unit_id, func.count(Task.id), on_time, overdue)
+            .where(scope.clause(Task), assessed_clause(session, start, end, today, zone)).group_by(Task.unit_id))
+    if unit_ids is not None:
+        stmt = stmt.where(Task.unit_id.in_(unit_ids))
+    return {unit_id: OnTime(int(due), int(done or 0), int(late or 0))
+            for unit_id, due, done, late in session.execute(stmt)}
+
+
+def is_mean(kind: SignalKind) -> bool:
+    """True when values of ``kind`` are averaged rather than summed."""
+    return kind.scale in MEAN_SCALES
+
+
+def latest_signals(scope: Scope, source: str, kind: str, start: date, end: date) -> Select[Any]:
+    """SQL: the signals of ``source``/``kind`` on each unit's latest day observed in the period."""
+    latest = (select(Signal.unit_id.label("unit_id"), func.max(Signal.observed_on).label("day"))
+              .where(Signal.source == source, Signal.kind == kind, Signal.observed_on >= start,
+                     Signal.observed_on <= end, scope.clause(Signal))
+              .group_by(Signal.unit_id).subquery())
+    return (select(Signal)
+            .join(latest, and_(latest.c.unit_id == Signal.unit_id, latest.c.day == Signal.observed_on))
+            .where(Signal.source == source, Signal.kind == kind))
+
+
+def signal_by_unit(scope: Scope, kind: SignalKind, start: date, end: date) -> dict[int, float]:
+    """Each unit's figure for ``kind`` in the period (see the module docstring), one query."""
+    rows = latest_signals(scope, kind.source, kind.name, start, end).subquery()
+    wide = rows.c.matter_id.is_(None)
+    stmt = (select(rows.c.unit_id,
+                   func.sum(case((wide, 1), else_=0)), func.sum(case((wide, rows.c.value), else_=0.0)),
+                   func.count(), func.sum(rows.c.value))
+            .group_by(rows.c.unit_id))
+    mean = is_mean(kind)
+    figures: dict[int, float] = {}
+    for unit_id, wide_n, wide_sum, n, total in scope.session.execute(stmt):
+        count, value = (wide_n, wide_sum) if wide_n else (n, total)
+        figures[unit_id] = float(value) / count if mean and count else float(value or 0)
+    return figures
+
+
+def combine(kind: SignalKind, values: Iterable[float]) -> float | None:
+    """The figure over several units: their mean for shares and scores, else their sum."""
+    values = list(values)
+    if not values:
+        return None
+    return sum(values) / len(values) if is_mean(kind) else sum(values)

@@ -1,0 +1,1 @@
+"""The leaders' dashboard: figures (``figures``) and the lists behind them (``lists``)."""

@@ -1,0 +1,206 @@
+"""The leaders' dashboard: figures aggregated in SQL, each with the list behind it.
+
+Every figure names the page that lists what it counts (a Flask endpoint and
+its query arguments; core knows no URLs) and is computed with the same
+conditions as that list, so clicking a figure shows exactly that many rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from core.access.scope import Scope
+from core.circulars.facts import DEFAULT_ZONE, combine, is_mean, on_time_clause, signal_by_unit
+from core.circulars.problems import review_outcome_model
+from core.dashboard.lists import TaskListFilter, task_conditions
+from core.hooktypes import SignalKind
+from core.i18n import N_
+from core.ledger.deadlines import DEFAULT_WARNING_DAYS
+from core.ledger.labels import LIGHT_LABELS, STATE_LABELS
+from core.ledger.models import Matter, Task, TaskState
+from core.ledger.queries import LedgerFilter, light_counts
+from core.org.models import Unit
+
+SIGNAL_WINDOW_DAYS = 90
+TREND_MONTHS = 12
+# Shown first among the signal figures, as the opinion names them.
+FEATURED_SIGNALS = ("survey.satisfaction", "audit.open_findings", "media_tips.cluster_size",
+                    "third_party_eval.weighted_score")
+
+
+@dataclass
+class Figure:
+    """One number on the dashboard and the list behind it."""
+
+    key: str
+    label: str  # a msgid, or a unit's name (``translate`` False)
+    value: float | int | None
+    endpoint: str
+    args: dict[str, Any] = field(default_factory=dict)
+    translate: bool = True
+    note: str = ""  # e.g. the scale: "share", "count"
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard page draws."""
+
+    today: date
+    by_state: list[Figure]
+    by_light: list[Figure]
+    overdue_by_unit: list[Figure]
+    overdue_by_region: list[Figure]
+    on_time: list[Figure]  # one per month, oldest first: value is the rate (0–1) or None
+    on_time_due: list[int]
+    reviews: list[Figure]
+    signals: list[Figure]
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first day of the month ``back`` months before ``day``'s."""
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(first: date) -> date:
+    return month_start(first, -1) - timedelta(days=1)
+
+
+def _month_key(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.strftime("%Y-%m", column)
+    return func.to_char(column, "YYYY-MM")
+
+
+def build_dashboard(scope: Scope, today: date, kinds: list[SignalKind], *,
+                    warning_days: int = DEFAULT_WARNING_DAYS, zone: str = DEFAULT_ZONE) -> Dashboard:
+    """All figures for the user's scope on ``today`` (a fixed number of grouped queries)."""
+    return Dashboard(
+        today=today,
+        by_state=tasks_by_state(scope),
+        by_light=tasks_by_light(scope, today, warning_days),
+        overdue_by_unit=overdue_by_unit(scope, today),
+        overdue_by_region=overdue_by_region(scope, today),
+        on_time=(trend := on_time_trend(scope, today, zone=zone))[0],
+        on_time_due=trend[1],
+        reviews=review_outcomes(scope, today),
+        signals=signal_figures(scope, today, kinds),
+    )
+
+
+def tasks_by_state(scope: Scope) -> list[Figure]:
+    """Tasks in each state; each links to the ledger filtered by that state."""
+    stmt = (select(Task.state, func.count(Task.id)).join(Matter, Matter.id == Task.matter_id)
+            .where(scope.clause(Task)).group_by(Task.state))
+    counts = {state: int(n) for state, n in scope.session.execute(stmt)}
+    return [Figure(f"state:{s.value}", STATE_LABELS[s], counts.get(s, 0), "ledger.tasks", {"state": s.value})
+            for s in TaskState]
+
+
+def tasks_by_light(scope: Scope, today: date, warning_days: int) -> list[Figure]:
+    """Tasks by traffic light, counted by the ledger's own query."""
+    counts = light_counts(scope, LedgerFilter(), today, warning_days)
+    return [Figure(f"light:{name}", LIGHT_LABELS[name], counts[name], "ledger.tasks", {"light": name})
+            for name in ("green", "yellow", "red")]
+
+
+def overdue_by_unit(scope: Scope, today: date, limit: int = 10) -> list[Figure]:
+    """The units with the most overdue tasks of their own (not their subtree's)."""
+    f = TaskListFilter(overdue=True)
+    stmt = (select(Unit.id, Unit.code, Unit.name, func.count(Task.id)).select_from(Task)
+            .join(Matter, Matter.id == Task.matter_id).join(Unit, Unit.id == Task.unit_id)
+            .where(*task_conditions(scope, f, today))
+            .group_by(Unit.id, Unit.code, Unit.name).order_by(func.count(Task.id).desc(), Unit.code).limit(limit))
+    return [Figure(f"overdue-unit:{code}", name, int(n), "dashboard.tasks", {"overdue": 1, "unit_id": uid},
+                   translate=False) for uid, code, name, n in scope.session.execute(stmt)]
+
+
+def overdue_by_region(scope: Scope, today: date, limit: int = 20) -> list[Figure]:
+    """Overdue tasks by prefecture-level region (the first four digits of the GB/T 2260 code)."""
+    prefix = func.substr(Unit.region_code, 1, 4)
+    stmt = (select(prefix, func.count(Task.id)).select_from(Task)
+            .join(Matter, Matter.id == Task.matter_id).join(Unit, Unit.id == Task.unit_id)
+            .where(*task_conditions(scope, TaskListFilter(overdue=True), today))
+            .group_by(prefix).order_by(func.count(Task.id).desc(), prefix).limit(limit))
+    rows = [(str(p), int(n)) for p, n in scope.session.execute(stmt)]
+    names = region_names(scope.session, [p for p, _n in rows])
+    return [Figure(f"overdue-region:{p}", names.get(p, p + "00"), n, "dashboard.tasks",
+                   {"overdue": 1, "region": p}, translate=False) for p, n in rows]
+
+
+def region_names(session: Session, prefixes: list[str]) -> dict[str, str]:
+    """A name for each 4-digit region prefix: the unit whose region code is ``prefix + "00"``."""
+    if not prefixes:
+        return {}
+    rows = session.execute(select(Unit.region_code, Unit.name)
+                           .where(Unit.region_code.in_([p + "00" for p in prefixes]))
+                           .order_by(Unit.path))
+    names: dict[str, str] = {}
+    for code, name in rows:
+        names.setdefault(code[:4], name)
+    return names
+
+
+def on_time_trend(scope: Scope, today: date, months: int = TREND_MONTHS,
+                  zone: str = DEFAULT_ZONE) -> tuple[list[Figure], list[int]]:
+    """Per month: the share of tasks due that were completed on time (one grouped query)."""
+    first = month_start(today, months - 1)
+    session = scope.session
+    key = _month_key(session, Task.deadline)
+    on_time = func.sum(func.coalesce(_as_int(on_time_clause(session, zone)), 0))
+    stmt = (select(key, func.count(Task.id), on_time).join(Matter, Matter.id == Task.matter_id)
+            .where(scope.clause(Task), Task.deadline >= first, Task.deadline <= today).group_by(key))
+    found = {str(k): (int(n), int(done or 0)) for k, n, done in session.execute(stmt)}
+    figures, dues = [], []
+    for back in range(months - 1, -1, -1):
+        start = month_start(today, back)
+        end = min(month_end(start), today)
+        due, done = found.get(start.strftime("%Y-%m"), (0, 0))
+        figures.append(Figure(f"on-time:{start:%Y-%m}", start.strftime("%Y-%m"), done / due if due else None,
+                              "dashboard.tasks", {"due_from": start.isoformat(), "due_to": end.isoformat()},
+                              translate=False))
+        dues.append(due)
+    return figures, dues
+
+
+def _as_int(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def review_outcomes(scope: Scope, today: date, days: int = 365) -> list[Figure]:
+    """On-site reviews of the past year: problems confirmed and not (when reviews are recorded)."""
+    model = review_outcome_model()
+    if model is None:
+        return []
+    since = today - timedelta(days=days)
+    stmt = (select(model.problem_found, func.count(model.id))
+            .where(model.visited_on >= since, model.visited_on <= today, scope.clause(model))
+            .group_by(model.problem_found))
+    counts = {bool(found): int(n) for found, n in scope.session.execute(stmt)}
+    return [Figure("reviews:found", N_("Problems confirmed on site"), counts.get(True, 0), "dashboard.reviews",
+                   {"found": 1, "since": since.isoformat()}),
+            Figure("reviews:clear", N_("Reviews that found no problem"), counts.get(False, 0), "dashboard.reviews",
+                   {"found": 0, "since": since.isoformat()})]
+
+
+def signal_figures(scope: Scope, today: date, kinds: list[SignalKind],
+                   days: int = SIGNAL_WINDOW_DAYS) -> list[Figure]:
+    """One figure per signal kind with data in the window: the units' mean or sum."""
+    since = today - timedelta(days=days)
+    order = {name: i for i, name in enumerate(FEATURED_SIGNALS)}
+    ranked = sorted(kinds, key=lambda k: (order.get(f"{k.source}.{k.name}", len(order)), k.source, k.name))
+    figures = []
+    for kind in ranked:
+        values = signal_by_unit(scope, kind, since, today)
+        if not values:
+            continue
+        figure = combine(kind, values.values())
+        figures.append(Figure(f"signal:{kind.source}.{kind.name}", kind.label, figure, "dashboard.signals",
+                              {"source": kind.source, "kind": kind.name, "since": since.isoformat(),
+                               "until": today.isoformat()},
+                              note="mean" if is_mean(kind) else "sum"))
+    return figures
