@@ -1,9 +1,21 @@
 """Audit findings (审计发现) as evidence: intake, rectification tracking, signals."""
 from __future__ import annotations
 
+import os
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import SignalKind
+from core.hooktypes import Importer, MenuItem, Panel, SignalKind
 from core.i18n import N_
+from plugins.audit import models  # noqa: F401  (the tables join the metadata on load)
+from plugins.audit.access import AUDIT_CAPABILITIES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @hookimpl
@@ -15,3 +27,71 @@ def duban_signal_kinds() -> list[SignalKind]:
         SignalKind("audit", "rectification_overdue_days", N_("Days rectification is overdue"), 1, "days"),
         SignalKind("audit", "repeat_findings", N_("Repeated findings of the same category"), 1, "count"),
     ]
+
+
+@hookimpl
+def duban_capabilities() -> dict[str, frozenset[Role]]:
+    return dict(AUDIT_CAPABILITIES)
+
+
+@hookimpl
+def duban_migrations() -> str:
+    return os.path.join(HERE, "migrations")
+
+
+@hookimpl
+def duban_importers() -> list[Importer]:
+    from plugins.audit.importer import import_findings
+
+    return [Importer("audit", N_("Audit findings"), import_findings, formats=("csv", "xlsx", "jsonl"),
+                     capability="audit.import")]
+
+
+@hookimpl
+def duban_blueprints() -> list[Any]:
+    from plugins.audit.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def duban_menu_items(user: User) -> list[MenuItem]:
+    if user.role not in AUDIT_CAPABILITIES["audit.view"]:
+        return []
+    return [MenuItem("audit_findings.index", N_("Audit findings"), order=320,
+                     description=N_("Findings of audits, their rectification and deadlines; filter and export."))]
+
+
+@hookimpl
+def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+    from plugins.audit.panels import matter_panel
+
+    return matter_panel(session, matter, user)
+
+
+@hookimpl
+def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+    from plugins.audit.panels import unit_panel
+
+    return unit_panel(session, unit, user)
+
+
+@hookimpl
+def duban_tick(session: Session, now: datetime) -> list[str]:
+    from plugins.audit.reminders import tick
+
+    return tick(session, now.date())
+
+
+@hookimpl
+def duban_demo_data(session: Session, today: date) -> None:
+    from plugins.audit.demo import seed
+
+    seed(session, today)
+
+
+@hookimpl
+def duban_cli_commands() -> list[Any]:
+    from plugins.audit.cli import audit_group
+
+    return [audit_group]

@@ -1,0 +1,78 @@
+"""``duban audit import FILE`` (with a progress bar and room for big files) and ``duban audit export``."""
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from core.hooktypes import ImportContext
+from core.importing import UploadLimits
+from core.intake import run_import
+from core.plugins import importers
+from web.commands.output import cli_gettext
+
+# The command line reads files an operator chose, so it allows far more than an upload.
+CLI_LIMITS = UploadLimits(max_bytes=2 * 1024 ** 3, max_expanded_bytes=4 * 1024 ** 3, max_rows=5_000_000)
+
+
+def progress_bar(stream=sys.stderr):  # type: ignore[no-untyped-def]
+    """A progress callback drawing ``[#####     ] 50% 500/1000`` on one terminal line."""
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        stream.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {100 * done // max(total, 1):3d}% {done}/{total}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+    return show
+
+
+@click.group("audit", help="Audit findings: import and export.")
+def audit_group() -> None:
+    """The audit plugin's commands."""
+
+
+@audit_group.command("import", help="Import audit findings (CSV, XLSX or JSON Lines), showing progress.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@with_appcontext
+def import_command(path: str, dry_run: bool, quiet: bool) -> None:
+    pm = current_app.extensions["duban.plugins"]
+    with open(path, "rb") as handle:
+        data = handle.read()
+    options = {"limits": CLI_LIMITS}
+    if not quiet:
+        options["progress"] = progress_bar()
+    with current_app.extensions["duban.db"].session() as session:
+        report = run_import(session, importers(pm)["audit"], data, os.path.basename(path),
+                            ImportContext(actor="cli", dry_run=dry_run, options=options))
+    text = report.render(cli_gettext())
+    if not report.ok:
+        click.echo(text, err=True)
+        raise SystemExit(1)
+    click.echo(text)
+
+
+@audit_group.command("export", help="Write every finding as CSV or XLSX (the import's columns).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
+@with_appcontext
+def export_command(fmt: str, output: str) -> None:
+    from core.access.models import Role, User
+    from core.access.scope import Scope
+    from plugins.audit.export import export_csv, export_xlsx
+    from plugins.audit.queries import FindingFilter
+
+    with current_app.extensions["duban.db"].session() as session:
+        # The command line acts for the operator of the instance: everything, like an administrator.
+        scope = Scope(session, User(username="cli", role=Role.admin, active=True))
+        write = export_csv if fmt == "csv" else export_xlsx
+        data = write(scope, FindingFilter(), date.today())
+    with open(output, "wb") as handle:
+        handle.write(data)
+    click.echo(output)

@@ -1,0 +1,177 @@
+"""The audit pages: findings list with filters and exports, a finding's page, the upload page.
+
+The blueprint is ``audit_findings`` under ``/findings``: core's audit trail already
+owns the name ``audit`` and the path ``/audit``.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from core.errors import ValidationError
+from core.hooktypes import ImportContext
+from core.importing import ImportReport
+from core.intake import run_import
+from core.plugins import importers
+from plugins.audit.export import export_csv, export_xlsx
+from plugins.audit.forms import ConfirmForm, EvidenceForm, UploadForm, VerifyForm
+from plugins.audit.models import SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS, Finding, Severity, Status
+from plugins.audit.queries import FindingFilter, counts, finding_select, light
+from plugins.audit.rectification import file_evidence, verify
+from web import db, uploads
+from web.auth import capability_required
+from web.i18n import render_message
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PAGE = 300
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+bp = Blueprint("audit_findings", __name__, url_prefix="/findings",
+               template_folder=os.path.join(HERE, "templates"),
+               static_folder=os.path.join(HERE, "static"), static_url_path="/static")
+
+
+def today() -> date:
+    """Today in the instance's time zone (deadlines are local dates)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    return datetime.now(timezone.utc).astimezone(zone).date()
+
+
+@bp.get("/")
+@capability_required("audit.view")
+def index() -> str:
+    scope = db.scope()
+    f = FindingFilter.from_args(request.args)
+    now = today()
+    findings = list(db.session().scalars(finding_select(scope, f, now).limit(PAGE)))
+    return render_template("audit/index.html", findings=[(x, light(x, now)) for x in findings], f=f,
+                           figures=counts(scope, f, now), severities=list(Severity), statuses=list(Status),
+                           severity_labels=SEVERITY_LABELS, status_labels=STATUS_LABELS, page=PAGE,
+                           can_import=scope.can("audit.import"))
+
+
+@bp.get("/export.<fmt>")
+@capability_required("audit.view")
+def export(fmt: str) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    f = FindingFilter.from_args(request.args)
+    chinese = request.args.get("headers") != "en"
+    if fmt == "csv":
+        data, mimetype = export_csv(db.scope(), f, today(), chinese=chinese), "text/csv; charset=utf-8"
+    else:
+        data, mimetype = export_xlsx(db.scope(), f, today(), chinese=chinese), XLSX
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=audit-findings.{fmt}"})
+
+
+@bp.get("/<int:finding_id>")
+@capability_required("audit.view")
+def show(finding_id: int) -> str:
+    scope = db.scope()
+    finding = scope.get(Finding, finding_id)
+    writable = bool(scope.filter_ids(Finding, [finding.id], "write"))
+    open_ = finding.status != Status.done
+    evidence = EvidenceForm(formdata=None) if open_ and writable and scope.can("audit.rectify") else None
+    check = VerifyForm(formdata=None) if open_ and writable and scope.can("audit.verify") else None
+    return render_template("audit/show.html", finding=finding, light=light(finding, today()), today=today(),
+                           evidence_form=evidence, verify_form=check, severity_labels=SEVERITY_LABELS,
+                           status_labels=STATUS_LABELS, step_labels=STEP_LABELS)
+
+
+@bp.post("/<int:finding_id>/evidence")
+@capability_required("audit.rectify")
+def evidence(finding_id: int) -> Response:
+    finding = db.scope().get(Finding, finding_id, "write")
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        flash(gettext("Please describe what was done."), "error")
+        return redirect(url_for(".show", finding_id=finding.id))
+    return _act(finding, lambda session: file_evidence(session, finding, note=form.note.data,
+                                                       user=current_user, today=today()),
+                gettext("The evidence of rectification has been filed."))
+
+
+@bp.post("/<int:finding_id>/verify")
+@capability_required("audit.verify")
+def verify_rectification(finding_id: int) -> Response:
+    finding = db.scope().get(Finding, finding_id, "write")
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    accept = form.decision.data == "accept"
+    done = gettext("The rectification is verified.") if accept else gettext("The rectification was sent back.")
+    return _act(finding, lambda session: verify(session, finding, accept=accept, note=form.note.data or "",
+                                                user=current_user, today=today()), done)
+
+
+def _act(finding: Finding, action, done: str) -> Response:  # type: ignore[no-untyped-def]
+    session = db.session()
+    try:
+        action(session)
+    except ValidationError as error:
+        session.rollback()
+        flash(render_message(error.message), "error")
+    else:
+        session.commit()
+        flash(done, "info")
+    return redirect(url_for(".show", finding_id=finding.id))
+
+
+# -- the upload page: check, see the report, confirm ---------------------------
+
+
+def _run(data: bytes, filename: str, dry_run: bool) -> ImportReport:
+    importer = importers(db.plugins())["audit"]
+    context = ImportContext(actor=current_user.username, dry_run=dry_run, user_id=current_user.id)
+    return run_import(db.session(), importer, data, filename, context)
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@capability_required("audit.import")
+def upload() -> str:
+    form = UploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        filename = os.path.basename(form.file.data.filename or "")[:255]
+        report = _run(data, filename, dry_run=True)
+        confirm = None
+        if report.ok:
+            confirm = ConfirmForm(formdata=None, data={"token": uploads.stage(data, current_user.id),
+                                                       "filename": filename})
+        return render_template("audit/report.html", report=report, confirm=confirm, filename=filename,
+                               dry_run=True)
+    return render_template("audit/upload.html", form=form)
+
+
+@bp.post("/upload/confirm")
+@capability_required("audit.import")
+def confirm() -> Response | str:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    data = uploads.take(form.token.data, current_user.id)
+    if data is None:
+        flash(gettext("The checked file is no longer available. Please upload it again."), "error")
+        return redirect(url_for(".upload"))
+    filename = form.filename.data or ""
+    report = _run(data, filename, dry_run=False)
+    return render_template("audit/report.html", report=report, confirm=None, filename=filename, dry_run=False)
+
+
+@bp.post("/upload/errors.csv")
+@capability_required("audit.import")
+def errors_csv() -> Response:
+    """The upload's error report as a CSV download (the posted file is checked again)."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    report = _run(form.file.data.read(), form.file.data.filename or "", dry_run=True)
+    return Response(report.to_csv(gettext), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-errors.csv"})
