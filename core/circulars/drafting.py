@@ -111,7 +111,7 @@ def pick_units(ranked: list[UnitScore], commend: int, criticise: int) -> tuple[l
 
 def _praise(score: UnitScore, measures: Mapping[str, SignalKind], gettext: Gettext) -> str:
     return message("%(unit)s ranked %(rank)s with %(score)s points: %(facts)s.", unit=score.name,
-                   rank=score.rank, score=f"{score.score:.1f}",
+                   rank=score.rank, score=format(score.score, ".1f"),
                    facts=_facts(score, measures, gettext)).render(gettext)
 
 

@@ -74,7 +74,7 @@ def _reviews(scope: Scope, task: Task) -> list[dict[str, Any]]:
             continue
         found.append({"visited_on": row.visited_on.isoformat(), "problem_found": bool(row.problem_found),
                       "severity": str(getattr(row, "severity", "") or ""),
-                      "notes": str(getattr(row, "notes", "") or "")})
+                      "notes": str(getattr(row, "findings", "") or getattr(row, "notes", "") or "")})
     return found
 
 
@@ -134,11 +134,12 @@ def referral_docx(referral: Referral, gettext: Gettext, today: date) -> bytes:
     add_paragraph(document, gettext("Evidence"), font=HEADING_FONT)
     add_paragraph(document, f"{task.get('matter_code', '')} {task.get('matter_title', '')} · "
                          f"{task.get('unit_name', '')} · {task.get('deadline', '')}")
+    report_label, review_label = gettext("Progress report"), gettext("On-site review")
     for report in evidence.get("reports", []):
-        add_paragraph(document, f"{report['submitted_at'][:10]} {gettext('Report')}：{report['text']} "
-                             f"（{report['percent_done']}%，{report['review_state']}）")
+        add_paragraph(document, f"{report['submitted_at'][:10]} {report_label}：{report['text']} "
+                                f"（{report['percent_done']}%，{report['review_state']}）")
     for review in evidence.get("reviews", []):
-        add_paragraph(document, f"{review['visited_on']} {gettext('On-site review')}：{review['notes']}")
+        add_paragraph(document, f"{review['visited_on']} {review_label}：{review['notes']}")
     for signal in evidence.get("signals", [])[:50]:
         add_paragraph(document, f"{signal['observed_on']} {signal['source']}/{signal['kind']} = {signal['value']:g}")
     add_paragraph(document, gettext("History"), font=HEADING_FONT)
