@@ -65,3 +65,12 @@ def test_the_tick_reminds_an_overdue_unit_once(app, db_session, org, ledger, peo
         pm.hook.duban_tick(session=db_session, now=now)
     notices = list(db_session.scalars(select(Notification).where(Notification.user_id == people["a1"].id)))
     assert len(notices) == 2  # the hand-over, then one overdue reminder, not two
+
+
+def test_duban_tick_runs_the_tips_work(runner, db_session, org, ledger, people):
+    tip = _tip(db_session, "河东区老旧小区改造停工")
+    hand_over(db_session, tip, org.county_a1, due=TODAY, user=people["city_a"], today=TODAY)
+    db_session.commit()
+    result = runner.invoke(args=["tick", "--now", "2026-03-20T09:00:00+08:00"])
+    assert "tips: 1 answer(s) overdue" in result.output, result.output
+    assert db_session.scalar(select(Signal).where(Signal.source == "media_tips", Signal.kind == "answers_overdue"))
