@@ -1,0 +1,222 @@
+"""Every route, every role, and users of a sibling unit: no page or action answers where it should not.
+
+The routes come from ``app.url_map``, so a new route is covered the day it is added; its
+path prefix must then appear in ``ALLOWED`` (which roles may reach it), or this test fails
+and asks for it. Object ids in paths are those of city A's records (county A1's task), so
+the sibling users — city B's supervisor, county B1's officer — must never reach them.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.access.models import Role
+from core.access.tokens import create_token_for
+from core.jobs import JobFailure
+from core.ledger.models import Matter, MatterKind, Task
+from core.ledger.report_models import ProgressReport
+from core.webhooks import WebhookSubscriber
+
+USERS = {
+    "admin": (Role.admin, None),
+    "supervisor": (Role.supervisor, "A"),
+    "leader": (Role.leader, "P"),
+    "officer": (Role.unit_officer, "A1"),
+    "evaluator": (Role.evaluator, None),
+    "auditor": (Role.auditor, "P"),
+    "sibling_supervisor": (Role.supervisor, "B"),
+    "sibling_officer": (Role.unit_officer, "B1"),
+}
+EVERYONE = frozenset(USERS)
+STAFF = frozenset({"admin", "supervisor", "leader", "sibling_supervisor"})
+
+# Path prefix → users who may get a success answer from routes under it, given city A's
+# records. The longest matching prefix wins. "*" marks routes open to anyone (even
+# anonymous visitors); list pages reachable by sibling users list only their own records.
+ALLOWED: dict[str, frozenset[str] | str] = {
+    "/login": "*",
+    "/lang": "*",
+    "/static/": "*",
+    "/api/v1/openapi.json": "*",
+    "/": EVERYONE,
+    "/logout": EVERYONE,
+    "/account/password": EVERYONE,
+    "/units/": STAFF,
+    "/units/{unit_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/units/{unit_id}/edit": frozenset({"admin"}),
+    "/units/new": frozenset({"admin"}),
+    "/users/": frozenset({"admin"}),
+    "/audit/": frozenset({"admin"}),
+    "/imports/": EVERYONE,
+    "/imports/{kind}": frozenset({"admin", "supervisor", "sibling_supervisor", "auditor", "evaluator"}),
+    "/tokens/": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/tokens/{token_id}/revoke": frozenset({"admin", "supervisor"}),
+    "/webhooks/": frozenset({"admin"}),
+    "/jobs/": frozenset({"admin"}),
+    # Public pages of the plugins and of circulars.
+    "/cases/": "*",
+    "/tips/new": "*",
+    "/tips/status": "*",
+    "/tips/static/": "*",
+    "/tips/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/circulars/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "officer", "sibling_officer"}),
+    "/circulars/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/circulars/{circular_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/circulars/cases": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/circulars/cases/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/circulars/cases/{case_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/circulars/referrals": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/circulars/referrals/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/circulars/referrals/{referral_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/circulars/explanations/": frozenset({"admin", "supervisor", "officer"}),
+    "/dashboard/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/ledger/": frozenset(USERS) - {"auditor"},
+    "/ledger/notifications": EVERYONE,
+    "/ledger/matters/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/ledger/matters/{matter_id}": frozenset({"admin", "supervisor", "leader", "officer"}),
+    "/ledger/matters/{matter_id}/edit": frozenset({"admin", "supervisor"}),
+    "/ledger/matters/{matter_id}/tasks": frozenset({"admin", "supervisor"}),
+    "/ledger/tasks/{task_id}": frozenset({"admin", "supervisor", "leader", "officer"}),
+    "/ledger/tasks/{task_id}/close": frozenset({"admin", "supervisor"}),
+    "/ledger/tasks/{task_id}/urge": frozenset({"admin", "supervisor"}),
+    "/ledger/tasks/{task_id}/sign": frozenset({"officer"}),
+    "/ledger/tasks/{task_id}/reason": frozenset({"officer"}),
+    "/ledger/tasks/{task_id}/reports": frozenset({"officer"}),
+    "/ledger/tasks/{task_id}/redispatch": frozenset({"officer"}),
+    "/ledger/reports/{report_id}/review": frozenset({"admin", "supervisor"}),
+    "/ledger/attachments/{attachment_id}": frozenset({"admin", "supervisor", "leader", "officer"}),
+    "/ledger/research": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/ledger/research/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/ledger/research/{topic_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/findings/static/": "*",
+    "/findings/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "auditor", "officer",
+                             "sibling_officer"}),
+    "/findings/upload": frozenset({"admin", "supervisor", "sibling_supervisor", "auditor"}),
+    "/findings/{finding_id}": frozenset({"admin", "supervisor", "leader", "auditor", "officer"}),
+}
+
+
+def _allowed(path: str) -> frozenset[str] | str | None:
+    matches = [prefix for prefix in ALLOWED if path == prefix or (
+        prefix != "/" and ((prefix.endswith("/") and path.startswith(prefix))
+                           or path.startswith(prefix + "/") or path.startswith(prefix + ".")))]
+    return ALLOWED[max(matches, key=len)] if matches else None
+
+
+@pytest.fixture
+def world(org, db_session):
+    units = {"P": org.province, "A": org.city_a, "A1": org.county_a1, "B": org.city_b, "B1": org.county_b1}
+    users = {name: org.user(name, role, units[code] if code else None) for name, (role, code) in USERS.items()}
+    matter = Matter(code="M-A", title="河道整治", kind=MatterKind.meeting, owner_unit_id=org.city_a.id)
+    db_session.add(matter)
+    db_session.flush()
+    task = Task(matter_id=matter.id, unit_id=org.county_a1.id, description="清淤", deadline=date(2099, 1, 1))
+    db_session.add(task)
+    db_session.flush()
+    report = ProgressReport(task_id=task.id, author_id=users["officer"].id, text="完成一半", percent_done=50)
+    subscriber = WebhookSubscriber(name="ops", url="https://ops.example/hook", secret="s" * 64,
+                                   events=["tip.created"])
+    failure = JobFailure(job="deliver_webhooks", job_id="1", arguments=[], error="OSError")
+    db_session.add_all([report, subscriber, failure])
+    token, _ = create_token_for(db_session, users["supervisor"])
+    db_session.commit()
+    return {"unit_id": org.county_a1.id, "user_id": users["officer"].id, "matter_id": matter.id,
+            "task_id": task.id, "report_id": report.id, "token_id": token.id, "subscriber_id": subscriber.id,
+            "failure_id": failure.id, "kind": "units"}
+
+
+def _url(rule, ids) -> str:
+    url = rule.rule
+    for argument in rule.arguments:
+        value = ids.get(argument, 1 if "int" in type(rule._converters[argument]).__name__.lower() else "x")
+        url = url.replace(f"<{argument}>", str(value))
+        for kind in ("int", "string", "path", "any"):
+            url = url.replace(f"<{kind}:{argument}>", str(value))
+    return url
+
+
+def _template(rule) -> str:
+    path = rule.rule
+    for argument in rule.arguments:
+        for form in (f"<{argument}>", f"<int:{argument}>", f"<path:{argument}>", f"<string:{argument}>"):
+            path = path.replace(form, "{" + argument + "}")
+    return path
+
+
+def _reached(method: str, response) -> bool:
+    """A page shown, or an action that went through (followed to a page with no error)."""
+    if method == "GET":
+        return response.status_code == 200
+    if response.status_code != 200:
+        return False
+    page = response.get_data(as_text=True)
+    return 'class="flash error"' not in page and 'class="error"' not in page and "/login" not in response.request.path
+
+
+@pytest.mark.parametrize("name", sorted(USERS) + ["anonymous"])
+def test_no_role_reaches_what_it_should_not(app, client, auth, world, name):
+    if name != "anonymous":
+        auth.login(name)
+    unexpected, unlisted = [], []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        template = _template(rule)
+        if template.startswith("/api/"):
+            continue  # the API has its own matrix below
+        allowed = _allowed(template)
+        if allowed is None:
+            unlisted.append(template)
+            continue
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            url = _url(rule, world)
+            response = client.get(url) if method == "GET" else client.post(url, data={}, follow_redirects=True)
+            if allowed != "*" and name not in allowed and _reached(method, response):
+                unexpected.append((method, url, response.status_code))
+    assert unlisted == [], "add these path prefixes to ALLOWED"
+    assert unexpected == [], "\n".join(map(str, unexpected))
+
+
+API_ALLOWED = {
+    "/api/v1/me": EVERYONE,
+    "/api/v1/matters": frozenset(USERS) - {"auditor"},
+    "/api/v1/matters/{matter_id}": frozenset({"admin", "supervisor", "leader", "officer"}),
+    "/api/v1/tasks": frozenset(USERS) - {"auditor"},
+    "/api/v1/tasks/{task_id}": frozenset({"admin", "supervisor", "leader", "officer"}),
+    "/api/v1/tasks/{task_id}/reports": frozenset({"admin", "supervisor", "leader", "officer"}),
+    "/api/v1/reports": frozenset(USERS) - {"auditor"},
+    "/api/v1/signals": frozenset(USERS) - {"auditor"},
+}
+API_POST_ALLOWED = {"/api/v1/signals": frozenset({"admin", "supervisor"})}
+
+
+@pytest.mark.parametrize("name", sorted(USERS) + ["anonymous"])
+def test_no_token_reaches_an_api_route_it_should_not(app, client, db_session, world, name):
+    headers = {}
+    if name != "anonymous":
+        from sqlalchemy import select
+
+        from core.access.models import User
+
+        user = db_session.scalar(select(User).where(User.username == name))
+        _token, secret = create_token_for(db_session, user)
+        db_session.commit()
+        headers = {"Authorization": f"Bearer {secret}"}
+    unexpected, unlisted = [], []
+    body = {"signals": [{"source": "hotline", "kind": "complaints", "ref": f"r-{name}", "unit_code": "A1",
+                         "value": 1, "observed_on": "2026-11-01"}]}
+    for rule in app.url_map.iter_rules():
+        template = _template(rule)
+        if not template.startswith("/api/") or template == "/api/v1/openapi.json":
+            continue
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            table = API_ALLOWED if method == "GET" else API_POST_ALLOWED
+            if template not in table:
+                unlisted.append((method, template))
+                continue
+            url = _url(rule, world)
+            response = client.get(url, headers=headers) if method == "GET" else \
+                client.post(url, json=body, headers=headers, csrf=False)
+            if name not in table[template] and 200 <= response.status_code < 300:
+                unexpected.append((method, url, response.status_code))
+    assert unlisted == [], "add these API routes to API_ALLOWED / API_POST_ALLOWED"
+    assert unexpected == [], "\n".join(map(str, unexpected))
