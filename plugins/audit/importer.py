@@ -27,6 +27,7 @@ from core.importing import (
     DEFAULT_LIMITS, CellError, Column, ImportReport, MappedRow, RowError, Table, UploadLimits, choice, decimal,
     iso_date, map_rows, read_table, severity, text,
 )
+from core.importing.safe_cells import FORMULA_TRIGGERS
 from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.audit.access import scope_for
@@ -44,10 +45,23 @@ UPDATABLE = ("audit_name", "unit_id", "matter_id", "found_on", "category", "seve
 Progress = Callable[[int, int], None]
 
 
+def plain_text(value: Any) -> str:
+    """Text, without the apostrophe an export puts before a formula-like cell.
+
+    Exports write ``=HYPERLINK(...)`` as ``'=HYPERLINK(...)`` so spreadsheets show it as
+    text; taking the apostrophe off again makes export → edit → import a round trip
+    that changes nothing. The value is stored as text and never evaluated.
+    """
+    result = text(value)
+    if len(result) > 1 and result[0] == "'" and result[1:].startswith(FORMULA_TRIGGERS):
+        return result[1:]
+    return result
+
+
 def bounded(limit: int) -> Callable[[Any], str]:
     """A text parser refusing cells longer than ``limit`` characters."""
     def parse(value: Any) -> str:
-        result = text(value)
+        result = plain_text(value)
         if len(result) > limit:
             raise CellError(N_("This text has %(length)s characters; at most %(limit)s are allowed."),
                             length=len(result), limit=limit)
@@ -74,7 +88,7 @@ COLUMNS = (
     Column("category", "问题类别", required=True, parse=bounded(100)),
     Column("severity", "严重程度", required=True, parse=severity),
     Column("amount", "涉及金额", parse=amount),
-    Column("description", "问题描述", required=True, parse=text),
+    Column("description", "问题描述", required=True, parse=plain_text),
     Column("rectification_status", "整改状态", parse=choice(STATUSES), default="open"),
     Column("rectification_due", "整改期限", parse=iso_date),
 )

@@ -50,7 +50,7 @@ def index() -> str:
     f = FindingFilter.from_args(request.args)
     now = today()
     findings = list(db.session().scalars(finding_select(scope, f, now).limit(PAGE)))
-    return render_template("audit/index.html", findings=[(x, light(x, now)) for x in findings], f=f,
+    return render_template("audit/index.html", findings=[(x, light(x, now)) for x in findings], flt=f,
                            figures=counts(scope, f, now), severities=list(Severity), statuses=list(Status),
                            severity_labels=SEVERITY_LABELS, status_labels=STATUS_LABELS, page=PAGE,
                            can_import=scope.can("audit.import"))
