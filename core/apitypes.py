@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class RowsRejected(DubanError):
 PAGING_PARAMS = (
     ApiParam("limit", schema={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
              description="Items per page."),
-    ApiParam("offset", schema={"type": "integer", "minimum": 0, "default": 0},
+    ApiParam("offset", schema={"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
              description="Items to skip."),
 )
 
@@ -137,7 +138,7 @@ def int_param(request: ApiRequest, name: str, default: int | None = None, *,
 def page_of(request: ApiRequest, stmt: Select[tuple[T]], serialize: Callable[[T], Any]) -> dict[str, Any]:
     """One page of ``stmt`` (already scoped and ordered) by ``limit``/``offset``."""
     limit = int_param(request, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT) or DEFAULT_LIMIT
-    offset = int_param(request, "offset", 0, minimum=0) or 0
+    offset = int_param(request, "offset", 0, minimum=0, maximum=MAX_OFFSET) or 0
     total = request.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = [serialize(obj) for obj in request.session.scalars(stmt.limit(limit).offset(offset))]
     following = offset + limit

@@ -1,7 +1,7 @@
 """API operations on the ledger: who am I, matters, tasks and progress reports (read)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,12 @@ NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
 def iso(value: date | datetime | None) -> str | None:
-    """A date or time as ISO 8601 text (None stays None)."""
+    """A date, or a time with its UTC offset, as ISO 8601 text (None stays None).
+
+    Times are stored in UTC; SQLite hands them back without the offset, so it is added.
+    """
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
     return value.isoformat() if value is not None else None
 
 
