@@ -12,7 +12,7 @@ STATE_LABELS = {
     TaskState.reported: N_("Reported"),
     TaskState.returned: N_("Sent back"),
     TaskState.accepted: N_("Accepted"),
-    TaskState.closed: N_("Closed"),
+    TaskState.closed: N_("Closed out"),
 }
 
 CADENCE_LABELS = {
@@ -40,7 +40,7 @@ EVENT_LABELS = {
     EventKind.reported: N_("Progress reported"),
     EventKind.accepted: N_("Report accepted"),
     EventKind.returned: N_("Report sent back"),
-    EventKind.closed: N_("Closed"),
+    EventKind.closed: N_("Closed out"),
     EventKind.reminded: N_("Deadline reminder sent"),
     EventKind.overdue: N_("Deadline missed"),
     EventKind.urged: N_("Urging notice sent"),
