@@ -6,6 +6,7 @@ before the circular goes out.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -99,10 +100,10 @@ def generate_circular(scope: Scope, request: DraftRequest, today: date, kinds: l
 def pick_units(ranked: list[UnitScore], commend: int, criticise: int) -> tuple[list[UnitScore], list[UnitScore]]:
     """The best units to commend and the worst to criticise, never the same unit twice.
 
-    At most a third of the ranked units land in each group, so a short ranking
-    does not commend or criticise everyone.
+    At most a third of the ranked units (rounded up) land in each group, so a
+    short ranking does not commend or criticise everyone.
     """
-    share = max(1, len(ranked) // 3)
+    share = math.ceil(len(ranked) / 3)
     best = [s for s in ranked[:min(commend, share)] if s.score >= COMMEND_FLOOR]
     chosen = {s.unit_id for s in best}
     worst = [s for s in reversed(ranked) if s.unit_id not in chosen and s.score < CRITICISE_CEILING]

@@ -79,7 +79,7 @@ def signal_list(scope: Scope, kind: SignalKind, since: date, until: date) -> tup
     if not values:
         return [], None
     latest = latest_signals(scope, kind.source, kind.name, since, until).subquery()
-    days = dict(scope.session.execute(select(latest.c.unit_id, latest.c.observed_on).distinct()))
+    days = {uid: day for uid, day in scope.session.execute(select(latest.c.unit_id, latest.c.observed_on).distinct())}
     units = scope.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(values))))
     rows = [UnitFigure(uid, code, name, values[uid], days.get(uid)) for uid, code, name in units]
     rows.sort(key=lambda r: (-r.value, r.code))

@@ -1,0 +1,104 @@
+"""Every dashboard figure agrees with the list it clicks through to, on the demo province."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from openpyxl import load_workbook
+
+from core.signals import record_signal
+
+FIGURE = re.compile(r'<a href="([^"]+)" data-figure="([^"]+)" data-value="([^"]*)"')
+
+
+def _figures(page: str) -> list[tuple[str, str, str]]:
+    return [(unescape(url), key, value) for url, key, value in FIGURE.findall(page)]
+
+
+def _ledger_rows(client, url: str) -> int:
+    parts = urlsplit(url)
+    export = client.get("/ledger/export.xlsx", query_string=dict(parse_qsl(parts.query)))
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.data))["ledger"]
+    return sum(1 for row in sheet.iter_rows(min_row=2, values_only=True) if any(cell is not None for cell in row))
+
+
+def _data(page: str, element_id: str, attribute: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*{attribute}="([^"]*)"', page)
+    assert match, f"no #{element_id} on the list page"
+    return match.group(1)
+
+
+@pytest.fixture
+def signals(demo, demo_today):
+    """Survey satisfaction for three demo counties, so signal figures have data whatever plugins seed."""
+    from core.org.models import Unit
+    from sqlalchemy import select
+
+    units = {u.code: u.id for u in demo.scalars(select(Unit))}
+    for code, share in (("990102", 0.82), ("990103", 0.41), ("990221", 0.67)):
+        record_signal(demo, source="survey", kind="satisfaction", ref=f"test-{code}", unit_id=units[code],
+                      value=share, observed_on=demo_today - timedelta(days=3))
+    demo.commit()
+
+
+@pytest.mark.parametrize("username", ["shizhang", "duchashi", "qingshan"])
+def test_each_figure_matches_the_list_behind_it(client, login, signals, username):
+    login(username)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    figures = _figures(page)
+    kinds = {key.split(":")[0] for _url, key, _value in figures}
+    assert {"state", "light", "overdue-unit", "overdue-region", "on-time", "signal"} <= kinds
+    checked = 0
+    for url, key, value in figures:
+        if url.startswith("/ledger/"):
+            assert _ledger_rows(client, url) == int(value), key
+        elif url.startswith("/dashboard/tasks"):
+            listing = client.get(url).get_data(as_text=True)
+            total = int(_data(listing, "total", "data-total"))
+            if key.startswith("on-time:"):
+                on_time = int(_data(listing, "on-time", "data-count"))
+                assert (on_time / total if total else None) == (float(value) if value else None), key
+            else:
+                assert total == int(value), key
+        elif url.startswith("/dashboard/signals"):
+            listing = client.get(url).get_data(as_text=True)
+            assert float(_data(listing, "combined", "data-value")) == pytest.approx(float(value)), key
+        elif url.startswith("/dashboard/reviews"):
+            listing = client.get(url).get_data(as_text=True)
+            assert int(_data(listing, "total", "data-total")) == int(value), key
+        else:
+            pytest.fail(f"{key} links to an unexpected list: {url}")
+        checked += 1
+    assert checked == len(figures) > 20
+
+
+def test_dashboard_shows_the_planted_survey_figure_and_the_overdue_demo_tasks(client, login, signals):
+    login("shizhang")
+    figures = {key: value for _url, key, value in _figures(client.get("/dashboard/").get_data(as_text=True))}
+    assert float(figures["signal:survey.satisfaction"]) == pytest.approx((0.82 + 0.41 + 0.67) / 3)
+    assert int(figures["light:red"]) >= 4  # the demo ledger's overdue tasks
+    assert int(figures["overdue-unit:990103"]) == 2
+
+
+def test_county_officer_has_no_dashboard_and_lists_refuse_other_units(client, login, demo):
+    login("hexi")
+    assert client.get("/dashboard/").status_code == 403
+    login("qingshan")
+    from core.org.models import Unit
+    from sqlalchemy import select
+
+    other_city = demo.scalar(select(Unit.id).where(Unit.code == "990221"))
+    assert client.get(f"/dashboard/tasks?overdue=1&unit_id={other_city}").status_code == 404
+
+
+def test_charts_get_their_data_from_a_json_block_and_a_self_hosted_script(client, login, demo):
+    login("shizhang")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert '<script type="application/json" id="dashboard-data">' in page
+    assert "/static/vendor/echarts/echarts.min.js" in page
+    assert client.get("/static/vendor/echarts/echarts.min.js").status_code == 200
