@@ -1,9 +1,21 @@
 """Third-party evaluations (第三方评估): institutions, assignments, scored assessments."""
 from __future__ import annotations
 
+import os
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import SignalKind
+from core.hooktypes import Importer, MenuItem, Panel, SignalKind
 from core.i18n import N_
+from plugins.third_party_eval import models  # noqa: F401  (the tables join the metadata on load)
+from plugins.third_party_eval.access import TPE_CAPABILITIES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @hookimpl
@@ -13,3 +25,60 @@ def duban_signal_kinds() -> list[SignalKind]:
         SignalKind("third_party_eval", "below_target", N_("Indicators below target"), 1, "count"),
         SignalKind("third_party_eval", "self_report_gap", N_("Self-reported completion minus evaluated score"), 1, "points"),
     ]
+
+
+@hookimpl
+def duban_capabilities() -> dict[str, frozenset[Role]]:
+    return dict(TPE_CAPABILITIES)
+
+
+@hookimpl
+def duban_migrations() -> str:
+    return os.path.join(HERE, "migrations")
+
+
+@hookimpl
+def duban_importers() -> list[Importer]:
+    from plugins.third_party_eval.importer import import_evaluations
+
+    return [Importer("evaluations", N_("Third-party evaluations"), import_evaluations,
+                     formats=("csv", "xlsx", "jsonl"), capability="tpe.upload")]
+
+
+@hookimpl
+def duban_blueprints() -> list[Any]:
+    from plugins.third_party_eval.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def duban_menu_items(user: User) -> list[MenuItem]:
+    if user.role == Role.evaluator:
+        return [MenuItem("third_party_eval.index", N_("My evaluations"), order=200,
+                         description=N_("Your assignments, their templates, and the scores you uploaded."))]
+    if user.role in TPE_CAPABILITIES["tpe.manage"]:
+        return [MenuItem("third_party_eval.index", N_("Evaluations"), order=330,
+                         description=N_("Evaluation institutions, assignments, indicators and scores."))]
+    return []
+
+
+@hookimpl
+def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+    from plugins.third_party_eval.panels import matter_panel
+
+    return matter_panel(session, matter, user)
+
+
+@hookimpl
+def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+    from plugins.third_party_eval.panels import unit_panel
+
+    return unit_panel(session, unit, user)
+
+
+@hookimpl
+def duban_demo_data(session: Session, today: date) -> None:
+    from plugins.third_party_eval.demo import seed
+
+    seed(session, today)

@@ -1,0 +1,205 @@
+"""``duban import evaluations``: scored assessments from CSV, XLSX or JSON Lines.
+
+Rows are grouped into batches by (institution, matter, batch code). A batch that
+matches the current version exactly changes nothing; a different one becomes a
+new version and the old version is kept, marked superseded. An evaluator may
+only score units of matters they are assigned to: any other row is refused,
+and, as for every import, one bad row means nothing is written.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.access.assignments import is_assigned, unit_has_task
+from core.access.models import Role, User
+from core.db import utcnow
+from core.errors import ValidationError
+from core.hooktypes import ImportContext
+from core.i18n import N_, message
+from core.importing import CellError, Column, ImportReport, MappedRow, decimal, iso_date, map_rows, read_table, text
+from core.ledger.models import Matter
+from core.org.models import Unit
+from plugins.third_party_eval.access import institution_of
+from plugins.third_party_eval.models import Batch, BatchState, Indicator, Institution, Score
+
+
+def score_value(value: Any) -> float:
+    """A score from 0 to 100."""
+    number = float(decimal(value))
+    if not 0 <= number <= 100:
+        raise CellError(N_("%(value)s is not a score from 0 to 100."), value=str(value)[:40])
+    return number
+
+
+def weight_value(value: Any) -> float:
+    """A positive weight."""
+    number = float(decimal(value))
+    if number <= 0 or number > 1000:
+        raise CellError(N_("A weight must be above 0 and at most 1000."))
+    return number
+
+
+def short(limit: int):  # type: ignore[no-untyped-def]
+    def parse(value: Any) -> str:
+        result = text(value)
+        if len(result) > limit:
+            raise CellError(N_("This text has %(length)s characters; at most %(limit)s are allowed."),
+                            length=len(result), limit=limit)
+        return result
+    return parse
+
+
+COLUMNS = (
+    Column("evaluator", "评估机构", parse=short(200)),
+    Column("batch", "评估批次", required=True, parse=short(80)),
+    Column("matter_code", "事项编号", required=True, parse=short(64)),
+    Column("unit_code", "单位代码", required=True, parse=short(64)),
+    Column("indicator", "指标代码", required=True, parse=short(40)),
+    Column("score", "得分", required=True, parse=score_value),
+    Column("weight", "权重", parse=weight_value),
+    Column("target", "目标值", parse=score_value),
+    Column("evaluated_on", "评估日期", required=True, parse=iso_date),
+    Column("comment", "评语", parse=short(2000), default=""),
+)
+KEY = ("batch", "matter_code", "unit_code", "indicator")
+
+GroupKey = tuple[int, int, str]  # institution id, matter id, batch code
+
+
+def import_evaluations(session: Session, data: bytes, filename: str | None,
+                       context: ImportContext) -> ImportReport:
+    """Check every row, then store each batch as a new version when it differs; never commits."""
+    mapped = map_rows(read_table(data, filename), COLUMNS, key=KEY)
+    report = ImportReport()
+    user = session.get(User, context.user_id) if context.user_id is not None else None
+    own = None
+    if user is not None and user.role == Role.evaluator:
+        own = institution_of(session, user)
+        if own is None:
+            raise ValidationError("Your account belongs to no evaluation institution; ask the supervision office.")
+    units = {code: unit_id for code, unit_id in session.execute(select(Unit.code, Unit.id))}
+    matters = {m.code: m for m in session.scalars(select(Matter).where(
+        Matter.code.in_({row["matter_code"] for row in mapped.rows})))} if mapped.rows else {}
+    institutions = {i.name: i for i in session.scalars(select(Institution))}
+    frameworks: dict[int, dict[str, Indicator]] = defaultdict(dict)
+    for indicator in session.scalars(select(Indicator).where(Indicator.matter_id.in_([m.id for m in matters.values()]))):
+        frameworks[indicator.matter_id][indicator.code] = indicator
+    groups: dict[GroupKey, list[dict[str, Any]]] = defaultdict(list)
+    for row in mapped.rows:
+        checked = _check(session, row, mapped, user, own, units, matters, institutions, frameworks)
+        if checked is not None:
+            key, values = checked
+            groups[key].append(values)
+    report.extend(mapped.errors)
+    if not report.ok:
+        return report
+    touched: set[tuple[int, int]] = set()
+    for (institution_id, matter_id, code), rows in groups.items():
+        outcome = _store(session, institution_id, matter_id, code, rows, user, filename or "", context.dry_run)
+        if outcome == "unchanged":
+            report.unchanged += len(rows)
+        elif outcome == "created":
+            report.created += len(rows)
+        else:
+            report.updated += len(rows)
+        if outcome != "unchanged":
+            touched.update((matter_id, values["unit_id"]) for values in rows)
+    if touched and not context.dry_run:
+        from plugins.third_party_eval.signals import refresh_signals
+
+        refresh_signals(session, date.today(), touched)
+    return report
+
+
+def _check(session: Session, row: MappedRow, mapped: Any, user: User | None, own: Institution | None,
+           units: dict[str, int], matters: dict[str, Matter], institutions: dict[str, Institution],
+           frameworks: dict[int, dict[str, Indicator]]) -> tuple[GroupKey, dict[str, Any]] | None:
+    ok = True
+    institution = own
+    if own is not None:
+        if row["evaluator"] and row["evaluator"] != own.name:
+            mapped.add_error(row.line, "evaluator", message(
+                N_("You upload for %(own)s, not for %(named)s."), own=own.name, named=row["evaluator"]))
+            ok = False
+    elif not row["evaluator"]:
+        mapped.add_error(row.line, "evaluator", message(N_("Name the evaluation institution.")))
+        ok = False
+    else:
+        institution = institutions.get(row["evaluator"])
+        if institution is None:
+            mapped.add_error(row.line, "evaluator", message(
+                N_("No evaluation institution is registered as %(name)s."), name=row["evaluator"]))
+            ok = False
+    matter = matters.get(row["matter_code"])
+    unit_id = units.get(row["unit_code"])
+    if matter is None:
+        mapped.add_error(row.line, "matter_code", message(N_("No matter has the code %(code)s."),
+                                                          code=row["matter_code"]))
+        ok = False
+    if unit_id is None:
+        mapped.add_error(row.line, "unit_code", message(N_("No unit has the code %(code)s."), code=row["unit_code"]))
+        ok = False
+    if matter is None or unit_id is None:
+        return None
+    if own is not None and user is not None and not is_assigned(session, user.id, matter.id, unit_id):
+        mapped.add_error(row.line, "matter_code", message(
+            N_("You are not assigned to assess %(unit)s on matter %(matter)s."),
+            unit=row["unit_code"], matter=row["matter_code"]))
+        return None
+    if not unit_has_task(session, matter.id, unit_id):
+        mapped.add_error(row.line, "unit_code", message(
+            N_("The unit %(unit)s has no task in the matter %(matter)s."),
+            unit=row["unit_code"], matter=row["matter_code"]))
+        return None
+    framework = frameworks.get(matter.id, {})
+    indicator = framework.get(row["indicator"])
+    if framework and indicator is None:
+        mapped.add_error(row.line, "indicator", message(
+            N_("%(code)s is not an indicator of this matter; its indicators are %(codes)s."),
+            code=row["indicator"], codes=", ".join(sorted(framework))))
+        return None
+    if not ok or institution is None:
+        return None
+    weight = row["weight"] if row["weight"] is not None else (indicator.weight if indicator else 1.0)
+    target = row["target"] if row["target"] is not None else (indicator.target if indicator else None)
+    return (institution.id, matter.id, row["batch"]), {
+        "unit_id": unit_id, "indicator": row["indicator"], "score": row["score"], "weight": weight,
+        "target": target, "evaluated_on": row["evaluated_on"], "comment": row["comment"] or "", "line": row.line}
+
+
+def _comparable(values: dict[str, Any]) -> tuple[Any, ...]:
+    return (values["unit_id"], values["indicator"], round(values["score"], 4), round(values["weight"], 4),
+            None if values["target"] is None else round(values["target"], 4), values["evaluated_on"],
+            values["comment"])
+
+
+def _store(session: Session, institution_id: int, matter_id: int, code: str, rows: list[dict[str, Any]],
+           user: User | None, filename: str, dry_run: bool) -> str:
+    """Store one batch: 'unchanged', 'created' (first version) or 'replaced' (a new version)."""
+    current = session.scalar(select(Batch).where(
+        Batch.institution_id == institution_id, Batch.matter_id == matter_id, Batch.code == code,
+        Batch.state == BatchState.current))
+    if current is not None:
+        stored = {_comparable({column: getattr(score, column) for column in (
+            "unit_id", "indicator", "score", "weight", "target", "evaluated_on", "comment")})
+            for score in current.scores}
+        if stored == {_comparable(values) for values in rows}:
+            return "unchanged"
+    outcome = "created" if current is None else "replaced"
+    if dry_run:
+        return outcome
+    version = (session.scalar(select(func.max(Batch.version)).where(
+        Batch.institution_id == institution_id, Batch.matter_id == matter_id, Batch.code == code)) or 0) + 1
+    if current is not None:
+        current.state, current.superseded_at = BatchState.superseded, utcnow()
+    batch = Batch(institution_id=institution_id, matter_id=matter_id, code=code, version=version,
+                  filename=filename[:255], rows=len(rows), uploaded_by_id=user.id if user else None)
+    batch.scores = [Score(**values) for values in rows]
+    session.add(batch)
+    session.flush()
+    return outcome
