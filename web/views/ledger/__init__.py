@@ -56,6 +56,17 @@ def done(text: str, target: str) -> Response:
     return redirect(target)
 
 
+@bp.app_template_filter("local_time")
+def local_time(moment: datetime | None) -> str:
+    """A stored (UTC) time as the instance's local ``YYYY-MM-DD HH:MM``."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 def int_arg(name: str, default: int | None = None) -> Any:
     """A whole-number query argument, or ``default`` when missing or malformed."""
     value = request.args.get(name, "")
