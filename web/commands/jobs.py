@@ -1,6 +1,8 @@
 """``duban jobs run|failed``: the background job consumer."""
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -19,6 +21,7 @@ def jobs_group() -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 @with_appcontext
 def run(workers: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     queue = job_queue()
     click.echo(f"jobs: {type(queue.huey).__name__}, {workers} workers; jobs: {', '.join(sorted(queue.tasks))}")
     queue.consumer(workers=workers).run()
