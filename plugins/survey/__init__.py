@@ -1,9 +1,21 @@
 """Opinion surveys (民意调查) from XLSForm definitions, answered on public web forms."""
 from __future__ import annotations
 
+import os
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import SignalKind
+from core.hooktypes import MenuItem, Panel, SignalKind
 from core.i18n import N_
+from plugins.survey import models  # noqa: F401  (the tables join the metadata on load)
+from plugins.survey.access import SURVEY_CAPABILITIES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @hookimpl
@@ -12,4 +24,72 @@ def duban_signal_kinds() -> list[SignalKind]:
         SignalKind("survey", "satisfaction", N_("Survey satisfaction (share satisfied)"), -1, "share"),
         SignalKind("survey", "not_delivered", N_("Share of respondents reporting non-delivery"), 1, "share"),
         SignalKind("survey", "sample_size", N_("Survey sample size"), 1, "count"),
+        SignalKind("survey", "awareness", N_("Survey awareness (share aware of the policy)"), -1, "share"),
+        SignalKind("survey", "satisfaction_off_target", N_("Satisfaction significantly below target"), 1, "flag"),
+        SignalKind("survey", "awareness_off_target", N_("Awareness significantly below target"), 1, "flag"),
+        SignalKind("survey", "not_delivered_off_target", N_("Non-delivery significantly above its ceiling"), 1,
+                   "flag"),
     ]
+
+
+@hookimpl
+def duban_capabilities() -> dict[str, frozenset[Role]]:
+    return dict(SURVEY_CAPABILITIES)
+
+
+@hookimpl
+def duban_migrations() -> str:
+    return os.path.join(HERE, "migrations")
+
+
+@hookimpl
+def duban_blueprints() -> list[Any]:
+    from plugins.survey.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def duban_menu_items(user: User) -> list[MenuItem]:
+    if user.role in SURVEY_CAPABILITIES["survey.view"]:
+        return [MenuItem("survey.index", N_("Surveys"), order=320,
+                         description=N_("Opinion surveys from XLSForm: publish, invite, read the results."))]
+    return []
+
+
+@hookimpl
+def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+    from plugins.survey.panels import matter_panel
+
+    return matter_panel(session, matter, user)
+
+
+@hookimpl
+def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+    from plugins.survey.panels import unit_panel
+
+    return unit_panel(session, unit, user)
+
+
+@hookimpl
+def duban_cli_commands() -> list[Any]:
+    from plugins.survey.cli import survey_group
+
+    return [survey_group]
+
+
+@hookimpl
+def duban_tick(session: Session, now: datetime) -> list[str]:
+    from plugins.survey.reminders import send_reminders
+    from plugins.survey.signals import refresh_signals
+
+    reminded = send_reminders(session, now.date())
+    changed = refresh_signals(session, now.date())
+    return [f"survey: {reminded} reminder(s) sent, {changed} signal(s) updated"]
+
+
+@hookimpl
+def duban_demo_data(session: Session, today: date) -> None:
+    from plugins.survey.demo import seed
+
+    seed(session, today)

@@ -1,0 +1,288 @@
+"""Checking one set of answers against a form: skip logic, calculations, required, constraints.
+
+This is the server's verdict; the browser runs the same expressions only to help the
+respondent. Answers come in as a tree (``{"name": "text", "repeat": [{...}, …]}``), and a
+checked tree goes out with every non-relevant answer dropped and every calculation filled.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from core.i18n import Message, message
+from plugins.survey.definition import INPUT_TYPES, pick
+from plugins.survey.expressions import EvalContext, ExpressionError, evaluate, to_boolean, to_string
+from plugins.survey.rewrite import CHOICE_PREFIX
+
+MAX_TEXT = 5000
+MAX_REPEATS = 50
+_INTEGER = re.compile(r"-?\d{1,15}", re.ASCII)
+_DECIMAL = re.compile(r"-?(\d{1,15}(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?", re.ASCII)
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?", re.ASCII)
+ANSWER_TEXTS = {
+    "required": "This answer is required.",
+    "constraint": "This answer is not allowed.",
+}
+
+
+@dataclass
+class Checked:
+    """The outcome of checking: the answers to store, and per field the problem found."""
+
+    answers: dict[str, Any]
+    errors: dict[str, Message | str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When the form was opened and sent; anonymous surveys keep days only."""
+
+    started: datetime
+    ended: datetime
+    day_only: bool
+
+    def stamp(self, value: datetime) -> str:
+        return value.date().isoformat() if self.day_only else value.replace(microsecond=0).isoformat()
+
+
+def check(definition: dict[str, Any], raw: Mapping[str, Any], moment: Moment, language: str) -> Checked:
+    """Check ``raw`` answers against ``definition``; nothing is evaluated with ``eval``.
+
+    Calculations may refer to later fields, so the form is walked twice and only the second
+    walk's verdict is kept.
+    """
+    result = Checked({})
+    for _ in range(2):
+        result = Checked({})
+        scope: dict[str, Any] = {}
+        _Walker(moment, language, result, _repeat_lists(definition["nodes"], raw)).nodes(
+            definition["nodes"], raw, result.answers, scope, True, "")
+    return result
+
+
+def _repeat_lists(nodes: list[dict[str, Any]], raw: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Each field inside a repeat, as the list of its answers (for ``sum()`` and ``count()``)."""
+    lists: dict[str, list[Any]] = {}
+    for node in nodes:
+        if node["kind"] in ("group", "meta"):
+            lists.update(_repeat_lists(node["children"], raw))
+        elif node["kind"] == "repeat":
+            instances = raw.get(node["name"]) or []
+            instances = instances if isinstance(instances, list) else []
+            for child in _fields(node["children"]):
+                lists[child] = [inst.get(child) if isinstance(inst, Mapping) else None for inst in instances]
+            lists[node["name"]] = [str(index + 1) for index in range(len(instances))]
+    return lists
+
+
+def _fields(nodes: list[dict[str, Any]]) -> list[str]:
+    names = []
+    for node in nodes:
+        if node["kind"] == "question":
+            names.append(node["name"])
+        elif node.get("children"):
+            names.extend(_fields(node["children"]))
+    return names
+
+
+class _Walker:
+    def __init__(self, moment: Moment, language: str, result: Checked, lists: dict[str, list[Any]]) -> None:
+        self.moment = moment
+        self.language = language
+        self.result = result
+        self.lists = lists
+
+    def context(self, scope: Mapping[str, Any], current: Any = None) -> EvalContext:
+        return EvalContext({**self.lists, **scope}, current=current, today=self.moment.ended.date(),
+                           now=self.moment.ended)
+
+    def truth(self, expr: str, scope: Mapping[str, Any], current: Any = None) -> bool:
+        if not expr:
+            return True
+        try:
+            return to_boolean(evaluate(expr, self.context(scope, current)))
+        except ExpressionError:
+            return False
+
+    def nodes(self, nodes: list[dict[str, Any]], raw: Mapping[str, Any], out: dict[str, Any],
+              scope: dict[str, Any], parent_relevant: bool, prefix: str) -> None:
+        for node in nodes:
+            relevant = parent_relevant and self.truth(node.get("relevant", ""), scope)
+            kind = node["kind"]
+            if kind in ("group", "meta"):
+                self.nodes(node["children"], raw, out, scope, relevant, prefix)
+            elif kind == "repeat":
+                self.repeat(node, raw, out, scope, relevant, prefix)
+            else:
+                self.question(node, raw, out, scope, relevant, prefix)
+
+    def repeat(self, node: dict[str, Any], raw: Mapping[str, Any], out: dict[str, Any],
+               scope: dict[str, Any], relevant: bool, prefix: str) -> None:
+        given = raw.get(node["name"])
+        given = given if isinstance(given, list) else []
+        if not relevant:
+            count = 0
+        elif node.get("count"):
+            try:
+                number = float(to_string(evaluate(node["count"], self.context(scope))) or 0)
+            except (ExpressionError, ValueError):
+                number = 0
+            count = int(number) if math.isfinite(number) else 0
+        else:
+            count = len(given)
+        count = max(0, min(count, MAX_REPEATS))
+        instances = []
+        for index in range(count):
+            inst_raw = given[index] if index < len(given) and isinstance(given[index], Mapping) else {}
+            inst_out: dict[str, Any] = {}
+            inst_scope = dict(scope)
+            self.nodes(node["children"], inst_raw, inst_out, inst_scope, True, f"{prefix}{node['name']}~{index}~")
+            instances.append(inst_out)
+        out[node["name"]] = instances
+
+    def question(self, node: dict[str, Any], raw: Mapping[str, Any], out: dict[str, Any],
+                 scope: dict[str, Any], relevant: bool, prefix: str) -> None:
+        name, kind = node["name"], node["type"]
+        path = prefix + name
+        value: str | None = None
+        if kind in ("start", "end", "today"):
+            moment = {"start": self.moment.started, "end": self.moment.ended}.get(kind)
+            value = self.moment.stamp(moment) if moment else self.moment.ended.date().isoformat()
+        elif kind == "device":
+            value = ""
+        elif kind in ("calculate", "hidden") or (node.get("calculate") and kind not in INPUT_TYPES):
+            value = self.calculate(node, scope) if relevant else ""
+        elif kind in INPUT_TYPES:
+            if node.get("calculate") and node.get("readonly"):
+                value = self.calculate(node, scope) if relevant else None
+            else:
+                value = _given(raw.get(name), kind)
+            if not relevant:
+                value = None
+            else:
+                value = self.validate(node, value, scope, path)
+        scope[name] = value if value is not None else ""
+        if value is not None and value != "":
+            out[name] = value
+
+    def calculate(self, node: dict[str, Any], scope: Mapping[str, Any]) -> str:
+        try:
+            return _stored(evaluate(node["calculate"], self.context(scope)))
+        except ExpressionError:
+            return ""
+
+    def validate(self, node: dict[str, Any], value: str | None, scope: dict[str, Any], path: str) -> str | None:
+        required = node.get("required") and self.truth(node["required"], scope)
+        if value in (None, ""):
+            if required:
+                self.fail(path, node.get("required_msg") or {}, "required")
+            return None
+        assert value is not None
+        problem = _type_problem(node, value)
+        if problem is None and node["type"] in ("select_one", "select_multiple"):
+            allowed = {choice["name"] for choice in self.choices(node, scope)}
+            picked = value.split() if node["type"] == "select_multiple" else [value]
+            if not picked or any(item not in allowed for item in picked):
+                problem = message("Choose one of the options offered.")
+        if problem is not None:
+            self.result.errors[path] = problem
+            return None
+        if node.get("constraint") and not self.truth(node["constraint"], scope, current=value):
+            self.fail(path, node.get("constraint_msg") or {}, "constraint")
+            return None
+        return value
+
+    def choices(self, node: dict[str, Any], scope: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The node's choices that its ``choice_filter`` lets through for these answers."""
+        options = node.get("choices") or []
+        expr = node.get("choice_filter")
+        if not expr:
+            return options
+        kept = []
+        for option in options:
+            local = {**scope, **{CHOICE_PREFIX + key: text for key, text in option["attrs"].items()}}
+            if self.truth(expr, local):
+                kept.append(option)
+        return kept
+
+    def fail(self, path: str, texts: dict[str, str], which: str) -> None:
+        own = pick(texts, self.language)
+        self.result.errors[path] = own if own else message(ANSWER_TEXTS[which])
+
+
+def _given(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        parts = [str(item).strip() for item in value if str(item).strip()]
+        return " ".join(parts) if kind == "select_multiple" else (parts[0] if parts else "")
+    text = str(value).replace("\r\n", "\n").strip()
+    return " ".join(text.split()) if kind == "select_multiple" else text
+
+
+def _stored(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return to_string(value)
+
+
+def _type_problem(node: dict[str, Any], value: str) -> Message | None:
+    kind = node["type"]
+    if len(value) > MAX_TEXT:
+        return message("Keep the answer under %(count)s characters.", count=MAX_TEXT)
+    if kind == "integer" and not _INTEGER.fullmatch(value):
+        return message("Enter a whole number.")
+    if kind in ("decimal", "range"):
+        if not _DECIMAL.fullmatch(value):
+            return message("Enter a number.")
+        if kind == "range":
+            return _range_problem(node["params"], float(value))
+    if kind == "date" and not _is_date(value):
+        return message("Enter a date as YYYY-MM-DD.")
+    if kind == "time" and not _TIME.fullmatch(value):
+        return message("Enter a time as HH:MM.")
+    if kind == "datetime" and not _is_datetime(value):
+        return message("Enter a date and time.")
+    if kind == "acknowledge" and value != "OK":
+        return message("Choose one of the options offered.")
+    return None
+
+
+def _range_problem(params: dict[str, str], number: float) -> Message | None:
+    try:
+        start, end, step = float(params["start"]), float(params["end"]), float(params["step"])
+    except ValueError:
+        return None
+    low, high = min(start, end), max(start, end)
+    off_step = step and abs(((number - start) / step) - round((number - start) / step)) > 1e-9
+    if number < low or number > high or off_step:
+        return message("Choose a value between %(low)s and %(high)s.", low=params["start"], high=params["end"])
+    return None
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return "T" in value or " " in value

@@ -1,0 +1,92 @@
+"""The OpenRosa side: the form list ODK Collect reads, and submissions it sends.
+
+See the OpenRosa Form List API and Form Submission API. An instance is XML whose root carries
+the form id; groups nest elements, repeats repeat them, ``meta/instanceID`` names the
+submission so a retried upload is stored once.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+from markupsafe import escape
+
+from core.errors import ValidationError
+from core.i18n import N_
+from plugins.survey.models import Survey
+
+MAX_SUBMISSION_BYTES = 1024 * 1024
+NS = "http://openrosa.org/xforms/xformsList"
+
+
+class SubmissionRejected(ValidationError):
+    """An OpenRosa submission Duban cannot read."""
+
+
+def form_list(surveys: list[Survey], download_url: Any) -> str:
+    """The ``/formList`` document for ``surveys``; ``download_url(survey)`` gives each form's address."""
+    items = []
+    for survey in surveys:
+        digest = hashlib.md5(survey.xform.encode()).hexdigest()  # noqa: S324 (OpenRosa asks for md5)
+        items.append(f"<xform><formID>{escape(form_id(survey))}</formID><name>{escape(survey.title)}</name>"
+                     f"<version>{survey.version}</version><hash>md5:{digest}</hash>"
+                     f"<downloadUrl>{escape(download_url(survey))}</downloadUrl></xform>")
+    return f'<?xml version="1.0" encoding="UTF-8"?><xforms xmlns="{NS}">{"".join(items)}</xforms>'
+
+
+def form_id(survey: Survey) -> str:
+    """The id the served XForm carries (and every instance's root ``id`` attribute)."""
+    return f"duban_{survey.slug}"
+
+
+def response_xml(text: str) -> str:
+    """An OpenRosa response document carrying ``text``."""
+    return ('<?xml version="1.0" encoding="UTF-8"?><OpenRosaResponse xmlns="http://openrosa.org/http/response">'
+            f'<message nature="submit_success">{escape(text)}</message></OpenRosaResponse>')
+
+
+def read_instance(data: bytes, repeats: frozenset[str]) -> tuple[str, str, dict[str, Any]]:
+    """Parse an instance: returns (form id, instanceID, answers tree); ``repeats`` names the repeats."""
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise SubmissionRejected(N_("The submission is too large."))
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception as exc:  # defusedxml raises its own types for entities and bad XML
+        raise SubmissionRejected(N_("The submission is not a readable XForm instance.")) from exc
+    form = root.attrib.get("id", "")
+    answers, instance_id = _element(root, repeats)
+    return form, instance_id, answers
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _element(node: Element, repeats: frozenset[str]) -> tuple[dict[str, Any], str]:
+    """Flatten groups; collect repeated elements (repeats) as lists of instance trees."""
+    out: dict[str, Any] = {}
+    instance_id = ""
+    for child in node:
+        name = _local(child.tag)
+        if name == "meta":
+            found = child.find("{*}instanceID")
+            if found is None:
+                found = child.find("instanceID")
+            instance_id = (found.text or "").strip() if found is not None else ""
+            continue
+        if len(child):
+            if child.attrib.get("{http://openrosa.org/javarosa}template") is not None:
+                continue  # an empty template instance, not an answer
+            inner, _ = _element(child, repeats)
+            if name in repeats:
+                out.setdefault(name, []).append(inner)
+            else:
+                out.update(inner)
+        elif name in repeats:
+            out.setdefault(name, []).append({})
+        else:
+            out[name] = (child.text or "").strip()
+    return out, instance_id
+

@@ -1,0 +1,141 @@
+"""Storing a checked response exactly once, with its invitation and quotas, in one transaction.
+
+Responses are written with Core inserts, not through the ORM: they are append-only records
+from the public, and recording each in the hash-chained audit log would serialise every
+respondent on the chain's lock. Staff changes to surveys still go through the audit log.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import ValidationError
+from core.i18n import N_
+from core.org.models import Unit
+from plugins.survey.models import Survey, SurveyInvitation, SurveyQuota, SurveyResponse, SurveyStatus
+from plugins.survey.tokens import TokenRejected, hash_token
+
+
+class SurveyClosed(ValidationError):
+    """The survey does not take answers today."""
+
+    status = 410
+
+
+class QuotaFull(ValidationError):
+    """Enough answers of this kind have come in."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A response about to be stored."""
+
+    key: str
+    answers: dict[str, Any]
+    day: date
+    at: datetime | None
+    channel: str = "web"
+    language: str = ""
+    invitation: str = ""
+
+
+def check_open(survey: Survey, day: date) -> None:
+    """Raise :class:`SurveyClosed` unless ``survey`` takes answers on ``day``."""
+    if not survey.is_open_on(day):
+        if survey.status == SurveyStatus.published and survey.opens_on and day < survey.opens_on:
+            raise SurveyClosed(N_("This survey opens on %(day)s."), day=survey.opens_on.isoformat())
+        raise SurveyClosed(N_("This survey is closed and no longer takes answers."))
+
+
+def find_invitation(session: Session, survey: Survey, token: str) -> SurveyInvitation:
+    """The unused invitation ``token`` opens; raises :class:`TokenRejected` otherwise."""
+    invitation = session.scalar(select(SurveyInvitation).where(
+        SurveyInvitation.survey_id == survey.id, SurveyInvitation.token_hash == hash_token(token or "")))
+    if invitation is None:
+        raise TokenRejected(N_("This invitation link is not valid for this survey."))
+    if invitation.responded_on is not None:
+        raise TokenRejected(N_("This invitation has already been used to answer."))
+    return invitation
+
+
+def store(session: Session, survey: Survey, submission: Submission) -> bool:
+    """Store ``submission``; returns False when the same submission was stored before.
+
+    Runs in the caller's transaction and never commits; on any refusal the caller rolls back,
+    so nothing is left half-written.
+    """
+    check_open(survey, submission.day)
+    unit_id = response_unit(session, survey, submission.answers)
+    invitation_id = None
+    if survey.access.value == "invitation":
+        invitation = find_invitation_for_store(session, survey, submission)
+        if invitation is None:
+            return False
+        invitation_id, unit_id = invitation.id, invitation.unit_id or unit_id
+    try:
+        with session.begin_nested():
+            session.execute(insert(SurveyResponse).values(
+                survey_id=survey.id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
+                submitted_at=None if survey.anonymous else submission.at, channel=submission.channel,
+                language=submission.language[:20], answers=submission.answers))
+    except IntegrityError:
+        return False  # the same render (or instanceID) was stored already: exactly once
+    if invitation_id is not None:
+        used = session.execute(update(SurveyInvitation).where(
+            SurveyInvitation.id == invitation_id, SurveyInvitation.responded_on.is_(None))
+            .values(responded_on=submission.day))
+        if used.rowcount != 1:
+            raise TokenRejected(N_("This invitation has already been used to answer."))
+    _fill_quotas(session, survey, submission.answers)
+    return True
+
+
+def find_invitation_for_store(session: Session, survey: Survey, submission: Submission) -> SurveyInvitation | None:
+    """The invitation to use, or None when this very submission was already stored with it."""
+    try:
+        return find_invitation(session, survey, submission.invitation)
+    except TokenRejected:
+        already = session.scalar(select(SurveyResponse.id).where(
+            SurveyResponse.survey_id == survey.id, SurveyResponse.submission_key == submission.key))
+        if already is not None:
+            return None
+        raise
+
+
+def _fill_quotas(session: Session, survey: Survey, answers: dict[str, Any]) -> None:
+    quotas = session.execute(select(SurveyQuota.id, SurveyQuota.field, SurveyQuota.value)
+                             .where(SurveyQuota.survey_id == survey.id)).all()
+    for quota_id, field, value in quotas:
+        answer = str(answers.get(field, ""))
+        if value not in answer.split():
+            continue
+        taken = session.execute(update(SurveyQuota).where(
+            and_(SurveyQuota.id == quota_id, SurveyQuota.filled < SurveyQuota.limit))
+            .values(filled=SurveyQuota.filled + 1))
+        if taken.rowcount != 1:
+            raise QuotaFull(N_("Enough answers like yours have been received; thank you for your time."))
+
+
+def response_unit(session: Session, survey: Survey, answers: dict[str, Any]) -> int | None:
+    """The unit a response speaks about: the answer to the survey's unit question, else its only unit.
+
+    The unit question's answer may be a unit code or a region code of a linked unit.
+    """
+    linked = [link.unit for link in survey.unit_links]
+    if survey.unit_field:
+        answer = str(answers.get(survey.unit_field, "")).strip()
+        if answer:
+            for unit in linked:
+                if answer in (unit.code, unit.region_code):
+                    return unit.id
+            found = session.scalar(select(Unit.id).where(Unit.code == answer))
+            if found is not None:
+                return found
+    return linked[0].id if len(linked) == 1 else None

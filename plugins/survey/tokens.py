@@ -1,0 +1,67 @@
+"""Tokens: one per form render (so a page sent twice stores once) and one per invitation.
+
+A render token is signed, not stored: it names the survey and when the form was opened, and
+its random part becomes the response's unique submission key. Invitation tokens are random;
+only their SHA-256 is kept, so a copy of the database cannot answer in anyone's name.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from core.errors import ValidationError
+from core.i18n import N_
+
+# A form may stay open on a phone for a while; after this it must be reloaded.
+RENDER_TOKEN_MAX_AGE = 3 * 24 * 3600
+
+
+class TokenRejected(ValidationError):
+    """A form token or invitation that is forged, expired, used or for another survey."""
+
+
+@dataclass(frozen=True)
+class RenderToken:
+    """What a form render's token says."""
+
+    survey_id: int
+    key: str
+    started: datetime
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="survey-form")
+
+
+def issue_render_token(secret: str, survey_id: int, now: datetime) -> str:
+    """A new token for one rendering of the form of ``survey_id``."""
+    return _serializer(secret).dumps({"s": survey_id, "k": secrets.token_hex(16),
+                                      "t": int(now.replace(tzinfo=timezone.utc).timestamp())})
+
+
+def read_render_token(secret: str, token: str, survey_id: int) -> RenderToken:
+    """Check a token sent back with answers; raises :class:`TokenRejected`."""
+    try:
+        data = _serializer(secret).loads(token, max_age=RENDER_TOKEN_MAX_AGE)
+    except SignatureExpired as exc:
+        raise TokenRejected(N_("This form was opened too long ago. Reload the page and answer again.")) from exc
+    except BadSignature as exc:
+        raise TokenRejected(N_("This form could not be verified. Reload the page and answer again.")) from exc
+    if not isinstance(data, dict) or data.get("s") != survey_id or not isinstance(data.get("k"), str):
+        raise TokenRejected(N_("This form could not be verified. Reload the page and answer again."))
+    started = datetime.fromtimestamp(int(data.get("t", 0)), tz=timezone.utc).replace(tzinfo=None)
+    return RenderToken(survey_id, "w:" + data["k"], started)
+
+
+def new_invitation_token() -> str:
+    """A fresh single-use invitation token (shown once, in the invitee's link)."""
+    return secrets.token_urlsafe(18)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an invitation token."""
+    return hashlib.sha256(token.strip().encode()).hexdigest()

@@ -1,0 +1,110 @@
+"""OpenRosa endpoints for ODK Collect and Enketo.
+
+``/formList`` and ``/submission`` serve published open-link surveys to anyone, as the web form
+does. Field teams of invitation-only surveys use the survey's own address,
+``/collect/<token>/formList`` and ``/collect/<token>/submission``, whose token staff read on
+the survey's page. Both are exempt from CSRF (ODK Collect has no session) and rate-limited.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, request, url_for
+from sqlalchemy import select
+
+from core.errors import DubanError
+from core.i18n import N_
+from plugins.survey.definition import language_key, walk
+from plugins.survey.engine import Moment, check
+from plugins.survey.models import Access, Survey, SurveyStatus
+from plugins.survey.openrosa import (
+    MAX_SUBMISSION_BYTES, SubmissionRejected, form_id, form_list, read_instance, response_xml,
+)
+from plugins.survey.submission import Submission, store
+from plugins.survey.views import bp
+from plugins.survey.views.common import local_now, locale, public_rate_limit, shown
+from web import db
+from web.extensions import csrf, limiter
+from web.i18n import render_message
+
+HEADERS = {"X-OpenRosa-Version": "1.0", "X-OpenRosa-Accept-Content-Length": str(MAX_SUBMISSION_BYTES)}
+
+
+def _xml(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/xml", headers=HEADERS)
+
+
+def _published(token: str | None) -> list[Survey]:
+    stmt = select(Survey).where(Survey.status == SurveyStatus.published)
+    stmt = stmt.where(Survey.collect_token == token) if token else stmt.where(Survey.access == Access.open)
+    return list(db.session().scalars(stmt.order_by(Survey.id)))
+
+
+@bp.get("/formList")
+@bp.get("/collect/<token>/formList", endpoint="collect_form_list")
+@limiter.limit(public_rate_limit)
+def form_list_view(token: str | None = None) -> Response:
+    surveys = _published(token)
+    if token and not surveys:
+        abort(404)
+    return _xml(form_list(surveys, lambda s: url_for("survey.xform", slug=s.slug, _external=True)))
+
+
+@bp.get("/s/<slug>/form.xml")
+@limiter.limit(public_rate_limit)
+def xform(slug: str) -> Response:
+    survey = db.session().scalar(select(Survey).where(Survey.slug == slug, Survey.status == SurveyStatus.published))
+    if survey is None:
+        abort(404)
+    return _xml(survey.xform)
+
+
+@bp.route("/submission", methods=["HEAD", "POST"])
+@bp.route("/collect/<token>/submission", methods=["HEAD", "POST"], endpoint="collect_submission")
+@csrf.exempt
+@limiter.limit(public_rate_limit, methods=["POST"])
+def submission(token: str | None = None) -> Response:
+    """Take one OpenRosa submission: 201 when stored (or stored before), 4xx with a message otherwise."""
+    if request.method == "HEAD":
+        return Response(status=204, headers=HEADERS)
+    if (request.content_length or 0) > MAX_SUBMISSION_BYTES + 64 * 1024:
+        return _xml(response_xml(render_message("The submission is too large.")), 413)
+    upload = request.files.get("xml_submission_file")
+    data = upload.stream.read(MAX_SUBMISSION_BYTES + 1) if upload else request.get_data(cache=False)
+    session = db.session()
+    session.info["actor"] = "openrosa"
+    try:
+        survey, instance_id, answers = _instance(data, token)
+        now = local_now()
+        language = language_key(survey.definition, locale())
+        checked = check(survey.definition, answers, Moment(now, now, survey.anonymous), language)
+        if not checked.ok:
+            problems = "; ".join(f"{path}: {shown(problem)}" for path, problem in checked.errors.items())
+            return _xml(response_xml(problems), 400)
+        store(session, survey, Submission(key="o:" + instance_id[:60], answers=checked.answers, day=now.date(),
+                                          at=now, channel="openrosa", language=locale()))
+        session.commit()
+    except DubanError as error:
+        session.rollback()
+        return _xml(response_xml(render_message(error.message)), error.status)
+    return _xml(response_xml(render_message("Thank you. Your answers have been received.")), 201)
+
+
+def _instance(data: bytes, token: str | None) -> tuple[Survey, str, dict[str, Any]]:
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise SubmissionRejected(N_("The submission is too large."))
+    surveys = {form_id(survey): survey for survey in _published(token)}
+    try:
+        from defusedxml import ElementTree
+
+        root_id = ElementTree.fromstring(data).attrib.get("id", "")
+    except Exception as exc:  # defusedxml raises its own types for entities and bad XML
+        raise SubmissionRejected(N_("The submission is not a readable XForm instance.")) from exc
+    survey = surveys.get(root_id)
+    if survey is None:
+        raise SubmissionRejected(N_("The submission is for a form this server does not offer."))
+    repeats = frozenset(node["name"] for node in walk(survey.definition["nodes"]) if node["kind"] == "repeat")
+    _form, instance_id, answers = read_instance(data, repeats)
+    if not instance_id:
+        raise SubmissionRejected(N_("The submission has no instanceID."))
+    return survey, instance_id, answers

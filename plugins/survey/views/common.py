@@ -1,0 +1,34 @@
+"""Helpers shared by the survey views."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import get_locale
+
+from core.i18n import Message
+from web.i18n import render_message
+
+
+def local_now() -> datetime:
+    """Wall-clock time in the instance's time zone (what "today" means to respondents)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    return datetime.now(zone).replace(tzinfo=None, microsecond=0)
+
+
+def today() -> date:
+    return local_now().date()
+
+
+def locale() -> str:
+    return str(get_locale() or "zh_CN")
+
+
+def shown(problem: Message | str) -> str:
+    """A problem found in an answer, in the respondent's language (form texts are already chosen)."""
+    return render_message(problem) if isinstance(problem, Message) else problem
+
+
+def public_rate_limit() -> str:
+    return current_app.config["PUBLIC_RATE_LIMIT"]

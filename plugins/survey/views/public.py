@@ -1,0 +1,108 @@
+"""The respondent's pages: the form at ``/s/<slug>``, answered without an account.
+
+Nothing about the respondent is stored beyond their answers: no IP address, and for
+anonymous (open-link) surveys no time finer than the day.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from core.errors import DubanError
+from plugins.survey.definition import language_key, unsupported
+from plugins.survey.engine import Moment, check
+from plugins.survey.models import Access, Survey
+from plugins.survey.render import answers_from_form, view_nodes
+from plugins.survey.submission import Submission, check_open, find_invitation, store
+from plugins.survey.tokens import issue_render_token, read_render_token
+from plugins.survey.views import bp
+from plugins.survey.views.common import local_now, locale, public_rate_limit, shown, today
+from web import db
+from web.extensions import limiter
+from web.i18n import render_message
+
+# A web submission of even a long form is a few kilobytes; anything far larger is refused unread.
+MAX_FORM_BYTES = 256 * 1024
+
+
+def _survey(slug: str) -> Survey:
+    survey = db.session().scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None:
+        abort(404)
+    return survey
+
+
+def _refused(survey: Survey | None, error: DubanError) -> tuple[str, int]:
+    return render_template("survey/public_refused.html", survey=survey,
+                           reason=render_message(error.message)), error.status
+
+
+@bp.get("/s/<slug>")
+def respond(slug: str) -> str | tuple[str, int]:
+    """Show the form to a respondent."""
+    survey = _survey(slug)
+    invitation = request.args.get("t", "")
+    try:
+        check_open(survey, today())
+        if survey.access == Access.invitation:
+            find_invitation(db.session(), survey, invitation)
+    except DubanError as error:
+        return _refused(survey, error)
+    token = issue_render_token(current_app.config["SECRET_KEY"], survey.id, local_now())
+    return _form_page(survey, token, invitation, {}, {})
+
+
+@bp.post("/s/<slug>")
+@limiter.limit(public_rate_limit)
+def submit(slug: str) -> Response | tuple[str, int] | str:
+    """Check the answers; store them once; show what is wrong in the respondent's language."""
+    if (request.content_length or 0) > MAX_FORM_BYTES:
+        return render_template("survey/public_refused.html", survey=None,
+                               reason=render_message("The answers sent are too large.")), 413
+    survey = _survey(slug)
+    session = db.session()
+    session.info["actor"] = "public"
+    invitation = request.form.get("invitation", "")
+    try:
+        check_open(survey, today())
+        token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), survey.id)
+    except DubanError as error:
+        return _refused(survey, error)
+    raw = answers_from_form(request.form.to_dict(flat=False))
+    now = local_now()
+    language = language_key(survey.definition, locale())
+    checked = check(survey.definition, raw, Moment(token.started, now, survey.anonymous), language)
+    if not checked.ok:
+        errors = {path: shown(problem) for path, problem in checked.errors.items()}
+        return _form_page(survey, request.form.get("form_token", ""), invitation, raw, errors, checked.answers), 400
+    try:
+        store(session, survey, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
+                                          language=locale(), invitation=invitation))
+        session.commit()
+    except DubanError as error:
+        session.rollback()
+        return _refused(survey, error)
+    except BaseException:
+        session.rollback()
+        raise
+    return redirect(url_for("survey.thanks", slug=slug), code=303)
+
+
+@bp.get("/s/<slug>/thanks")
+def thanks(slug: str) -> str:
+    """After answering: a thank-you page (reached by redirect, so a reload sends nothing again)."""
+    return render_template("survey/public_thanks.html", survey=_survey(slug))
+
+
+def _form_page(survey: Survey, token: str, invitation: str, raw: dict[str, Any], errors: dict[str, str],
+               computed: dict[str, Any] | None = None) -> str:
+    language = language_key(survey.definition, locale())
+    if computed is None:
+        computed = check(survey.definition, raw, Moment(local_now(), local_now(), True), language).answers
+    nodes = view_nodes(survey.definition["nodes"], language, raw, computed, errors)
+    return render_template("survey/public_form.html", survey=survey, nodes=nodes, token=token,
+                           invitation=invitation, errors=errors, blocked=unsupported(survey.definition),
+                           today=today().isoformat(), now=local_now().isoformat())

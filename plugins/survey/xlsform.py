@@ -1,0 +1,84 @@
+"""Reading an uploaded XLSForm (.xlsx, .xls, .csv, .md) with pyxform, after checking the file.
+
+The bytes pass core's intake checks first (size, kind sniffed from content, zip-bomb check
+for .xlsx) so pyxform never opens a hostile file. pyxform's own refusal is passed on in its
+own words.
+"""
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import ValidationError
+from core.i18n import N_
+from core.importing import DEFAULT_LIMITS, FileTooLarge, UploadLimits, sniff_kind
+from core.importing.limits import human_size
+from core.importing.xlsx import check_archive
+from plugins.survey.definition import build_definition
+
+
+class FormRejected(ValidationError):
+    """An XLSForm Duban will not take; the message says why."""
+
+
+@dataclass(frozen=True)
+class ConvertedForm:
+    """What Duban keeps of an accepted XLSForm."""
+
+    title: str
+    definition: dict[str, Any]
+    xform: str
+    warnings: list[str]
+
+
+def file_type(data: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> str:
+    """The pyxform file type of ``data`` (``xlsx``, ``xls``, ``csv`` or ``md``), judged by content."""
+    if len(data) > limits.max_bytes:
+        raise FileTooLarge(N_("The file is %(size)s; at most %(limit)s is accepted."),
+                           size=human_size(len(data)), limit=human_size(limits.max_bytes))
+    if not data.strip():
+        raise FormRejected(N_("The file is empty."))
+    kind = sniff_kind(data)
+    if kind == "xlsx":
+        check_archive(data, limits)
+        return "xlsx"
+    if kind == "xls":
+        return "xls"
+    if kind == "csv":
+        text = data.decode("utf-8-sig", errors="replace").lstrip()
+        # A Markdown XLSForm is a set of pipe tables: "| survey |" opens the first.
+        return "md" if text.startswith("|") or text.startswith("#") else "csv"
+    raise FormRejected(N_("This is not an XLSForm: upload an .xlsx, .xls, .csv or .md file."))
+
+
+def convert(data: bytes, *, form_id: str, limits: UploadLimits = DEFAULT_LIMITS) -> ConvertedForm:
+    """Convert an XLSForm to Duban's definition and to the XForm served to ODK Collect.
+
+    ``form_id`` replaces the form's own id so two uploads of one file never collide on
+    ``/formList``. Raises :class:`FormRejected` with pyxform's message when pyxform refuses.
+    """
+    kind = file_type(data, limits)
+    from pyxform.builder import create_survey_element_from_dict
+    from pyxform.xls2xform import convert as pyxform_convert
+
+    found: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's chatter about unknown extensions
+            result = pyxform_convert(xlsform=data, file_type="." + kind, warnings=found, validate=False)
+        source = result._pyxform or {}
+        served = copy.deepcopy(source)
+        served["id_string"] = form_id
+        xform = create_survey_element_from_dict(served).to_xml(pretty_print=False)
+    except Exception as exc:  # pyxform raises assorted types for a bad form; its text is the message
+        raise FormRejected(N_("The form was refused: %(reason)s"), reason=_reason(exc)) from exc
+    definition = build_definition(source)
+    return ConvertedForm(title=str(source.get("title") or form_id), definition=definition,
+                         xform=xform, warnings=found)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text[:2000]

@@ -1,0 +1,58 @@
+"""Importing XLSForms: every form pyxform accepts imports and renders; refusals are explained."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from plugins.survey.definition import unsupported
+from plugins.survey.xlsform import FormRejected, convert
+
+ACCEPTED = ["case_insensitivity.xlsx", "choice_filter_test.xlsx", "group.xlsx", "loop.xlsx", "or_other.xlsx",
+            "specify_other.xlsx", "text_and_integer.xlsx", "tutorial.xls", "widgets.xls",
+            "xlsform_spec_test.xlsx", "yes_or_no_question.xlsx"]
+REJECTED = ["bad_calc.xlsx", "unknown_question_type.xls"]
+
+
+def test_every_fixture_is_covered(fixtures_dir: str) -> None:
+    names = sorted(name for name in os.listdir(fixtures_dir) if not name.startswith("LICENSE"))
+    assert names == sorted(ACCEPTED + REJECTED)
+    assert os.path.exists(os.path.join(fixtures_dir, "LICENSE-pyxform"))
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_accepted_forms_import_and_render(name: str, make_survey, client) -> None:  # type: ignore[no-untyped-def]
+    survey = make_survey(name)
+    page = client.get(f"/s/{survey.slug}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="form_token"' in html
+    for node in unsupported(survey.definition):
+        # Never dropped silently: shown disabled, with its type named.
+        assert node["source_type"] in html
+
+
+@pytest.mark.parametrize("name", REJECTED)
+def test_rejected_forms_carry_pyxforms_message(name: str, form_bytes) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(FormRejected) as caught:
+        convert(form_bytes(name), form_id="x")
+    assert "The form was refused" in str(caught.value)
+    assert len(str(caught.value)) > len("The form was refused: ") + 10
+
+
+def test_widgets_names_the_types_a_browser_cannot_answer(form_bytes) -> None:  # type: ignore[no-untyped-def]
+    types = {node["source_type"] for node in unsupported(convert(form_bytes("widgets.xls"), form_id="x").definition)}
+    assert {"geopoint", "photo", "audio", "video", "barcode"} <= types
+
+
+def test_not_a_form_is_refused() -> None:
+    with pytest.raises(Exception) as caught:
+        convert(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, form_id="x")
+    assert "not an XLSForm" in str(caught.value)
+
+
+def test_multi_language_labels_follow_the_respondents_language(make_survey, client) -> None:  # type: ignore[no-untyped-def]
+    survey = make_survey("demo")
+    assert "您居住在哪个区" in client.get(f"/s/{survey.slug}").get_data(as_text=True)
+    client.post("/lang", data={"lang": "en", "next": f"/s/{survey.slug}"})
+    assert "Which district do you live in?" in client.get(f"/s/{survey.slug}").get_data(as_text=True)
