@@ -5,6 +5,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
 from core.hooktypes import Importer, MenuItem
@@ -43,6 +48,16 @@ def duban_menu_items(user: User) -> list[MenuItem]:
     if user.role in (Role.admin, Role.supervisor, Role.leader, Role.unit_officer):
         items.append(MenuItem("circulars.index", N_("Circulars"), order=140,
                               description=N_("Rankings, commendations and criticism; answers owed by units.")))
+    if user.role in (Role.admin, Role.supervisor, Role.leader):
+        items.append(MenuItem("review.queue", N_("Review queue"), order=200,
+                              description=N_("Tasks ranked by the chance and cost of a real problem, with reasons.")))
+        items.append(MenuItem("review.rounds", N_("Review rounds"), order=210,
+                              description=N_("Plan on-site visits within a budget; record what was found.")))
+        items.append(MenuItem("review.model", N_("Scoring model"), order=220,
+                              description=N_("How well the ranking works; the estimated problem rate.")))
+    if user.role in (Role.admin, Role.supervisor, Role.leader, Role.unit_officer):
+        items.append(MenuItem("review.rectifications", N_("Rectifications"), order=230,
+                              description=N_("Problems found on site, their deadlines and look-back visits.")))
     if user.role == Role.admin:
         items.append(MenuItem("users.index", N_("Accounts"), order=810,
                               description=N_("Create accounts, set roles and units.")))
@@ -55,9 +70,33 @@ def duban_menu_items(user: User) -> list[MenuItem]:
 def duban_importers() -> list[Importer]:
     from core.ledger.importer import import_matters
     from core.org.importer import import_units
+    from core.review.importer import import_reviews
+    from core.signals_import import import_signals
 
     return [Importer("units", N_("Units"), import_units, capability="units.manage"),
-            Importer("matters", N_("Matters (ledger)"), import_matters, capability="ledger.manage")]
+            Importer("matters", N_("Matters (ledger)"), import_matters, capability="ledger.manage"),
+            Importer("reviews", N_("Past on-site reviews"), import_reviews, capability="reviews.manage"),
+            Importer("signals", N_("Signals from other sources"), import_signals, capability="signals.post")]
+
+
+@hookimpl
+def duban_default_rules() -> list[dict[str, Any]]:
+    from core.scoring.rules import CORE_RULES
+
+    return [dict(rule) for rule in CORE_RULES]
+
+
+@hookimpl(trylast=True)
+def duban_tick(session: Session, now: datetime) -> list[str] | None:
+    """Rescore the review queue for the new day (overdue days grow; new evidence arrived)."""
+    pm = session.info.get("plugins")
+    if pm is None:
+        return None
+    from core.scoring.context import load_context
+    from core.scoring.rescore import ensure_fresh
+
+    count = ensure_fresh(session, load_context(session, pm), now.date())
+    return [f"scoring: {count} tasks rescored"]
 
 
 @hookimpl

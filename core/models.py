@@ -14,3 +14,7 @@ from core.jobs.models import JobFailure  # noqa: F401
 from core.webhooks.models import WebhookDelivery, WebhookSubscriber  # noqa: F401
 from core.circulars.models import (  # noqa: F401
     Circular, CircularEntry, CircularRanking, Explanation, Referral, ReferralEvent, TypicalCase)
+from core.scoring.models import RuleFile, ScoringModel, ScoringState, TaskScore  # noqa: F401
+from core.review.models import (  # noqa: F401
+    Rectification, ReviewOutcome, ReviewPhoto, ReviewRound, ReviewVisit,
+)

@@ -35,7 +35,7 @@ KEYWORDS = {
     "ngettext": (1, 2), "lazy_ngettext": (1, 2),
     "DubanError": None, "NotFound": None, "Forbidden": None, "InvalidTransition": None,
     "ValidationError": None, "AccountLocked": None, "CellError": None, "FileRejected": None,
-    "FileTooLarge": None, "ExpressionError": None, "UploadRejected": None, "IdempotencyConflict": None, "Unauthorized": None, "RowsRejected": None, "AttachmentRejected": None,
+    "FileTooLarge": None, "ExpressionError": None, "RuleError": None, "NotEnoughOutcomes": None, "UploadRejected": None, "IdempotencyConflict": None, "Unauthorized": None, "RowsRejected": None, "AttachmentRejected": None,
 }
 METHODS = [
     ("**.py", "python"),

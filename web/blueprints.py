@@ -27,10 +27,10 @@ def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
 
 
 def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
-    from web.views import audit, circulars, dashboard, home, imports, ledger, units, users
+    from web.views import audit, circulars, dashboard, home, imports, ledger, review, units, users
     from web.views.circulars.cases import public as public_cases
 
-    for module in (home, units, users, imports, audit, ledger, circulars, dashboard):
+    for module in (home, units, users, imports, audit, ledger, circulars, dashboard, review):
         app.register_blueprint(module.bp)
     app.register_blueprint(public_cases)
     for batch in pm.hook.duban_blueprints():

@@ -11,6 +11,7 @@ from core.access.models import Role, User
 from core.demo.ledger import build_ledger
 from core.demo.circulars import build_circular
 from core.demo.province import build_units
+from core.review.demo import build_reviews
 from core.i18n import translation_dirs, translator
 from core.plugins import plugin_translation_dirs, signal_kinds
 
@@ -48,5 +49,6 @@ def seed_demo(session: Session, pm: pluggy.PluginManager, today: date) -> None:
                      password=password)
     build_ledger(session, today)
     pm.hook.duban_demo_data(session=session, today=today)
+    build_reviews(session, pm, today)
     build_circular(session, today, signal_kinds(pm),
                    translator("zh_CN", translation_dirs(plugin_translation_dirs(pm))))

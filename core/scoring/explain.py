@@ -1,0 +1,70 @@
+"""Reasons a person can read: rule hits and feature contributions, in the reader's language.
+
+Reasons are stored with a score as plain data (a message id and its filled-in
+values), so they are translated when shown, not when computed.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from core.i18n import Gettext, Message, message
+from core.scoring.catalogue import Catalogue, Feature
+
+
+def shown_value(feature: Feature | None, value: float) -> str:
+    """A feature value as a person reads it: ``62%`` for shares, whole days, grouped yuan."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    scale = feature.scale if feature else "value"
+    if scale == "share":
+        return f"{value * 100:.0f}%"
+    if scale == "percent":
+        return f"{value:.0f}%"
+    if scale in ("days", "count", "level", "flag"):
+        return f"{value:,.0f}"
+    if scale == "yuan":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
+
+
+def rule_reason(text: str, names: Iterable[str], row: dict[str, float], catalogue: Catalogue,
+                points: float, rule_id: str) -> dict[str, Any]:
+    """A rule hit as stored with the score."""
+    params = {name: shown_value(catalogue.get(name), row.get(name, float("nan"))) for name in names}
+    return {"type": "rule", "id": rule_id, "points": points, "text": text, "params": params}
+
+
+def feature_reason(feature: Feature, value: float, effect: float) -> dict[str, Any]:
+    """A feature's contribution to the model's estimate, as stored with the score."""
+    return {"type": "feature", "name": feature.name, "label": feature.label,
+            "value": shown_value(feature, value), "effect": round(float(effect), 3)}
+
+
+def reason_message(reason: dict[str, Any]) -> Message:
+    """A stored reason as a translatable message."""
+    if reason.get("type") == "rule":
+        return Message(reason["text"], dict(reason.get("params") or {}))
+    label = Message(reason.get("label") or reason.get("name", ""), {})
+    if reason.get("effect", 0) >= 0:
+        return message("%(feature)s: %(value)s (raises the risk)", feature=label, value=reason.get("value", ""))
+    return message("%(feature)s: %(value)s (lowers the risk)", feature=label, value=reason.get("value", ""))
+
+
+def render_reasons(reasons: Iterable[dict[str, Any]], gettext: Gettext, limit: int = 3) -> list[str]:
+    """The top reasons as sentences: rule hits first, then the model's strongest contributions."""
+    rules = [r for r in reasons if r.get("type") == "rule"]
+    features = [r for r in reasons if r.get("type") == "feature"]
+    chosen = rules[:limit]
+    # The model's strongest contribution is always shown, even beside three rule hits.
+    chosen += features[: max(limit - len(chosen), 1)]
+    return [_render(reason, gettext) for reason in chosen]
+
+
+def _render(reason: dict[str, Any], gettext: Gettext) -> str:
+    try:
+        return reason_message(reason).render(gettext)
+    except (KeyError, ValueError, TypeError):
+        # A staff-written reason whose translation lost a placeholder: show it unfilled.
+        return gettext(reason.get("text", ""))

@@ -1,0 +1,301 @@
+"""Features per task as they stood at the end of a given day.
+
+Everything is read in a handful of grouped queries and assembled with numpy,
+so rescoring a province costs the same few queries whatever its size. Evidence
+dated after ``as_of`` is never read: a model trained on the day of a past
+review sees only what was known that day.
+
+A signal reaches a task three ways, the most specific winning: recorded for
+the task itself, for the task's unit and matter, or for the unit as a whole.
+For each kind the latest observation counts (sources report snapshots: open
+findings, satisfaction in the last survey, tips in the last 90 days).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+import numpy as np
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from core.ledger.models import EventKind, Matter, Task
+from core.ledger.report_models import ProgressReport
+from core.scoring.catalogue import REVIEW_SOURCE, Catalogue, signal_feature_name
+from core.signals import Signal
+
+NAN = float("nan")
+
+
+@dataclass
+class FeatureTable:
+    """Feature values of some tasks: one row per task, one column per catalogue feature; NaN is missing."""
+
+    task_ids: np.ndarray
+    unit_ids: np.ndarray
+    matter_ids: np.ndarray
+    names: list[str]
+    values: np.ndarray
+
+    def column(self, name: str) -> np.ndarray:
+        """The values of feature ``name`` for every task."""
+        return self.values[:, self.names.index(name)]
+
+    def row(self, task_id: int) -> dict[str, float]:
+        """The features of one task by name."""
+        position = int(np.searchsorted(self.task_ids, task_id))
+        if position >= len(self.task_ids) or self.task_ids[position] != task_id:
+            raise KeyError(task_id)
+        return dict(zip(self.names, self.values[position].tolist()))
+
+    def __len__(self) -> int:
+        return len(self.task_ids)
+
+    @classmethod
+    def concat(cls, tables: Sequence[FeatureTable], names: list[str]) -> FeatureTable:
+        """Rows of several tables in order (rows are not re-sorted: used for training sets)."""
+        if not tables:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, names, np.zeros((0, len(names))))
+        return cls(np.concatenate([t.task_ids for t in tables]), np.concatenate([t.unit_ids for t in tables]),
+                   np.concatenate([t.matter_ids for t in tables]), names,
+                   np.vstack([t.values for t in tables]))
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after ``day`` (UTC), the cut-off for timestamped facts."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+
+def compute_features(session: Session, catalogue: Catalogue, as_of: date,
+                     task_filter: ColumnElement[bool] | Sequence[int] | None = None) -> FeatureTable:
+    """Features of the tasks selected by ``task_filter`` (all tasks when None) at the end of ``as_of``."""
+    where = _task_where(task_filter)
+    tasks = np.array(session.execute(
+        select(Task.id, Task.unit_id, Task.matter_id, Task.deadline, Matter.importance, Matter.public_attention,
+               Matter.people_affected, Matter.money_affected, Task.created_at)
+        .join(Matter, Matter.id == Task.matter_id).where(where).order_by(Task.id)).all(), dtype=object)
+    names = catalogue.names
+    n = len(tasks)
+    values = np.full((n, len(names)), NAN)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return FeatureTable(empty, empty, empty, names, values)
+    task_ids = tasks[:, 0].astype(np.int64)
+    unit_ids = tasks[:, 1].astype(np.int64)
+    matter_ids = tasks[:, 2].astype(np.int64)
+    table = FeatureTable(task_ids, unit_ids, matter_ids, names, values)
+    col = {name: i for i, name in enumerate(names)}
+    cutoff = end_of(as_of)
+
+    values[:, col["importance"]] = tasks[:, 4].astype(float)
+    values[:, col["public_attention"]] = tasks[:, 5].astype(float)
+    values[:, col["people_affected"]] = tasks[:, 6].astype(float)
+    values[:, col["money_affected"]] = [float(v or 0) for v in tasks[:, 7]]
+
+    events = _event_summary(session, where, cutoff)
+    for kind, counts_by_task, last_by_task in events:
+        positions, found = _positions(task_ids, counts_by_task[0])
+        if kind == EventKind.returned:
+            values[:, col["returned_count"]] = 0.0
+            values[positions[found], col["returned_count"]] = counts_by_task[1][found]
+        elif kind == EventKind.urged:
+            values[:, col["urged_count"]] = 0.0
+            values[positions[found], col["urged_count"]] = counts_by_task[1][found]
+    finished, closed = _finished(task_ids, events)
+
+    deadlines = np.array([(as_of - d).days for d in tasks[:, 3]], dtype=float)
+    values[:, col["overdue_days"]] = np.where(finished, 0.0, np.clip(deadlines, 0, None))
+
+    percent, report_age = _last_reports(session, where, task_ids, cutoff, as_of)
+    values[:, col["percent_done"]] = percent
+    values[:, col["days_since_report"]] = report_age
+    values[:, col["reported_done"]] = ((np.nan_to_num(percent) >= 100) | closed).astype(float)
+
+    _review_history(session, table, col, as_of, where)
+    _signal_values(session, table, catalogue, col, as_of, where)
+    return table
+
+
+def _task_where(task_filter: ColumnElement[bool] | Sequence[int] | None) -> ColumnElement[bool]:
+    from sqlalchemy import true
+
+    if task_filter is None:
+        return true()
+    if isinstance(task_filter, ColumnElement):
+        return task_filter
+    return Task.id.in_(list(task_filter))
+
+
+def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``ids`` sits in ``sorted_ids``, and which were found there."""
+    ids = np.asarray(ids, dtype=np.int64)
+    positions = np.searchsorted(sorted_ids, ids)
+    positions = np.clip(positions, 0, max(len(sorted_ids) - 1, 0))
+    found = sorted_ids[positions] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
+    return positions, found
+
+
+EventSummary = list[tuple[EventKind, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]
+
+
+def _event_summary(session: Session, where: ColumnElement[bool], cutoff: datetime) -> EventSummary:
+    """Per event kind: (task ids, counts) and (task ids, last time as a timestamp)."""
+    from core.ledger.models import TaskEvent
+
+    kinds = (EventKind.returned, EventKind.urged, EventKind.reported, EventKind.accepted, EventKind.closed)
+    rows = session.execute(
+        select(TaskEvent.kind, TaskEvent.task_id, func.count(TaskEvent.id), func.max(TaskEvent.at))
+        .join(Task, Task.id == TaskEvent.task_id)
+        .where(where, TaskEvent.at < cutoff, TaskEvent.kind.in_(kinds))
+        .group_by(TaskEvent.kind, TaskEvent.task_id)).all()
+    summary: EventSummary = []
+    for kind in kinds:
+        mine = [row for row in rows if row[0] == kind]
+        ids = np.array([row[1] for row in mine], dtype=np.int64)
+        counts = np.array([row[2] for row in mine], dtype=float)
+        last = np.array([_timestamp(row[3]) for row in mine], dtype=float)
+        summary.append((kind, (ids, counts), (ids, last)))
+    return summary
+
+
+def _timestamp(value: datetime) -> float:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+def _finished(task_ids: np.ndarray, events: EventSummary) -> tuple[np.ndarray, np.ndarray]:
+    """Where nothing is owed (the last accept or close came after the last report or return), and where closed."""
+    last = {kind: np.full(len(task_ids), -math.inf) for kind, _c, _l in events}
+    for kind, _counts, (ids, stamps) in events:
+        positions, found = _positions(task_ids, ids)
+        last[kind][positions[found]] = stamps[found]
+    done = np.maximum(last[EventKind.accepted], last[EventKind.closed])
+    owed = np.maximum(last[EventKind.reported], last[EventKind.returned])
+    closed = last[EventKind.closed]
+    return (done > owed) & np.isfinite(done), (closed >= owed) & np.isfinite(closed)
+
+
+def _last_reports(session: Session, where: ColumnElement[bool], task_ids: np.ndarray, cutoff: datetime,
+                  as_of: date) -> tuple[np.ndarray, np.ndarray]:
+    """Percent done of the latest report before the cut-off, and its age in days."""
+    latest = (select(ProgressReport.task_id, func.max(ProgressReport.submitted_at).label("at"))
+              .join(Task, Task.id == ProgressReport.task_id)
+              .where(where, ProgressReport.submitted_at < cutoff)
+              .group_by(ProgressReport.task_id).subquery())
+    rows = session.execute(
+        select(ProgressReport.task_id, func.max(ProgressReport.percent_done), latest.c.at)
+        .join(latest, (latest.c.task_id == ProgressReport.task_id) & (latest.c.at == ProgressReport.submitted_at))
+        .group_by(ProgressReport.task_id, latest.c.at)).all()
+    percent = np.full(len(task_ids), NAN)
+    age = np.full(len(task_ids), NAN)
+    if rows:
+        positions, found = _positions(task_ids, np.array([r[0] for r in rows]))
+        percent[positions[found]] = np.array([r[1] for r in rows], dtype=float)[found]
+        days = np.array([(as_of - _as_date(r[2])).days for r in rows], dtype=float)
+        age[positions[found]] = days[found]
+    return percent, age
+
+
+def _as_date(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _review_history(session: Session, table: FeatureTable, col: dict[str, int], as_of: date,
+                    where: ColumnElement[bool]) -> None:
+    """Days since the task's last review; problems confirmed at the unit so far."""
+    from core.review.models import ReviewOutcome
+
+    values = table.values
+    values[:, col["past_problems"]] = 0.0
+    units = select(Task.unit_id).where(where).distinct()
+    rows = session.execute(
+        select(ReviewOutcome.unit_id, func.count(ReviewOutcome.id))
+        .where(ReviewOutcome.problem_found.is_(True), ReviewOutcome.visited_on <= as_of,
+               ReviewOutcome.unit_id.in_(units))
+        .group_by(ReviewOutcome.unit_id)).all()
+    if rows:
+        problems = dict(rows)
+        values[:, col["past_problems"]] = [float(problems.get(int(u), 0)) for u in table.unit_ids]
+    rows = session.execute(
+        select(ReviewOutcome.task_id, func.max(ReviewOutcome.visited_on))
+        .join(Task, Task.id == ReviewOutcome.task_id)
+        .where(where, ReviewOutcome.visited_on <= as_of).group_by(ReviewOutcome.task_id)).all()
+    if rows:
+        positions, found = _positions(table.task_ids, np.array([r[0] for r in rows]))
+        days = np.array([(as_of - r[1]).days for r in rows], dtype=float)
+        values[positions[found], col["days_since_review"]] = days[found]
+
+
+def latest_signals(session: Session, as_of: date, where: ColumnElement[bool] | None = None) -> list[tuple]:
+    """The latest value per (unit, matter, task, source, kind) observed by ``as_of``, aggregated in SQL.
+
+    Returns rows ``(unit_id, matter_id, task_id, source, kind, value)``. SQLite
+    takes the value of the row holding ``max(observed_on)`` (its documented
+    bare-column rule); elsewhere a window function picks the latest row.
+    """
+    conditions = [Signal.observed_on <= as_of, Signal.source != REVIEW_SOURCE]
+    if where is not None:
+        conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
+    keys = (Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind)
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = select(*keys, Signal.value, func.max(Signal.observed_on)).where(*conditions).group_by(*keys)
+        return [row[:6] for row in session.execute(stmt)]
+    ranked = (select(*keys, Signal.value, func.row_number().over(
+        partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
+        .where(*conditions).subquery())
+    return list(session.execute(select(ranked.c.unit_id, ranked.c.matter_id, ranked.c.task_id, ranked.c.source,
+                                       ranked.c.kind, ranked.c.value).where(ranked.c.rn == 1)))
+
+
+def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
+                   as_of: date, where: ColumnElement[bool]) -> None:
+    rows = latest_signals(session, as_of, where)
+    if not rows:
+        return
+    column_of = {}
+    for feature in catalogue.signal_features:
+        column_of[feature.name] = col[feature.name]
+    unit = np.array([r[0] for r in rows], dtype=np.int64)
+    matter = np.array([r[1] if r[1] is not None else -1 for r in rows], dtype=np.int64)
+    task = np.array([r[2] if r[2] is not None else -1 for r in rows], dtype=np.int64)
+    feature_col = np.array([column_of.get(signal_feature_name(r[3], r[4]), -1) for r in rows], dtype=np.int64)
+    value = np.array([r[5] for r in rows], dtype=float)
+    assign_signals(table, unit, matter, task, feature_col, value)
+
+
+def assign_signals(table: FeatureTable, unit: np.ndarray, matter: np.ndarray, task: np.ndarray,
+                   feature_col: np.ndarray, value: np.ndarray) -> None:
+    """Write signal values into the table: unit-wide first, then unit and matter, then task (most specific wins).
+
+    ``matter`` and ``task`` hold -1 where the signal names none; ``feature_col``
+    -1 marks a kind outside the catalogue.
+    """
+    keep = feature_col >= 0
+    unit, matter, task, feature_col, value = unit[keep], matter[keep], task[keep], feature_col[keep], value[keep]
+    levels = (
+        ((matter < 0) & (task < 0), table.unit_ids, unit),
+        ((matter >= 0) & (task < 0), table.unit_ids * (1 << 32) + table.matter_ids, unit * (1 << 32) + matter),
+        (task >= 0, table.task_ids, task),
+    )
+    for mask, task_keys, signal_keys in levels:
+        if not mask.any():
+            continue
+        rows, cols = _expand(task_keys, signal_keys[mask])
+        table.values[rows, feature_col[mask][cols]] = value[mask][cols]
+
+
+def _expand(task_keys: np.ndarray, signal_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (task row, signal index) where the keys match; a key may match many tasks."""
+    order = np.argsort(task_keys, kind="stable")
+    sorted_keys = task_keys[order]
+    left = np.searchsorted(sorted_keys, signal_keys, "left")
+    right = np.searchsorted(sorted_keys, signal_keys, "right")
+    counts = right - left
+    signal_index = np.repeat(np.arange(len(signal_keys)), counts)
+    starts = np.repeat(left - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    task_rows = order[np.arange(len(signal_index)) + starts]
+    return task_rows, signal_index

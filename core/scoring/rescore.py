@@ -1,0 +1,138 @@
+"""Computing and storing every eligible task's score; keeping scores fresh as evidence arrives.
+
+Scores are derived data: they are rewritten in bulk (one DELETE, one
+multi-row INSERT), not through the ORM, so a rescoring of a province costs a
+few statements and leaves no audit entries. :func:`ensure_fresh` rescores
+everything once a day (overdue days change with the date) and, between, only
+the tasks whose ledger, signals or reviews changed since the last run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.ledger.models import Task, TaskEvent, TaskState
+from core.scoring.context import ScoringContext
+from core.scoring.explain import feature_reason, rule_reason
+from core.scoring.features import FeatureTable, compute_features
+from core.scoring.model import impact, model_matrix, rules_probability
+from core.scoring.models import ScoringState, TaskScore
+from core.scoring.rules import RuleHits
+from core.signals import Signal
+
+CLOSED_KEPT_DAYS = 180  # closed tasks stay checkable on site this long
+TOP_RULES = 3
+TOP_FEATURES = 2
+
+
+def eligible(today: date) -> ColumnElement[bool]:
+    """Tasks that may be visited: open, or closed within the last 180 days."""
+    return or_(Task.state != TaskState.closed, Task.closed_at >= datetime.combine(
+        today - timedelta(days=CLOSED_KEPT_DAYS), datetime.min.time()))
+
+
+@dataclass
+class Scores:
+    """Scores of a feature table's tasks, with their rule hits and reasons."""
+
+    table: FeatureTable
+    hits: RuleHits
+    p_problem: np.ndarray
+    impact: np.ndarray
+    priority: np.ndarray
+    mode: str
+    contributions: np.ndarray | None
+
+    def reasons(self, row: int, context: ScoringContext) -> list[dict[str, Any]]:
+        """The stored reasons of task ``row``: top rule hits, then the strongest feature pushes."""
+        values = dict(zip(self.table.names, self.table.values[row].tolist()))
+        found = [rule_reason(rule.reason, sorted(rule.features), values, context.catalogue, rule.points, rule.id)
+                 for rule in self.hits.top(row, TOP_RULES)]
+        if self.contributions is not None:
+            pushes = self.contributions[row]
+            names = context.model.names if context.model else []
+            for j in np.argsort(-pushes)[:TOP_FEATURES]:
+                feature = context.catalogue.get(names[j])
+                if feature is not None and pushes[j] > 0.05:
+                    found.append(feature_reason(feature, values.get(feature.name, float("nan")), pushes[j]))
+        return found
+
+
+def score_table(table: FeatureTable, context: ScoringContext) -> Scores:
+    """Probability, impact and priority for every row of ``table``."""
+    hits = context.rules.evaluate(table)
+    contributions = None
+    if context.model is not None and len(table):
+        x, _names = model_matrix(table, hits)
+        p = context.model.predict(x)
+        contributions = context.model.contributions(x)
+    else:
+        p = rules_probability(hits.points)
+    weight = impact(table)
+    return Scores(table, hits, p, weight, p * weight, context.mode, contributions)
+
+
+def rescore(session: Session, context: ScoringContext, today: date, task_ids: list[int] | None = None) -> int:
+    """Score the eligible tasks (all, or ``task_ids``) and store the scores; returns how many."""
+    where = eligible(today) if task_ids is None else and_(eligible(today), Task.id.in_(task_ids))
+    scores = score_table(compute_features(session, context.catalogue, today, where), context)
+    if task_ids is None:
+        session.execute(delete(TaskScore))
+    elif task_ids:
+        session.execute(delete(TaskScore).where(TaskScore.task_id.in_(task_ids)))
+    rows = [{"task_id": int(task_id), "p_problem": float(scores.p_problem[i]), "impact": float(scores.impact[i]),
+             "priority": float(scores.priority[i]), "rule_points": float(scores.hits.points[i]),
+             "mode": scores.mode, "reasons": scores.reasons(i, context), "scored_on": today,
+             "model_id": context.model_id}
+            for i, task_id in enumerate(scores.table.task_ids)]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(TaskScore), rows[start:start + 5000])
+    return len(rows)
+
+
+def _state(session: Session) -> Any:
+    row = session.execute(select(ScoringState.full_on, ScoringState.run_at).where(ScoringState.id == 1)).first()
+    if row is None:
+        session.execute(insert(ScoringState).values(id=1, full_on=None, run_at=None, generation=0))
+        return None, None
+    return row.full_on, row.run_at
+
+
+def invalidate(session: Session) -> None:
+    """Ask for a full rescoring next time (rules or model changed)."""
+    _state(session)
+    session.execute(update(ScoringState).where(ScoringState.id == 1).values(full_on=None))
+
+
+def ensure_fresh(session: Session, context: ScoringContext, today: date) -> int:
+    """Bring scores up to date; returns how many tasks were rescored (0 when nothing changed)."""
+    started = utcnow()
+    full_on, run_at = _state(session)
+    if full_on != today or run_at is None:
+        count = rescore(session, context, today)
+        session.execute(update(ScoringState).where(ScoringState.id == 1).values(full_on=today, run_at=started))
+        return count
+    changed = _changed_tasks(session, run_at, today)
+    if changed:
+        rescore(session, context, today, changed)
+    session.execute(update(ScoringState).where(ScoringState.id == 1).values(run_at=started))
+    return len(changed)
+
+
+def _changed_tasks(session: Session, since: datetime, today: date) -> list[int]:
+    from core.review.models import ReviewOutcome
+
+    changed_units = select(Signal.unit_id).where(Signal.recorded_at >= since).union(
+        select(ReviewOutcome.unit_id).where(ReviewOutcome.recorded_at >= since))
+    stmt = select(Task.id).where(eligible(today), or_(
+        Task.id.in_(select(TaskEvent.task_id).where(TaskEvent.at >= since)),
+        Task.unit_id.in_(changed_units),
+        Task.created_at >= since,
+        ~Task.id.in_(select(TaskScore.task_id))))
+    return list(session.scalars(stmt))

@@ -1,0 +1,78 @@
+"""Training on recorded outcomes: features as of the day before each visit, then rescoring."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.scoring.context import ScoringContext
+from core.scoring.features import FeatureTable, compute_features
+from core.scoring.model import MIN_EACH, TrainedModel, day_before, fit, model_matrix
+from core.scoring.models import ScoringModel, TaskScore
+from core.scoring.rescore import invalidate, rescore
+
+RANKS_KEPT = 500
+
+
+def training_set(session: Session, context: ScoringContext) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """(inputs, outcomes, input names, visit dates) of every outcome tied to a task, oldest first."""
+    from core.review.models import ReviewOutcome
+
+    outcomes = session.execute(select(ReviewOutcome.task_id, ReviewOutcome.visited_on, ReviewOutcome.problem_found)
+                               .where(ReviewOutcome.task_id.is_not(None))
+                               .order_by(ReviewOutcome.visited_on, ReviewOutcome.id)).all()
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for task_id, visited_on, _found in outcomes:
+        by_day[visited_on].append(task_id)
+    pieces: list[FeatureTable] = []
+    for visited_on, task_ids in sorted(by_day.items()):
+        table = compute_features(session, context.catalogue, day_before(visited_on), sorted(set(task_ids)))
+        positions = np.searchsorted(table.task_ids, np.array(task_ids, dtype=np.int64))
+        pieces.append(FeatureTable(table.task_ids[positions], table.unit_ids[positions], table.matter_ids[positions],
+                                   table.names, table.values[positions]))
+    table = FeatureTable.concat(pieces, context.catalogue.names)
+    x, names = model_matrix(table, context.rules.evaluate(table))
+    y = np.array([bool(found) for _t, _d, found in outcomes], dtype=int)
+    days = np.array([visited_on.toordinal() for _t, visited_on, _f in outcomes], dtype=np.int64)
+    return x, y, names, days
+
+
+def _ranks(session: Session) -> dict[int, int]:
+    ids = session.scalars(select(TaskScore.task_id).order_by(TaskScore.priority.desc(), TaskScore.task_id)
+                          .limit(RANKS_KEPT))
+    return {task_id: rank for rank, task_id in enumerate(ids, start=1)}
+
+
+def train(session: Session, context: ScoringContext, today: date, *, trained_by: str = "", budget: int = 20,
+          minimum: int = MIN_EACH) -> ScoringModel:
+    """Train, store the model as the one in force, rescore the queue and record how ranks moved.
+
+    Raises :class:`core.scoring.model.NotEnoughOutcomes` (nothing changes) when
+    outcomes of one kind are too few.
+    """
+    x, y, names, days = training_set(session, context)
+    trained = fit(x, y, names, days, budget=budget, minimum=minimum)
+    before = _ranks(session)
+    session.execute(update(ScoringModel).values(active=False))
+    row = ScoringModel(trained_by=trained_by, outcomes=int(len(y)), problems=int(y.sum()), active=True,
+                       metrics=trained.metrics, estimator=trained.dump(), rank_changes=[])
+    session.add(row)
+    session.flush()
+    context.model, context.model_id = trained, row.id
+    rescore(session, context, today)
+    invalidate(session)
+    after = _ranks(session)
+    moves = [{"task_id": task_id, "before": before.get(task_id), "after": rank}
+             for task_id, rank in after.items() if rank <= 50]
+    moves.sort(key=lambda m: -abs((m["before"] or RANKS_KEPT + 1) - m["after"]))
+    row.rank_changes = moves[:20]
+    session.flush()
+    return row
+
+
+def load_trained(row: ScoringModel) -> TrainedModel:
+    """The estimator of a stored model."""
+    return TrainedModel.load(row.estimator)

@@ -1,0 +1,68 @@
+"""Review pages: the queue, rounds and visits, outcomes, rectifications, the model and the rules."""
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, request
+from werkzeug.wrappers import Response
+
+from core.errors import InvalidTransition, ValidationError
+from core.scoring.context import ScoringContext, load_context
+from core.scoring.rescore import ensure_fresh
+from web import db
+from web.i18n import render_message, safe_next
+from web.views.ledger import today
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+USER_ERRORS = (ValidationError, InvalidTransition)
+
+
+def scoring_context(rules_text: str | None = None) -> ScoringContext:
+    """The instance's catalogue, rules and model (``rules_text`` to try other rules)."""
+    return load_context(db.session(), db.plugins(), rules_text)
+
+
+def fresh_scores() -> ScoringContext:
+    """Bring the queue's scores up to date, commit, and return the context used."""
+    context = scoring_context()
+    ensure_fresh(db.session(), context, today())
+    db.session().commit()
+    return context
+
+
+def photo_folder() -> str:
+    """Where on-site photos are kept: inside the instance folder, never under static."""
+    return current_app.config.get("REVIEW_PHOTO_FOLDER") or os.path.join(current_app.instance_path, "review-photos")
+
+
+def refused(error: ValidationError | InvalidTransition, fallback: str) -> Response:
+    """Undo the action, show why it was refused, and go back."""
+    db.session().rollback()
+    flash(render_message(error.message), "error")
+    return redirect(safe_next(request.form.get("next"), fallback))
+
+
+def done(text: str, target: str) -> Response:
+    db.session().commit()
+    flash(text, "info")
+    return redirect(target)
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+@bp.app_template_global("data_text")
+def text(msgid: str) -> str:
+    """A message id held in data (a rule's reason, a feature's label), translated but never %-formatted."""
+    from flask_babel import gettext
+
+    return gettext(msgid)
+
+
+__all__ = ["bp", "date"]
+
+from web.views.review import model_page, queue, rectifications, rounds, rules_page  # noqa: E402,F401
