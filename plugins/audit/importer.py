@@ -79,19 +79,49 @@ def amount(value: Any) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
-COLUMNS = (
-    Column("finding_id", "问题编号", required=True, parse=bounded(120)),
-    Column("audit_name", "审计项目", parse=bounded(300), default=""),
-    Column("unit_code", "被审计单位", required=True, parse=bounded(64), aliases=("单位代码",)),
-    Column("matter_code", "事项编号", parse=bounded(64)),
-    Column("found_on", "发现日期", required=True, parse=iso_date),
-    Column("category", "问题类别", required=True, parse=bounded(100)),
-    Column("severity", "严重程度", required=True, parse=severity),
-    Column("amount", "涉及金额", parse=amount),
-    Column("description", "问题描述", required=True, parse=plain_text),
-    Column("rectification_status", "整改状态", parse=choice(STATUSES), default="open"),
-    Column("rectification_due", "整改期限", parse=iso_date),
-)
+def remembered(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` with its answers kept: audit files repeat units, dates, categories and
+    severities on many rows, and a dictionary lookup is much cheaper than parsing again.
+    Refusals are kept too, so a bad value is reported on every row that has it."""
+    seen: dict[Any, tuple[bool, Any]] = {}
+
+    def parse_once(value: Any) -> Any:
+        try:
+            ok, result = seen[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable JSON value
+            try:
+                ok, result = True, parse(value)
+            except CellError as error:
+                ok, result = False, error
+            if len(seen) < 50_000:
+                try:
+                    seen[value] = (ok, result)
+                except TypeError:
+                    pass
+        if not ok:
+            raise result
+        return result
+    return parse_once
+
+
+def columns() -> tuple[Column, ...]:
+    """The audit columns, with fresh memories for the columns whose values repeat."""
+    return (
+        Column("finding_id", "问题编号", required=True, parse=bounded(120)),
+        Column("audit_name", "审计项目", parse=remembered(bounded(300)), default=""),
+        Column("unit_code", "被审计单位", required=True, parse=remembered(bounded(64)), aliases=("单位代码",)),
+        Column("matter_code", "事项编号", parse=remembered(bounded(64))),
+        Column("found_on", "发现日期", required=True, parse=remembered(iso_date)),
+        Column("category", "问题类别", required=True, parse=remembered(bounded(100))),
+        Column("severity", "严重程度", required=True, parse=remembered(severity)),
+        Column("amount", "涉及金额", parse=amount),
+        Column("description", "问题描述", required=True, parse=plain_text),
+        Column("rectification_status", "整改状态", parse=remembered(choice(STATUSES)), default="open"),
+        Column("rectification_due", "整改期限", parse=remembered(iso_date)),
+    )
+
+
+COLUMNS = columns()
 
 
 def import_findings(session: Session, data: bytes, filename: str | None, context: ImportContext) -> ImportReport:
@@ -106,9 +136,10 @@ def import_findings(session: Session, data: bytes, filename: str | None, context
     writer = _Writer(session, context, filename or "")
     report = ImportReport(errors=list(table.errors))
     total = len(table.rows)
+    specs = columns()
     for start in range(0, total, BATCH):
         chunk = Table(table.kind, table.headers, table.rows[start:start + BATCH])
-        mapped = map_rows(chunk, COLUMNS)
+        mapped = map_rows(chunk, specs)
         # Problems with the headers are the same for every batch: report them once.
         problems = [error for error in mapped.errors if start == 0 or error.line is not None]
         report.errors.extend(problems)

@@ -21,7 +21,7 @@ def matter_panel(session: Session, matter: Any, user: User) -> list[Panel]:
     if not scope.can("tpe.view"):
         return []
     results = matter_results(session, matter.id, scope.clause(Score))
-    if not results.units:
+    if not results.units and not scope.can("tpe.manage"):
         return []
     rows = [(unit.name, unit.weighted, None) for unit in results.units]
     items = [(unit.name, unit.weighted, unit.below_target, None) for unit in results.units]
