@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from core.errors import DubanError
+from core.i18n import N_
 from plugins.survey.definition import language_key, unsupported
 from plugins.survey.engine import Moment, check
 from plugins.survey.models import Access, Survey
@@ -61,7 +62,7 @@ def submit(slug: str) -> Response | tuple[str, int] | str:
     """Check the answers; store them once; show what is wrong in the respondent's language."""
     if (request.content_length or 0) > MAX_FORM_BYTES:
         return render_template("survey/public_refused.html", survey=None,
-                               reason=render_message("The answers sent are too large.")), 413
+                               reason=render_message(N_("The answers sent are too large."))), 413
     survey = _survey(slug)
     session = db.session()
     session.info["actor"] = "public"
