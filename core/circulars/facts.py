@@ -98,28 +98,43 @@ def is_mean(kind: SignalKind) -> bool:
 
 def latest_signals(scope: Scope, source: str, kind: str, start: date, end: date) -> Select[Any]:
     """SQL: the signals of ``source``/``kind`` on each unit's latest day observed in the period."""
-    latest = (select(Signal.unit_id.label("unit_id"), func.max(Signal.observed_on).label("day"))
-              .where(Signal.source == source, Signal.kind == kind, Signal.observed_on >= start,
-                     Signal.observed_on <= end, scope.clause(Signal))
-              .group_by(Signal.unit_id).subquery())
+    return _latest(scope, [(source, kind)], start, end)
+
+
+def _latest(scope: Scope, pairs: list[tuple[str, str]], start: date, end: date) -> Select[Any]:
+    """SQL: for each (source, kind) in ``pairs`` and each unit, its signals on the latest day in the period."""
+    wanted = or_(*(and_(Signal.source == source, Signal.kind == kind) for source, kind in pairs))
+    latest = (select(Signal.source.label("source"), Signal.kind.label("kind"), Signal.unit_id.label("unit_id"),
+                     func.max(Signal.observed_on).label("day"))
+              .where(wanted, Signal.observed_on >= start, Signal.observed_on <= end, scope.clause(Signal))
+              .group_by(Signal.source, Signal.kind, Signal.unit_id).subquery())
     return (select(Signal)
-            .join(latest, and_(latest.c.unit_id == Signal.unit_id, latest.c.day == Signal.observed_on))
-            .where(Signal.source == source, Signal.kind == kind))
+            .join(latest, and_(latest.c.unit_id == Signal.unit_id, latest.c.day == Signal.observed_on,
+                               latest.c.source == Signal.source, latest.c.kind == Signal.kind)))
 
 
 def signal_by_unit(scope: Scope, kind: SignalKind, start: date, end: date) -> dict[int, float]:
     """Each unit's figure for ``kind`` in the period (see the module docstring), one query."""
-    rows = latest_signals(scope, kind.source, kind.name, start, end).subquery()
+    return signals_by_unit(scope, [kind], start, end).get((kind.source, kind.name), {})
+
+
+def signals_by_unit(scope: Scope, kinds: list[SignalKind], start: date,
+                    end: date) -> dict[tuple[str, str], dict[int, float]]:
+    """Each unit's figure for each of ``kinds``, by (source, kind), from one grouped query."""
+    if not kinds:
+        return {}
+    rows = _latest(scope, [(k.source, k.name) for k in kinds], start, end).subquery()
     wide = rows.c.matter_id.is_(None)
-    stmt = (select(rows.c.unit_id,
+    stmt = (select(rows.c.source, rows.c.kind, rows.c.unit_id,
                    func.sum(case((wide, 1), else_=0)), func.sum(case((wide, rows.c.value), else_=0.0)),
                    func.count(), func.sum(rows.c.value))
-            .group_by(rows.c.unit_id))
-    mean = is_mean(kind)
-    figures: dict[int, float] = {}
-    for unit_id, wide_n, wide_sum, n, total in scope.session.execute(stmt):
+            .group_by(rows.c.source, rows.c.kind, rows.c.unit_id))
+    means = {(k.source, k.name): is_mean(k) for k in kinds}
+    figures: dict[tuple[str, str], dict[int, float]] = {}
+    for source, name, unit_id, wide_n, wide_sum, n, total in scope.session.execute(stmt):
         count, value = (wide_n, wide_sum) if wide_n else (n, total)
-        figures[unit_id] = float(value) / count if mean and count else float(value or 0)
+        mean = means.get((source, name), False)
+        figures.setdefault((source, name), {})[unit_id] = float(value) / count if mean and count else float(value or 0)
     return figures
 
 

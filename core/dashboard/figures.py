@@ -14,15 +14,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.access.scope import Scope
-from core.circulars.facts import DEFAULT_ZONE, combine, is_mean, on_time_clause, signal_by_unit
+from core.circulars.facts import DEFAULT_ZONE, combine, is_mean, on_time_clause, signals_by_unit
 from core.circulars.problems import review_outcome_model
 from core.dashboard.lists import TaskListFilter, task_conditions
 from core.hooktypes import SignalKind
 from core.i18n import N_
-from core.ledger.deadlines import DEFAULT_WARNING_DAYS
+from core.ledger.deadlines import DEFAULT_WARNING_DAYS, light_expression
 from core.ledger.labels import LIGHT_LABELS, STATE_LABELS
-from core.ledger.models import Matter, Task, TaskState
-from core.ledger.queries import LedgerFilter, light_counts
+from core.ledger.models import Task, TaskState
 from core.org.models import Unit
 
 SIGNAL_WINDOW_DAYS = 90
@@ -70,19 +69,13 @@ def month_end(first: date) -> date:
     return month_start(first, -1) - timedelta(days=1)
 
 
-def _month_key(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, "YYYY-MM")
-
-
 def build_dashboard(scope: Scope, today: date, kinds: list[SignalKind], *,
                     warning_days: int = DEFAULT_WARNING_DAYS, zone: str = DEFAULT_ZONE) -> Dashboard:
     """All figures for the user's scope on ``today`` (a fixed number of grouped queries)."""
     return Dashboard(
         today=today,
-        by_state=tasks_by_state(scope),
-        by_light=tasks_by_light(scope, today, warning_days),
+        by_state=(counts := tasks_by_state_and_light(scope, today, warning_days))[0],
+        by_light=counts[1],
         overdue_by_unit=overdue_by_unit(scope, today),
         overdue_by_region=overdue_by_region(scope, today),
         on_time=(trend := on_time_trend(scope, today, zone=zone))[0],
@@ -92,27 +85,32 @@ def build_dashboard(scope: Scope, today: date, kinds: list[SignalKind], *,
     )
 
 
-def tasks_by_state(scope: Scope) -> list[Figure]:
-    """Tasks in each state; each links to the ledger filtered by that state."""
-    stmt = (select(Task.state, func.count(Task.id)).join(Matter, Matter.id == Task.matter_id)
-            .where(scope.clause(Task)).group_by(Task.state))
-    counts = {state: int(n) for state, n in scope.session.execute(stmt)}
-    return [Figure(f"state:{s.value}", STATE_LABELS[s], counts.get(s, 0), "ledger.tasks", {"state": s.value})
-            for s in TaskState]
+def tasks_by_state_and_light(scope: Scope, today: date, warning_days: int) -> tuple[list[Figure], list[Figure]]:
+    """Tasks in each state and under each traffic light, from one grouped query.
 
-
-def tasks_by_light(scope: Scope, today: date, warning_days: int) -> list[Figure]:
-    """Tasks by traffic light, counted by the ledger's own query."""
-    counts = light_counts(scope, LedgerFilter(), today, warning_days)
-    return [Figure(f"light:{name}", LIGHT_LABELS[name], counts[name], "ledger.tasks", {"light": name})
-            for name in ("green", "yellow", "red")]
+    Each state links to the ledger filtered by that state, each light to the
+    ledger filtered by that light; the ledger's own light expression decides.
+    (Every task has a matter, so the ledger's join to matters changes no count.)
+    """
+    lit = light_expression(today, warning_days)
+    stmt = select(Task.state, lit, func.count(Task.id)).where(scope.clause(Task)).group_by(Task.state, lit)
+    states: dict[TaskState, int] = {}
+    lights = {"green": 0, "yellow": 0, "red": 0}
+    for state, colour, n in scope.session.execute(stmt):
+        states[TaskState(state)] = states.get(TaskState(state), 0) + int(n)
+        lights[str(colour)] += int(n)
+    by_state = [Figure(f"state:{s.value}", STATE_LABELS[s], states.get(s, 0), "ledger.tasks", {"state": s.value})
+                for s in TaskState]
+    by_light = [Figure(f"light:{name}", LIGHT_LABELS[name], lights[name], "ledger.tasks", {"light": name})
+                for name in ("green", "yellow", "red")]
+    return by_state, by_light
 
 
 def overdue_by_unit(scope: Scope, today: date, limit: int = 10) -> list[Figure]:
     """The units with the most overdue tasks of their own (not their subtree's)."""
     f = TaskListFilter(overdue=True)
     stmt = (select(Unit.id, Unit.code, Unit.name, func.count(Task.id)).select_from(Task)
-            .join(Matter, Matter.id == Task.matter_id).join(Unit, Unit.id == Task.unit_id)
+            .join(Unit, Unit.id == Task.unit_id)
             .where(*task_conditions(scope, f, today))
             .group_by(Unit.id, Unit.code, Unit.name).order_by(func.count(Task.id).desc(), Unit.code).limit(limit))
     return [Figure(f"overdue-unit:{code}", name, int(n), "dashboard.tasks", {"overdue": 1, "unit_id": uid},
@@ -123,7 +121,7 @@ def overdue_by_region(scope: Scope, today: date, limit: int = 20) -> list[Figure
     """Overdue tasks by prefecture-level region (the first four digits of the GB/T 2260 code)."""
     prefix = func.substr(Unit.region_code, 1, 4)
     stmt = (select(prefix, func.count(Task.id)).select_from(Task)
-            .join(Matter, Matter.id == Task.matter_id).join(Unit, Unit.id == Task.unit_id)
+            .join(Unit, Unit.id == Task.unit_id)
             .where(*task_conditions(scope, TaskListFilter(overdue=True), today))
             .group_by(prefix).order_by(func.count(Task.id).desc(), prefix).limit(limit))
     rows = [(str(p), int(n)) for p, n in scope.session.execute(stmt)]
@@ -147,14 +145,22 @@ def region_names(session: Session, prefixes: list[str]) -> dict[str, str]:
 
 def on_time_trend(scope: Scope, today: date, months: int = TREND_MONTHS,
                   zone: str = DEFAULT_ZONE) -> tuple[list[Figure], list[int]]:
-    """Per month: the share of tasks due that were completed on time (one grouped query)."""
+    """Per month: the share of tasks due that were completed on time.
+
+    Grouped by deadline day in SQL (a few hundred rows) and summed into months
+    here, which spares the database a date function on every task.
+    """
     first = month_start(today, months - 1)
     session = scope.session
-    key = _month_key(session, Task.deadline)
-    on_time = func.sum(func.coalesce(_as_int(on_time_clause(session, zone)), 0))
-    stmt = (select(key, func.count(Task.id), on_time).join(Matter, Matter.id == Task.matter_id)
-            .where(scope.clause(Task), Task.deadline >= first, Task.deadline <= today).group_by(key))
-    found = {str(k): (int(n), int(done or 0)) for k, n, done in session.execute(stmt)}
+    on_time = func.sum(case((on_time_clause(session, zone), 1), else_=0))
+    stmt = (select(Task.deadline, func.count(Task.id), on_time)
+            .where(scope.clause(Task), Task.deadline >= first, Task.deadline <= today).group_by(Task.deadline))
+    found: dict[str, list[int]] = {}
+    for deadline, n, done in session.execute(stmt):
+        day = deadline if isinstance(deadline, date) else date.fromisoformat(str(deadline))
+        bucket = found.setdefault(day.strftime("%Y-%m"), [0, 0])
+        bucket[0] += int(n)
+        bucket[1] += int(done or 0)
     figures, dues = [], []
     for back in range(months - 1, -1, -1):
         start = month_start(today, back)
@@ -165,10 +171,6 @@ def on_time_trend(scope: Scope, today: date, months: int = TREND_MONTHS,
                               translate=False))
         dues.append(due)
     return figures, dues
-
-
-def _as_int(condition: Any) -> Any:
-    return case((condition, 1), else_=0)
 
 
 def review_outcomes(scope: Scope, today: date, days: int = 365) -> list[Figure]:
@@ -194,8 +196,9 @@ def signal_figures(scope: Scope, today: date, kinds: list[SignalKind],
     order = {name: i for i, name in enumerate(FEATURED_SIGNALS)}
     ranked = sorted(kinds, key=lambda k: (order.get(f"{k.source}.{k.name}", len(order)), k.source, k.name))
     figures = []
+    by_kind = signals_by_unit(scope, ranked, since, today)
     for kind in ranked:
-        values = signal_by_unit(scope, kind, since, today)
+        values = by_kind.get((kind.source, kind.name))
         if not values:
             continue
         figure = combine(kind, values.values())

@@ -77,10 +77,20 @@ def test_each_figure_matches_the_list_behind_it(client, login, signals, username
     assert checked == len(figures) > 20
 
 
-def test_dashboard_shows_the_planted_survey_figure_and_the_overdue_demo_tasks(client, login, signals):
+def test_signal_list_names_the_units_behind_the_survey_figure(client, login, signals):
+    login("shizhang")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    [(url, _key, value)] = [f for f in _figures(page) if f[1] == "signal:survey.satisfaction"]
+    listing = client.get(url).get_data(as_text=True)
+    for code in ("990102", "990103", "990221"):
+        assert f"<td>{code}</td>" in listing
+    shares = [float(v) for v in re.findall(r'<tr data-value="([^"]+)">', listing)]
+    assert float(value) == pytest.approx(sum(shares) / len(shares))
+
+
+def test_overdue_demo_tasks_are_counted_by_unit(client, login, demo):
     login("shizhang")
     figures = {key: value for _url, key, value in _figures(client.get("/dashboard/").get_data(as_text=True))}
-    assert float(figures["signal:survey.satisfaction"]) == pytest.approx((0.82 + 0.41 + 0.67) / 3)
     assert int(figures["light:red"]) >= 4  # the demo ledger's overdue tasks
     assert int(figures["overdue-unit:990103"]) == 2
 
