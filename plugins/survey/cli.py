@@ -65,7 +65,7 @@ def export_command(survey_ref: str, fmt: str, output: str) -> None:
             raise click.ClickException(f"no survey {survey_ref}")
         data = export.to_csv(session, survey) if fmt == "csv" else export.to_xlsx(session, survey)
     if output == "-":
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)
     else:
         with open(output, "wb") as handle:
             handle.write(data)

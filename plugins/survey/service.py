@@ -33,7 +33,7 @@ def create_survey(session: Session, data: bytes, *, owner_unit_id: int, source_n
                   publish: bool = False) -> Survey:
     """Store a new survey from XLSForm bytes; raises ``FormRejected`` with pyxform's message."""
     slug = new_slug()
-    form = convert(data, form_id=f"duban_{slug}")
+    form = convert(data, form_id=f"duban_{slug}", filename=source_name)
     survey = Survey(slug=slug, title=form.title[:300], owner_unit_id=owner_unit_id, definition=form.definition,
                     xform=form.xform, source_name=source_name[:200], collect_token=secrets.token_urlsafe(24),
                     status=SurveyStatus.published if publish else SurveyStatus.draft, indicators=[])

@@ -7,6 +7,7 @@ own words.
 from __future__ import annotations
 
 import copy
+import os
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,7 @@ def file_type(data: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> str:
     raise FormRejected(N_("This is not an XLSForm: upload an .xlsx, .xls, .csv or .md file."))
 
 
-def convert(data: bytes, *, form_id: str, limits: UploadLimits = DEFAULT_LIMITS) -> ConvertedForm:
+def convert(data: bytes, *, form_id: str, filename: str = "", limits: UploadLimits = DEFAULT_LIMITS) -> ConvertedForm:
     """Convert an XLSForm to Duban's definition and to the XForm served to ODK Collect.
 
     ``form_id`` replaces the form's own id so two uploads of one file never collide on
@@ -75,7 +76,11 @@ def convert(data: bytes, *, form_id: str, limits: UploadLimits = DEFAULT_LIMITS)
     except Exception as exc:  # pyxform raises assorted types for a bad form; its text is the message
         raise FormRejected(N_("The form was refused: %(reason)s"), reason=_reason(exc)) from exc
     definition = build_definition(source)
-    return ConvertedForm(title=str(source.get("title") or form_id), definition=definition,
+    title = str(source.get("title") or "")
+    if title in ("", "data"):
+        # pyxform names a form without a form_title after its file, which bytes do not have.
+        title = os.path.splitext(os.path.basename(filename))[0] or form_id
+    return ConvertedForm(title=title, definition=definition,
                          xform=xform, warnings=found)
 
 
