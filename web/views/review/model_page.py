@@ -64,6 +64,7 @@ def train_model() -> Response:
         return redirect(url_for("review.model"))
     session.commit()
     auc = row.metrics.get("auc")
+    shown_auc = "—" if auc is None else "%.2f" % auc
     flash(gettext("The model is trained on %(count)s outcomes; cross-validated AUC %(auc)s.", count=row.outcomes,
-                  auc=f"{auc:.2f}" if auc is not None else "—"), "info")
+                  auc=shown_auc), "info")
     return redirect(url_for("review.model"))

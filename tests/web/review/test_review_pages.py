@@ -1,0 +1,107 @@
+"""The review pages as staff use them, and what other units may not see or do."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core.review.models import ReviewOutcome, ReviewRound, ReviewVisit
+from core.signals import record_signal
+
+
+def test_the_queue_lists_scored_tasks_with_reasons_and_filters_by_region(client, auth, db_session, review, org):
+    task = review.tasks["B1"]
+    record_signal(db_session, source="hotline", kind="complaints", ref="x", unit_id=task.unit_id,
+                  matter_id=task.matter_id, value=3, observed_on=review.today)
+    db_session.commit()
+    auth.login("staff")
+    page = client.get("/review/").get_data(as_text=True)
+    assert page.count('class="item-link"') == 3
+    only_b = client.get("/review/?region=990200").get_data(as_text=True)
+    assert only_b.count('class="item-link"') == 1 and "城关区" in only_b
+    by_source = client.get("/review/?source=hotline").get_data(as_text=True)
+    assert by_source.count('class="item-link"') == 1
+
+
+def test_a_sibling_citys_staff_see_only_their_own_tasks(client, auth, review):
+    auth.login("astaff")
+    page = client.get("/review/").get_data(as_text=True)
+    assert page.count('class="item-link"') == 2 and "城关区" not in page
+    assert client.get(f"/review/tasks/{review.tasks['B1'].id}").status_code == 404
+    assert client.get(f"/review/tasks/{review.tasks['A1'].id}").status_code == 200
+
+
+def test_planning_a_round_and_recording_an_outcome(client, auth, db_session, review):
+    auth.login("staff")
+    response = client.post("/review/rounds", data={"name": "第一轮", "budget": 3, "random_share": "0.34",
+                                                   "min_region_chance": "0.05"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count('class="record-outcome"') == 3
+    assert page.count('<tr class="random">') == 1
+    visit_id = re.search(r"/review/visits/(\d+)/outcome", page).group(1)
+    response = client.post(f"/review/visits/{visit_id}/outcome", data={
+        "visited_on": review.today.isoformat(), "problem_found": "1", "severity": "major", "findings": "未完工",
+        "unit_response": "", "rectification_deadline": "", "requirement": ""})
+    assert response.status_code == 302
+    outcome = db_session.scalar(select(ReviewOutcome).where(ReviewOutcome.visit_id == int(visit_id)))
+    assert outcome.problem_found and outcome.severity.value == "major"
+
+
+def test_an_outcome_for_another_citys_visit_is_refused(client, auth, db_session, review):
+    auth.login("staff")
+    client.post("/review/rounds", data={"name": "全省", "budget": 3, "random_share": "0", "min_region_chance": "0"})
+    visit = db_session.scalar(select(ReviewVisit).where(ReviewVisit.unit_id == review.tasks["B1"].unit_id))
+    auth.logout()
+    auth.login("astaff")
+    assert client.get(f"/review/visits/{visit.id}/outcome").status_code == 404
+    response = client.post(f"/review/visits/{visit.id}/outcome", data={
+        "visited_on": review.today.isoformat(), "problem_found": "0"})
+    assert response.status_code == 404
+    assert db_session.scalar(select(ReviewOutcome).where(ReviewOutcome.visit_id == visit.id)) is None
+    round_id = db_session.scalar(select(ReviewRound.id))
+    assert client.get(f"/review/rounds/{round_id}").status_code == 404
+
+
+def test_unit_officers_cannot_open_the_queue(client, auth, review):
+    auth.login("east")
+    assert client.get("/review/").status_code == 403
+    assert client.post("/review/model/train").status_code == 403
+
+
+def test_training_with_too_few_outcomes_says_so_and_keeps_the_rules(client, auth, review):
+    auth.login("staff")
+    response = client.post("/review/model/train", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "10" in page and 'id="model-mode"' in page
+    assert "规则" in page  # the rules alone still rank the queue (Chinese is the default language)
+
+
+def test_a_rule_with_a_mistake_is_refused_with_its_position_and_nothing_is_saved(client, auth, review):
+    auth.login("staff")
+    text = '[[rule]]\nid = "late"\nwhen = "overdue_days > > 3"\npoints = 10\nreason = "late"\n'
+    response = client.post("/review/rules", data={"text": text, "action": "save"})
+    assert response.status_code == 400
+    assert "16" in re.search(r'id="rules-error">([^<]*)', response.get_data(as_text=True)).group(1)
+    unknown = text.replace("overdue_days > > 3", "audit.severe_findings > 0")
+    response = client.post("/review/rules", data={"text": unknown, "action": "preview"})
+    assert response.status_code == 400 and "audit.severe_findings" in response.get_data(as_text=True)
+    assert 'late' not in client.get("/review/rules").get_data(as_text=True).split('id="rules-in-force"')[1] \
+        .split("</table>")[0]
+
+
+def test_the_rules_preview_shows_how_the_queue_would_change_then_saving_applies_it(client, auth, db_session, review):
+    task = review.tasks["A2"]
+    record_signal(db_session, source="hotline", kind="complaints", ref="x", unit_id=task.unit_id,
+                  matter_id=task.matter_id, value=12, observed_on=review.today)
+    db_session.commit()
+    auth.login("staff")
+    text = ('[[rule]]\nid = "hotline.many"\nwhen = "hotline.complaints >= 10"\npoints = 60\n'
+            'reason = "%(hotline.complaints)s hotline complaints"\n')
+    page = client.post("/review/rules", data={"text": text, "action": "preview"}).get_data(as_text=True)
+    assert 'id="preview"' in page and "▲" in page
+    client.post("/review/rules", data={"text": text, "action": "save"})
+    queue = client.get("/review/").get_data(as_text=True)
+    assert "12 hotline complaints" in queue
+    first = re.search(r'href="/review/tasks/(\d+)" class="item-link"', queue).group(1)
+    assert int(first) == task.id
