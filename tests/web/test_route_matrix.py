@@ -185,8 +185,10 @@ API_ALLOWED = {
     "/api/v1/tasks/{task_id}/reports": frozenset({"admin", "supervisor", "leader", "officer"}),
     "/api/v1/reports": frozenset(USERS) - {"auditor"},
     "/api/v1/signals": frozenset(USERS) - {"auditor"},
+    "/api/v1/queue": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
 }
-API_POST_ALLOWED = {"/api/v1/signals": frozenset({"admin", "supervisor"})}
+API_POST_ALLOWED = {"/api/v1/signals": frozenset({"admin", "supervisor"}),
+                    "/api/v1/review-outcomes": frozenset({"admin", "supervisor"})}
 
 
 @pytest.mark.parametrize("name", sorted(USERS) + ["anonymous"])
@@ -214,8 +216,10 @@ def test_no_token_reaches_an_api_route_it_should_not(app, client, db_session, wo
                 unlisted.append((method, template))
                 continue
             url = _url(rule, world)
+            payload = body if template.endswith("/signals") else {"outcomes": [
+                {"task_id": world["task_id"], "visited_on": "2026-11-01", "problem_found": False}]}
             response = client.get(url, headers=headers) if method == "GET" else \
-                client.post(url, json=body, headers=headers, csrf=False)
+                client.post(url, json=payload, headers=headers, csrf=False)
             if name not in table[template] and 200 <= response.status_code < 300:
                 unexpected.append((method, url, response.status_code))
     assert unlisted == [], "add these API routes to API_ALLOWED / API_POST_ALLOWED"

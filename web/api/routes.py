@@ -25,9 +25,9 @@ MAX_ID = 2**31 - 1
 
 def api_routes(pm: pluggy.PluginManager) -> list[ApiRoute]:
     """Core's API operations followed by the plugins', each (method, path) once."""
-    from web.api import ledger, signals
+    from web.api import ledger, review, signals
 
-    routes = [*ledger.ROUTES, *signals.ROUTES]
+    routes = [*ledger.ROUTES, *signals.ROUTES, *review.ROUTES]
     for batch in pm.hook.duban_api_routes():
         routes.extend(batch or ())
     seen: set[tuple[str, str]] = set()
