@@ -10,7 +10,9 @@ back anyway); the remaining rows are still checked so the report is complete.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,6 +36,7 @@ from plugins.audit.access import scope_for
 from plugins.audit.models import Finding, Status, auditor_units
 
 BATCH = 2000
+LARGE_FILE = 4 * 1024 * 1024  # bytes from which the cycle collector is paused during an import
 STATUSES = {"未整改": "open", "整改中": "in_progress", "正在整改": "in_progress", "已整改": "done",
             "已完成": "done", **{status.value: status.value for status in Status}}
 # What an import may change on a finding already stored. The rectification status is
@@ -132,7 +135,31 @@ def import_findings(session: Session, data: bytes, filename: str | None, context
     """
     limits: UploadLimits = context.options.get("limits", DEFAULT_LIMITS)
     progress: Progress | None = context.options.get("progress")
-    table = read_table(data, filename, limits=limits)
+    with _collector_paused(len(data) >= LARGE_FILE):
+        table = read_table(data, filename, limits=limits)
+        return _import_table(session, table, filename, context, progress)
+
+
+@contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """Pause Python's cycle collector while a large table is in memory.
+
+    Every row of the file is a live object; with a million of them each full
+    collection walks them all, again and again, though none can form a cycle.
+    Measured on 1,000,000 rows this made the import several times slower.
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _import_table(session: Session, table: Table, filename: str | None, context: ImportContext,
+                  progress: Progress | None) -> ImportReport:
     writer = _Writer(session, context, filename or "")
     report = ImportReport(errors=list(table.errors))
     total = len(table.rows)
