@@ -29,6 +29,7 @@ _ERRORS = {
     "401": "No valid API token.",
     "403": "The token's user may not do this.",
     "429": "Too many requests.",
+    "503": "The database is unavailable for a moment; retry (with the same Idempotency-Key).",
 }
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pluggy
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import gettext
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from core.apitypes import ApiRequest, ApiRoute, RowsRejected
@@ -135,6 +137,14 @@ def make_blueprint(pm: pluggy.PluginManager) -> Blueprint:
     def _unauthorized(error: Unauthorized) -> tuple[Response, int]:
         response, status = _error(401, render_message(error.message))
         response.headers["WWW-Authenticate"] = 'Bearer realm="duban"'
+        return response, status
+
+    @bp.errorhandler(OperationalError)
+    def _database_unavailable(_exc: OperationalError) -> tuple[Response, int]:
+        # A cut or restarting database: the client should retry (with its idempotency key).
+        db.session().rollback()
+        response, status = _error(503, gettext("The database is unavailable for a moment. Please try again."))
+        response.headers["Retry-After"] = "1"
         return response, status
 
     @bp.after_request
