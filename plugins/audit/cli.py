@@ -1,8 +1,11 @@
-"""``duban audit import FILE`` (with a progress bar and room for big files) and ``duban audit export``."""
+"""``duban findings import FILE`` (with a progress bar and room for big files) and ``duban findings export``.
+
+The group is ``findings``: core already owns ``duban audit`` (the audit trail).
+"""
 from __future__ import annotations
 
 import os
-import sys
+from collections.abc import Callable
 from datetime import date
 
 import click
@@ -19,19 +22,17 @@ from web.commands.output import cli_gettext
 CLI_LIMITS = UploadLimits(max_bytes=2 * 1024 ** 3, max_expanded_bytes=4 * 1024 ** 3, max_rows=5_000_000)
 
 
-def progress_bar(stream=sys.stderr):  # type: ignore[no-untyped-def]
-    """A progress callback drawing ``[#####     ] 50% 500/1000`` on one terminal line."""
+def progress_bar() -> Callable[[int, int], None]:
+    """A progress callback drawing ``[#####     ] 50% 500/1000`` on one line of standard error."""
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // max(total, 1)
-        stream.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {100 * done // max(total, 1):3d}% {done}/{total}")
-        if done >= total:
-            stream.write("\n")
-        stream.flush()
+        line = f"\r[{'#' * filled}{' ' * (width - filled)}] {100 * done // max(total, 1):3d}% {done}/{total}"
+        click.echo(line + ("\n" if done >= total else ""), err=True, nl=False)
     return show
 
 
-@click.group("audit", help="Audit findings: import and export.")
+@click.group("findings", help="Audit findings: import (with a progress bar) and export.")
 def audit_group() -> None:
     """The audit plugin's commands."""
 

@@ -120,3 +120,22 @@ def test_progress_is_reported_batch_by_batch(app, db_session, org, ledger):
                         ImportContext(actor="cli", options={"progress": lambda done, total: seen.append((done, total))}))
     assert report.created == 2500
     assert seen == [(2000, 2500), (2500, 2500)]
+
+
+def test_the_command_line_imports_with_progress_and_exports(app, db_session, org, ledger, tmp_path):
+    source = tmp_path / "findings.csv"
+    source.write_bytes(csv_bytes([row("F-1"), row("F-2", unit="B1")]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["findings", "import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "100% 2/2" in result.output  # the progress bar (standard error, mixed in by the runner)
+    out = tmp_path / "out.xlsx"
+    assert runner.invoke(args=["findings", "export", "--format", "xlsx", "-o", str(out)]).exit_code == 0
+    from openpyxl import load_workbook
+
+    assert load_workbook(out).active.max_row == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([row("F-3", unit="NOPE")]))
+    failed = runner.invoke(args=["findings", "import", "--quiet", str(bad)])
+    assert failed.exit_code == 1 and "NOPE" in failed.output
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0  # core's audit trail command is untouched
