@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from core.access.scope import Scope
+from core.audit_log import append_entries
 from core.circulars.facts import DEFAULT_ZONE
 from core.circulars.problems import confirmed_findings
 from core.circulars.models import Circular, CircularEntry, CircularRanking, Verdict
@@ -77,9 +78,7 @@ def generate_circular(scope: Scope, request: DraftRequest, today: date, kinds: l
     circular.explanation_days = request.explanation_days  # the due date is set on publication
     scope.session.add(circular)
     scope.session.flush()
-    for score in ranked:
-        scope.session.add(CircularRanking(circular_id=circular.id, unit_id=score.unit_id, rank=score.rank,
-                                          score=score.score, measures=score.as_json()))
+    _store_ranking(scope, circular, ranked)
     commended, criticised = pick_units(ranked, request.commend, request.criticise)
     overdue = _overdue_matters(scope, [s.unit_id for s in criticised], today)
     found = confirmed_findings(scope, [s.unit_id for s in criticised], request.start, request.end)
@@ -95,6 +94,17 @@ def generate_circular(scope: Scope, request: DraftRequest, today: date, kinds: l
                                         verdict=Verdict.criticise, position=position, text=text))
     scope.session.flush()
     return circular
+
+
+def _store_ranking(scope: Scope, circular: Circular, ranked: list[UnitScore]) -> None:
+    """Insert the ranking in one statement (thousands of rows) and put every row on the audit trail."""
+    rows = [{"circular_id": circular.id, "unit_id": s.unit_id, "rank": s.rank, "score": s.score,
+             "measures": s.as_json()} for s in ranked]
+    ids = scope.session.scalars(
+        insert(CircularRanking).returning(CircularRanking.id, sort_by_parameter_order=True), rows).all()
+    append_entries(scope.session, [("insert", CircularRanking.__tablename__, str(i), None, row)
+                                   for i, row in zip(ids, rows)])
+    scope.session.expire(circular, ["rankings"])
 
 
 def pick_units(ranked: list[UnitScore], commend: int, criticise: int) -> tuple[list[UnitScore], list[UnitScore]]:
