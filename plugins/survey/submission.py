@@ -68,10 +68,14 @@ def find_invitation(session: Session, survey: Survey, token: str) -> SurveyInvit
 def store(session: Session, survey: Survey, submission: Submission) -> bool:
     """Store ``submission``; returns False when the same submission was stored before.
 
-    Runs in the caller's transaction and never commits; on any refusal the caller rolls back,
-    so nothing is left half-written.
+    Everything is read first, then the read transaction is ended, so that the writing one
+    opens with its insert: SQLite grants the write lock to a transaction that has not read
+    yet (one that has read cannot wait for it, and fails at once under load). The writes
+    (response, invitation, quotas) form one transaction, which the caller commits, or rolls
+    back on any refusal, so nothing is left half-written.
     """
     check_open(survey, submission.day)
+    survey_id, anonymous = survey.id, survey.anonymous
     unit_id = response_unit(session, survey, submission.answers)
     invitation_id = None
     if survey.access.value == "invitation":
@@ -79,11 +83,15 @@ def store(session: Session, survey: Survey, submission: Submission) -> bool:
         if invitation is None:
             return False
         invitation_id, unit_id = invitation.id, invitation.unit_id or unit_id
+    quotas = session.execute(select(SurveyQuota.id, SurveyQuota.field, SurveyQuota.value)
+                             .where(SurveyQuota.survey_id == survey_id)).all()
+    if not session.new and not session.dirty and not session.deleted:
+        session.commit()  # nothing written yet: this only ends the read transaction
     try:
         with session.begin_nested():
             session.execute(insert(SurveyResponse).values(
-                survey_id=survey.id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
-                submitted_at=None if survey.anonymous else submission.at, channel=submission.channel,
+                survey_id=survey_id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
+                submitted_at=None if anonymous else submission.at, channel=submission.channel,
                 language=submission.language[:20], answers=submission.answers))
     except IntegrityError:
         return False  # the same render (or instanceID) was stored already: exactly once
@@ -93,7 +101,7 @@ def store(session: Session, survey: Survey, submission: Submission) -> bool:
             .values(responded_on=submission.day))
         if used.rowcount != 1:
             raise TokenRejected(N_("This invitation has already been used to answer."))
-    _fill_quotas(session, survey, submission.answers)
+    _fill_quotas(session, quotas, submission.answers)
     return True
 
 
@@ -109,9 +117,7 @@ def find_invitation_for_store(session: Session, survey: Survey, submission: Subm
         raise
 
 
-def _fill_quotas(session: Session, survey: Survey, answers: dict[str, Any]) -> None:
-    quotas = session.execute(select(SurveyQuota.id, SurveyQuota.field, SurveyQuota.value)
-                             .where(SurveyQuota.survey_id == survey.id)).all()
+def _fill_quotas(session: Session, quotas: list[Any], answers: dict[str, Any]) -> None:
     for quota_id, field, value in quotas:
         answer = str(answers.get(field, ""))
         if value not in answer.split():
