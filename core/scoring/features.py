@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
 from core.ledger.report_models import ProgressReport
-from core.scoring.catalogue import REVIEW_SOURCE, Catalogue, signal_feature_name
+from core.scoring.catalogue import REVIEW_SOURCE, Catalogue
 from core.signals import Signal
 
 NAN = float("nan")
@@ -233,22 +233,29 @@ def _review_history(session: Session, table: FeatureTable, col: dict[str, int], 
 def latest_signals(session: Session, as_of: date, where: ColumnElement[bool] | None = None) -> list[tuple]:
     """The latest value per (unit, matter, task, source, kind) observed by ``as_of``, aggregated in SQL.
 
-    Returns rows ``(unit_id, matter_id, task_id, source, kind, value)``. SQLite
-    takes the value of the row holding ``max(observed_on)`` (its documented
-    bare-column rule); elsewhere a window function picks the latest row.
+    Returns rows ``(unit_id, matter_id, task_id, source, kind, value)`` with -1
+    for a missing matter or task. SQLite takes the value of the row holding
+    ``max(observed_on)`` (its documented bare-column rule) while scanning the
+    covering index ``ix_signals_latest`` in key order, so nothing is sorted;
+    elsewhere a window function picks the latest row.
     """
     conditions = [Signal.observed_on <= as_of, Signal.source != REVIEW_SOURCE]
     if where is not None:
         conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
     keys = (Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind)
-    if session.get_bind().dialect.name == "sqlite":
-        stmt = select(*keys, Signal.value, func.max(Signal.observed_on)).where(*conditions).group_by(*keys)
-        return [row[:6] for row in session.execute(stmt)]
+    # Plain Core rows through the session's connection: millions of rows skip the ORM's row processing.
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        stmt = (select(Signal.unit_id, func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1),
+                       Signal.source, Signal.kind, Signal.value, func.max(Signal.observed_on))
+                .where(*conditions).group_by(*keys))
+        return connection.execute(stmt).all()
     ranked = (select(*keys, Signal.value, func.row_number().over(
         partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
         .where(*conditions).subquery())
-    return list(session.execute(select(ranked.c.unit_id, ranked.c.matter_id, ranked.c.task_id, ranked.c.source,
-                                       ranked.c.kind, ranked.c.value).where(ranked.c.rn == 1)))
+    return connection.execute(select(
+        ranked.c.unit_id, func.coalesce(ranked.c.matter_id, -1), func.coalesce(ranked.c.task_id, -1),
+        ranked.c.source, ranked.c.kind, ranked.c.value).where(ranked.c.rn == 1)).all()
 
 
 def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
@@ -256,15 +263,16 @@ def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, 
     rows = latest_signals(session, as_of, where)
     if not rows:
         return
-    column_of = {}
+    columns = list(zip(*rows))
+    column_of: dict[tuple[str, str], int] = {}
     for feature in catalogue.signal_features:
-        column_of[feature.name] = col[feature.name]
-    unit = np.array([r[0] for r in rows], dtype=np.int64)
-    matter = np.array([r[1] if r[1] is not None else -1 for r in rows], dtype=np.int64)
-    task = np.array([r[2] if r[2] is not None else -1 for r in rows], dtype=np.int64)
-    feature_col = np.array([column_of.get(signal_feature_name(r[3], r[4]), -1) for r in rows], dtype=np.int64)
-    value = np.array([r[5] for r in rows], dtype=float)
-    assign_signals(table, unit, matter, task, feature_col, value)
+        source, _, kind = feature.name.partition(".")
+        column_of[(source, kind)] = col[feature.name]
+    lookup = column_of.get
+    feature_col = np.fromiter((lookup(pair, -1) for pair in zip(columns[3], columns[4])), dtype=np.int64,
+                              count=len(rows))
+    assign_signals(table, np.array(columns[0], dtype=np.int64), np.array(columns[1], dtype=np.int64),
+                   np.array(columns[2], dtype=np.int64), feature_col, np.array(columns[5], dtype=float))
 
 
 def assign_signals(table: FeatureTable, unit: np.ndarray, matter: np.ndarray, task: np.ndarray,

@@ -82,17 +82,20 @@ def rescore(session: Session, context: ScoringContext, today: date, task_ids: li
     """Score the eligible tasks (all, or ``task_ids``) and store the scores; returns how many."""
     where = eligible(today) if task_ids is None else and_(eligible(today), Task.id.in_(task_ids))
     scores = score_table(compute_features(session, context.catalogue, today, where), context)
+    # Core statements on the table: derived rows need neither the ORM's bookkeeping nor the audit trail.
+    table = TaskScore.__table__
+    connection = session.connection()
     if task_ids is None:
-        session.execute(delete(TaskScore))
+        connection.execute(delete(table))
     elif task_ids:
-        session.execute(delete(TaskScore).where(TaskScore.task_id.in_(task_ids)))
+        connection.execute(delete(table).where(table.c.task_id.in_(task_ids)))
     rows = [{"task_id": int(task_id), "p_problem": float(scores.p_problem[i]), "impact": float(scores.impact[i]),
              "priority": float(scores.priority[i]), "rule_points": float(scores.hits.points[i]),
              "mode": scores.mode, "reasons": scores.reasons(i, context), "scored_on": today,
              "model_id": context.model_id}
             for i, task_id in enumerate(scores.table.task_ids)]
     for start in range(0, len(rows), 5000):
-        session.execute(insert(TaskScore), rows[start:start + 5000])
+        connection.execute(insert(table), rows[start:start + 5000])
     return len(rows)
 
 

@@ -1,0 +1,166 @@
+"""Rescoring a province: 100,000 tasks and 5,000,000 signals.
+
+Builds a scratch SQLite database (units, matters, tasks, signals of ten kinds
+from three sources, recorded per task, per unit and matter, or per unit), then
+times a full rescoring through Duban's own path: features aggregated in SQL and
+assembled with numpy, rules, impact, priority, reasons, and the bulk write of
+every score. Beside it, a baseline: the same "latest value per key" aggregation
+done with numpy over arrays already in memory (no database at all).
+
+    .venv/bin/python bench/scoring.py [--scale 0.1] [--db PATH] [--keep]
+
+``--scale`` shrinks the province (0.1: 10,000 tasks, 500,000 signals);
+``--db`` reuses a database built before with the same scale.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import func, insert, select, text  # noqa: E402
+
+from core.db import Base, make_engine  # noqa: E402
+from core.hooktypes import SignalKind  # noqa: E402
+from core.plugins import make_plugin_manager  # noqa: E402
+
+TODAY = date(2026, 6, 30)
+KINDS = [("audit", "open_findings"), ("audit", "severe_findings"), ("audit", "rectification_overdue_days"),
+         ("survey", "satisfaction"), ("survey", "not_delivered"), ("survey", "sample_size"),
+         ("media_tips", "tips_recent"), ("media_tips", "cluster_size"), ("hotline", "complaints"),
+         ("third_party_eval", "weighted_score")]
+
+
+def build(url: str, tasks: int, signals: int, seed: int = 1) -> None:
+    """Fill an empty database; bulk inserts, not timed."""
+    import core.models  # noqa: F401
+
+    make_plugin_manager()
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    rng = np.random.default_rng(seed)
+    units = max(10, tasks // 50)
+    matters = max(5, tasks // 200)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO units (id, code, name, level, region_code, path, active) VALUES "
+                          "(1, 'P', 'Province', 'province', '990000', '/1/', 1)"))
+        conn.execute(text("INSERT INTO units (id, code, name, level, region_code, parent_id, path, active) "
+                          "VALUES (:id, :code, :name, 'county', :region, 1, :path, 1)"),
+                     [{"id": u, "code": f"U{u}", "name": f"Unit {u}", "region": f"99{(u % 40) + 1:02d}00",
+                       "path": f"/1/{u}/"} for u in range(2, units + 2)])
+        conn.execute(text("INSERT INTO matters (id, code, title, kind, source_ref, description, importance, "
+                          "public_attention, people_affected, money_affected, owner_unit_id, created_at) VALUES "
+                          "(:id, :code, :title, 'other', '', '', :imp, :att, :people, :money, 1, :now)"),
+                     [{"id": m, "code": f"M{m}", "title": f"Matter {m}", "imp": int(rng.integers(1, 6)),
+                       "att": int(rng.integers(0, 6)), "people": int(rng.integers(0, 100000)),
+                       "money": int(rng.integers(0, 10**8)), "now": now} for m in range(1, matters + 1)])
+        task_unit = rng.integers(2, units + 2, tasks)
+        task_matter = rng.integers(1, matters + 1, tasks)
+        deadline = [TODAY + timedelta(days=int(d)) for d in rng.integers(-90, 120, tasks)]
+        for start in range(0, tasks, 20000):
+            conn.execute(text("INSERT INTO tasks (id, matter_id, unit_id, description, deadline, cadence, state, "
+                              "percent_done, created_at, returned_count, delay_reason) VALUES "
+                              "(:id, :m, :u, 'task', :d, 'once', 'signed', 0, :now, 0, '')"),
+                         [{"id": i + 1, "m": int(task_matter[i]), "u": int(task_unit[i]), "d": deadline[i],
+                           "now": now} for i in range(start, min(tasks, start + 20000))])
+        which = rng.integers(0, tasks, signals)
+        level = rng.random(signals)  # 60% for the task, 30% for unit and matter, 10% unit-wide
+        kind = rng.integers(0, len(KINDS), signals)
+        day = rng.integers(0, 365, signals)
+        value = rng.random(signals) * 10
+        for start in range(0, signals, 100000):
+            stop = min(signals, start + 100000)
+            rows = []
+            for i in range(start, stop):
+                t = int(which[i])
+                source, name = KINDS[int(kind[i])]
+                rows.append({"id": i + 1, "source": source, "kind": name, "ref": str(i + 1),
+                             "unit_id": int(task_unit[t]),
+                             "matter_id": int(task_matter[t]) if level[i] < 0.9 else None,
+                             "task_id": t + 1 if level[i] < 0.6 else None, "value": float(value[i]),
+                             "observed_on": TODAY - timedelta(days=int(day[i])), "details": "{}", "now": now})
+            conn.execute(text("INSERT INTO signals (id, source, kind, ref, unit_id, matter_id, task_id, value, "
+                              "observed_on, details, recorded_at) VALUES (:id, :source, :kind, :ref, :unit_id, "
+                              ":matter_id, :task_id, :value, :observed_on, :details, :now)"), rows)
+    engine.dispose()
+
+
+def numpy_baseline(url: str) -> tuple[float, int]:
+    """Latest value per (unit, matter, task, kind) with numpy over arrays already in memory."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT unit_id, coalesce(matter_id, -1), coalesce(task_id, -1), source || '.' || "
+                                 "kind, value, observed_on FROM signals")).all()
+    engine.dispose()
+    names = {name: k for k, name in enumerate(sorted({r[3] for r in rows}))}
+    unit = np.array([r[0] for r in rows], dtype=np.int64)
+    matter = np.array([r[1] for r in rows], dtype=np.int64)
+    task = np.array([r[2] for r in rows], dtype=np.int64)
+    kind = np.array([names[r[3]] for r in rows], dtype=np.int64)
+    value = np.array([r[4] for r in rows], dtype=float)
+    day = np.array([date.fromisoformat(str(r[5])).toordinal() for r in rows], dtype=np.int64)
+    del rows
+    started = time.perf_counter()
+    order = np.lexsort((day, kind, task, matter, unit))
+    keys = np.stack([unit[order], matter[order], task[order], kind[order]])
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = np.any(keys[:, 1:] != keys[:, :-1], axis=0)
+    latest = value[order][last]
+    return time.perf_counter() - started, int(len(latest))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 100,000 tasks and 5,000,000 signals")
+    parser.add_argument("--db", help="SQLite file to build (or reuse when it exists)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+    tasks, signals = int(100_000 * args.scale), int(5_000_000 * args.scale)
+    path = args.db or os.path.join(tempfile.mkdtemp(prefix="duban-bench-"), "scoring.sqlite")
+    url = "sqlite:///" + path
+    if not os.path.exists(path):
+        started = time.perf_counter()
+        build(url, tasks, signals)
+        print(f"built {tasks:,} tasks and {signals:,} signals in {time.perf_counter() - started:.1f} s (not timed)")
+
+    from sqlalchemy.orm import Session
+
+    from core.scoring.context import build_context
+    from core.scoring.context import default_rules
+    from core.scoring.rescore import rescore
+    from core.scoring.models import TaskScore
+
+    pm = make_plugin_manager()
+    kinds = [SignalKind(source, name, name) for source, name in KINDS]
+    engine = make_engine(url)
+    with Session(engine) as session:
+        context = build_context(session, kinds, default_rules(pm), rules_text=(
+            '[[rule]]\nid = "survey.contradiction"\nwhen = "reported_done and survey.not_delivered >= 5"\n'
+            'points = 30\nreason = "Reported done, but %(survey.not_delivered)s say it never arrived"\n'
+            '[[rule]]\nid = "audit.severe"\nwhen = "audit.severe_findings >= 8"\npoints = 25\n'
+            'reason = "%(audit.severe_findings)s severe audit findings"\n'))
+        started = time.perf_counter()
+        count = rescore(session, context, TODAY)
+        session.commit()
+        seconds = time.perf_counter() - started
+        stored = session.scalar(select(func.count()).select_from(TaskScore))
+    engine.dispose()
+    baseline, groups = numpy_baseline(url)
+    print(f"tasks rescored: {count:,} (stored {stored:,}); signals: {signals:,}")
+    print(f"Duban rescoring (SQL aggregation + numpy + rules + bulk write): {seconds:.2f} s")
+    print(f"numpy baseline (latest value per key, arrays in memory): {baseline:.2f} s for {groups:,} groups")
+    print(f"target: under 10 s at full scale -> {'met' if seconds < 10 or args.scale < 1 else 'MISSED'}")
+    if not args.keep and not args.db:
+        os.remove(path)
+
+
+if __name__ == "__main__":
+    main()
