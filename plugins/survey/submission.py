@@ -88,13 +88,15 @@ def store(session: Session, survey: Survey, submission: Submission) -> bool:
     if not session.new and not session.dirty and not session.deleted:
         session.commit()  # nothing written yet: this only ends the read transaction
     try:
-        with session.begin_nested():
-            session.execute(insert(SurveyResponse).values(
-                survey_id=survey_id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
-                submitted_at=None if anonymous else submission.at, channel=submission.channel,
-                language=submission.language[:20], answers=submission.answers))
+        session.execute(insert(SurveyResponse).values(
+            survey_id=survey_id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
+            submitted_at=None if anonymous else submission.at, channel=submission.channel,
+            language=submission.language[:20], answers=submission.answers))
     except IntegrityError:
-        return False  # the same render (or instanceID) was stored already: exactly once
+        # The same render (or instanceID) was stored already: exactly once. The insert is the
+        # transaction's first write, so rolling it all back loses nothing.
+        session.rollback()
+        return False
     if invitation_id is not None:
         used = session.execute(update(SurveyInvitation).where(
             SurveyInvitation.id == invitation_id, SurveyInvitation.responded_on.is_(None))
