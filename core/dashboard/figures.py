@@ -152,15 +152,17 @@ def on_time_trend(scope: Scope, today: date, months: int = TREND_MONTHS,
     """
     first = month_start(today, months - 1)
     session = scope.session
-    on_time = func.sum(case((on_time_clause(session, zone), 1), else_=0))
-    stmt = (select(Task.deadline, func.count(Task.id), on_time)
-            .where(scope.clause(Task), Task.deadline >= first, Task.deadline <= today).group_by(Task.deadline))
+    in_range = (scope.clause(Task), Task.deadline >= first, Task.deadline <= today)
+    # Two passes: all tasks due (the deadline index alone answers it), then only the
+    # completed ones, whose report times must be read.
+    due_rows = session.execute(select(Task.deadline, func.count(Task.id)).where(*in_range).group_by(Task.deadline))
+    done_rows = session.execute(select(Task.deadline, func.count(Task.id))
+                                .where(*in_range, on_time_clause(session, zone)).group_by(Task.deadline))
     found: dict[str, list[int]] = {}
-    for deadline, n, done in session.execute(stmt):
-        day = deadline if isinstance(deadline, date) else date.fromisoformat(str(deadline))
-        bucket = found.setdefault(day.strftime("%Y-%m"), [0, 0])
-        bucket[0] += int(n)
-        bucket[1] += int(done or 0)
+    for column, rows in ((0, due_rows), (1, done_rows)):
+        for deadline, n in rows:
+            day = deadline if isinstance(deadline, date) else date.fromisoformat(str(deadline))
+            found.setdefault(day.strftime("%Y-%m"), [0, 0])[column] += int(n)
     figures, dues = [], []
     for back in range(months - 1, -1, -1):
         start = month_start(today, back)
