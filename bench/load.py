@@ -19,8 +19,33 @@ import uuid
 
 from loadkit import DEFAULT_SERVER, Client, Stats, gunicorn, instance, timed
 
-SELECT = re.compile(r'name="(\w+)"[^>]*>(.*?)</select>', re.S)
+SELECT = re.compile(r'name="([\w/.-]+)"[^>]*>(.*?)</select>', re.S)
 OPTION = re.compile(r'<option[^>]*value="([^"]+)"')
+INPUT = re.compile(r'<input([^>]*)>')
+ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+TEXTAREA = re.compile(r'<textarea[^>]*name="([^"]+)"')
+SURVEY_LINK = re.compile(r'/s/([\w-]+)')
+
+
+def answers(page: str) -> dict[str, str]:
+    """Plausible answers to every field of a survey form: first choices, numbers, short text."""
+    fields = first_choices(page)
+    for raw in INPUT.findall(page):
+        attrs = dict(ATTR.findall(raw))
+        name, kind = attrs.get("name"), attrs.get("type", "text")
+        if not name or name == "csrf_token" or name in fields:
+            continue
+        if kind == "hidden":
+            fields[name] = attrs.get("value", "")
+        elif kind in ("radio", "checkbox"):
+            fields[name] = attrs.get("value", "1")
+        elif kind == "number":
+            fields[name] = attrs.get("min", "3")
+        elif kind in ("text", "date", "email", "tel"):
+            fields[name] = "2026-11-01" if kind == "date" else "好"
+    for name in TEXTAREA.findall(page):
+        fields.setdefault(name, "总体满意。")
+    return fields
 
 
 def first_choices(page: str) -> dict[str, str]:
@@ -40,15 +65,15 @@ def probe(port: int, tokens: dict[str, str]) -> dict[str, str | None]:
     status, _ = client.request("GET", "/tips/new")
     paths["tip_submit"] = "/tips/new" if status == 200 else None
     paths["survey_submit"] = None
-    for candidate in ("/s/demo", "/surveys/", "/s/"):
-        status, _ = client.request("GET", candidate)
-        if status == 200 and candidate.startswith("/s/"):
-            paths["survey_submit"] = candidate
-            break
     staff = Client(port)
     staff.login("duchashi", "demo-duchashi-2026")
+    status, page = staff.request("GET", "/surveys/")
+    for slug in SURVEY_LINK.findall(page.decode("utf-8", "replace")) if status == 200 else ():
+        if client.request("GET", f"/s/{slug}")[0] == 200:
+            paths["survey_submit"] = f"/s/{slug}"
+            break
     paths["staff_queue"] = None
-    for candidate in ("/queue/", "/review/queue", "/scoring/queue"):
+    for candidate in ("/review/", "/queue/"):
         if staff.request("GET", candidate)[0] == 200:
             paths["staff_queue"] = candidate
             break
@@ -84,7 +109,15 @@ def run_client(index: int, port: int, tokens: dict[str, str], paths: dict[str, s
 
             timed(stats, "POST /tips/new", submit)
         elif kind == "survey":
-            timed(stats, f"GET {paths['survey_submit']}", lambda: client.request("GET", paths["survey_submit"]))
+            path = paths["survey_submit"]
+
+            def respond() -> tuple[int, bytes]:
+                status, page = client.request("GET", path)
+                if status != 200:
+                    return status, page
+                return client.form(path, answers(page.decode("utf-8", "replace")))
+
+            timed(stats, "POST /s/<survey>", respond)
         elif kind == "staff":
             path = paths["staff_queue"] or "/ledger/"
             timed(stats, f"GET {path}", lambda: client.request("GET", path))
