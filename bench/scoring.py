@@ -157,7 +157,8 @@ def main() -> None:
     print(f"tasks rescored: {count:,} (stored {stored:,}); signals: {signals:,}")
     print(f"Duban rescoring (SQL aggregation + numpy + rules + bulk write): {seconds:.2f} s")
     print(f"numpy baseline (latest value per key, arrays in memory): {baseline:.2f} s for {groups:,} groups")
-    print(f"target: under 10 s at full scale -> {'met' if seconds < 10 or args.scale < 1 else 'MISSED'}")
+    verdict = ('met' if seconds < 10 else 'MISSED') if args.scale >= 1 else 'not judged below full scale'
+    print(f"target: under 10 s at full scale -> {verdict}")
     if not args.keep and not args.db:
         os.remove(path)
 
