@@ -70,8 +70,13 @@ def end_of(day: date) -> datetime:
 
 
 def compute_features(session: Session, catalogue: Catalogue, as_of: date,
-                     task_filter: ColumnElement[bool] | Sequence[int] | None = None) -> FeatureTable:
-    """Features of the tasks selected by ``task_filter`` (all tasks when None) at the end of ``as_of``."""
+                     task_filter: ColumnElement[bool] | Sequence[int] | None = None, *,
+                     all_signals: bool = False) -> FeatureTable:
+    """Features of the tasks selected by ``task_filter`` (all tasks when None) at the end of ``as_of``.
+
+    ``all_signals`` reads every signal in one scan instead of narrowing to the
+    selected tasks' units: faster when most tasks are selected (a full rescoring).
+    """
     where = _task_where(task_filter)
     tasks = np.array(session.execute(
         select(Task.id, Task.unit_id, Task.matter_id, Task.deadline, Matter.importance, Matter.public_attention,
@@ -115,7 +120,7 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     values[:, col["reported_done"]] = ((np.nan_to_num(percent) >= 100) | closed).astype(float)
 
     _review_history(session, table, col, as_of, where)
-    _signal_values(session, table, catalogue, col, as_of, where)
+    _signal_values(session, table, catalogue, col, as_of, None if all_signals or task_filter is None else where)
     return table
 
 
@@ -230,49 +235,73 @@ def _review_history(session: Session, table: FeatureTable, col: dict[str, int], 
         values[positions[found], col["days_since_review"]] = days[found]
 
 
-def latest_signals(session: Session, as_of: date, where: ColumnElement[bool] | None = None) -> list[tuple]:
-    """The latest value per (unit, matter, task, source, kind) observed by ``as_of``, aggregated in SQL.
+def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], int],
+                   where: ColumnElement[bool] | None = None) -> np.ndarray:
+    """The latest value per (unit, matter, task, kind) observed by ``as_of``, aggregated in SQL.
 
-    Returns rows ``(unit_id, matter_id, task_id, source, kind, value)`` with -1
-    for a missing matter or task. SQLite takes the value of the row holding
+    ``kinds`` maps ``(source, kind)`` to a code; other kinds are not read. Returns
+    an array of rows ``(unit_id, matter_id, task_id, code, value)`` with -1 for a
+    missing matter or task. With ``where``, only signals about the units of the
+    tasks it selects are read. SQLite takes the value of the row holding
     ``max(observed_on)`` (its documented bare-column rule) while scanning the
     covering index ``ix_signals_latest`` in key order, so nothing is sorted;
     elsewhere a window function picks the latest row.
     """
+    if not kinds:
+        return np.zeros((0, 5))
+    # No filter on the kinds wanted: it would steer SQLite off the covering index into a sort.
     conditions = [Signal.observed_on <= as_of, Signal.source != REVIEW_SOURCE]
     if where is not None:
         conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
     keys = (Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind)
-    # Plain Core rows through the session's connection: millions of rows skip the ORM's row processing.
+    columns = (func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1))
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        stmt = (select(Signal.unit_id, func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1),
-                       Signal.source, Signal.kind, Signal.value, func.max(Signal.observed_on))
-                .where(*conditions).group_by(*keys))
-        return connection.execute(stmt).all()
-    ranked = (select(*keys, Signal.value, func.row_number().over(
-        partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
-        .where(*conditions).subquery())
-    return connection.execute(select(
-        ranked.c.unit_id, func.coalesce(ranked.c.matter_id, -1), func.coalesce(ranked.c.task_id, -1),
-        ranked.c.source, ranked.c.kind, ranked.c.value).where(ranked.c.rn == 1)).all()
+        stmt = (select(Signal.unit_id, *columns, Signal.source, Signal.kind, Signal.value,
+                       func.max(Signal.observed_on)).where(*conditions).group_by(*keys))
+        rows = _raw_rows(connection, stmt)
+    else:
+        ranked = (select(Signal.unit_id, *columns, Signal.source, Signal.kind, Signal.value, func.row_number().over(
+            partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
+            .where(*conditions).subquery())
+        rows = _raw_rows(connection, select(*list(ranked.c)[:6]).where(ranked.c.rn == 1))
+    if not rows:
+        return np.zeros((0, 5))
+    # Kind names become codes in Python: a CASE in SQL would run on every signal, not every group.
+    lookup = kinds.get
+    result = np.empty((len(rows), 5))
+    result[:, 3] = np.fromiter((lookup((row[3], row[4]), -1) for row in rows), dtype=float, count=len(rows))
+    for target, source_column in ((0, 0), (1, 1), (2, 2), (4, 5)):
+        result[:, target] = np.fromiter((row[source_column] for row in rows), dtype=float, count=len(rows))
+    return result
+
+
+def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Rows straight from the driver's cursor: millions of plain tuples, no per-row wrapping.
+
+    The statement is compiled with its values rendered as literals by SQLAlchemy
+    (dates and the catalogue's own kind names, never user text).
+    """
+    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
-                   as_of: date, where: ColumnElement[bool]) -> None:
-    rows = latest_signals(session, as_of, where)
-    if not rows:
-        return
-    columns = list(zip(*rows))
-    column_of: dict[tuple[str, str], int] = {}
+                   as_of: date, where: ColumnElement[bool] | None) -> None:
+    kinds: dict[tuple[str, str], int] = {}
     for feature in catalogue.signal_features:
         source, _, kind = feature.name.partition(".")
-        column_of[(source, kind)] = col[feature.name]
-    lookup = column_of.get
-    feature_col = np.fromiter((lookup(pair, -1) for pair in zip(columns[3], columns[4])), dtype=np.int64,
-                              count=len(rows))
-    assign_signals(table, np.array(columns[0], dtype=np.int64), np.array(columns[1], dtype=np.int64),
-                   np.array(columns[2], dtype=np.int64), feature_col, np.array(columns[5], dtype=float))
+        kinds[(source, kind)] = col[feature.name]
+    rows = latest_signals(session, as_of, kinds, where)
+    if len(rows) == 0:
+        return
+    ints = rows[:, :4].astype(np.int64)
+    assign_signals(table, ints[:, 0], ints[:, 1], ints[:, 2], ints[:, 3], rows[:, 4])
 
 
 def assign_signals(table: FeatureTable, unit: np.ndarray, matter: np.ndarray, task: np.ndarray,

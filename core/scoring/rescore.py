@@ -81,7 +81,8 @@ def score_table(table: FeatureTable, context: ScoringContext) -> Scores:
 def rescore(session: Session, context: ScoringContext, today: date, task_ids: list[int] | None = None) -> int:
     """Score the eligible tasks (all, or ``task_ids``) and store the scores; returns how many."""
     where = eligible(today) if task_ids is None else and_(eligible(today), Task.id.in_(task_ids))
-    scores = score_table(compute_features(session, context.catalogue, today, where), context)
+    scores = score_table(compute_features(session, context.catalogue, today, where, all_signals=task_ids is None),
+                         context)
     # Core statements on the table: derived rows need neither the ORM's bookkeeping nor the audit trail.
     table = TaskScore.__table__
     connection = session.connection()
