@@ -50,9 +50,13 @@ def message(msgid: str, **params: Any) -> Message:
 
 
 def translation_dirs(extra: Iterable[str] = ()) -> list[str]:
-    """The core/web catalogue directory followed by ``extra`` (plugins' catalogues)."""
+    """Plugins' catalogue directories (``extra``), then core's.
+
+    Catalogues are merged in this order, later ones winning, so a plugin that
+    uses one of core's msgids cannot change how core's pages read.
+    """
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return [os.path.join(here, "web", "translations"), *extra]
+    return [*extra, os.path.join(here, "web", "translations")]
 
 
 @lru_cache(maxsize=16)

@@ -8,7 +8,7 @@ from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from core.i18n import DEFAULT_LOCALE, LOCALES, Message
-from web.extensions import babel
+from flask_babel import Babel
 
 bp = Blueprint("i18n", __name__)
 
@@ -51,7 +51,10 @@ def render_message(msg: Message | str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per application: Flask-Babel caches translations on the Babel
+    # object by locale alone, and apps with different plugins have different
+    # catalogues.
+    app.extensions["duban.babel"] = Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale

@@ -165,7 +165,9 @@ def test_hook_duban_importers(runner, tmp_path, plugin):
 
 
 def test_hook_duban_migrations(app):
-    assert migration_dirs(app.extensions["duban.plugins"])[-1].endswith("no_revisions")
+    dirs = migration_dirs(app.extensions["duban.plugins"])
+    assert dirs[0].endswith(os.path.join("core", "migrations", "versions"))
+    assert os.path.join(HERE, "fixtures", "no_revisions") in dirs
 
 
 def test_hook_duban_capabilities(app, db_session, org):

@@ -5,7 +5,7 @@ from core.access.models import Role
 from web.extensions import csrf
 
 # Routes that authenticate otherwise (bearer tokens, OpenRosa clients) may be exempt.
-ALLOWED_EXEMPT_PREFIXES = ("/api/", "/submission", "/formList", "/openrosa")
+ALLOWED_EXEMPT_PREFIXES = ("/api/", "/submission", "/formList", "/collect/")
 
 
 def _sample_url(rule) -> str:

@@ -67,18 +67,3 @@ def file_public_tip(client: Any, text: str, region: str = "990102", **extra: Any
     match = RECEIPT.search(response.get_data(as_text=True))
     assert match, "no receipt code on the page"
     return match.group(1)
-
-
-@pytest.fixture(autouse=True)
-def fresh_translations() -> None:
-    """Forget translations cached by an earlier app in this process.
-
-    Flask-Babel keeps one translation cache per ``Babel`` object, keyed by locale
-    only, so an app built with this plugin blocked (no tips catalogue) would
-    otherwise leave its translations to every later app in the test run.
-    """
-    from web.extensions import babel
-
-    domain = vars(babel).get("domain_instance")  # a cached property, made on first use
-    if domain is not None:
-        domain.cache.clear()
