@@ -36,6 +36,7 @@ KEYWORDS = {
     "DubanError": None, "NotFound": None, "Forbidden": None, "InvalidTransition": None,
     "ValidationError": None, "AccountLocked": None, "CellError": None, "FileRejected": None,
     "FileTooLarge": None, "ExpressionError": None, "RuleError": None, "NotEnoughOutcomes": None, "UploadRejected": None, "IdempotencyConflict": None, "Unauthorized": None, "RowsRejected": None, "AttachmentRejected": None,
+    "FormRejected": None, "QuotaFull": None, "SubmissionRejected": None, "SurveyClosed": None, "TokenRejected": None,
 }
 METHODS = [
     ("**.py", "python"),
@@ -101,7 +102,9 @@ def update() -> None:
             continue
         for locale in LOCALES:
             old = load(folder, locale)
-            new = Catalog(locale=locale, project="duban", charset="utf-8")
+            # Keep the header's dates so an update with no new message changes nothing.
+            new = Catalog(locale=locale, project="duban", charset="utf-8",
+                          creation_date=old.creation_date, revision_date=old.revision_date)
             for message in template:
                 if not message.id:
                     continue

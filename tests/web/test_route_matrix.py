@@ -94,6 +94,26 @@ ALLOWED: dict[str, frozenset[str] | str] = {
                              "sibling_officer"}),
     "/findings/upload": frozenset({"admin", "supervisor", "sibling_supervisor", "auditor"}),
     "/findings/{finding_id}": frozenset({"admin", "supervisor", "leader", "auditor", "officer"}),
+    # Surveys: respondents and OpenRosa clients need no account; staff pages are scoped.
+    "/s/": "*",
+    "/formList": "*",
+    "/submission": "*",
+    "/collect/": "*",
+    "/survey-static/": "*",
+    "/surveys/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/surveys/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    # Third-party evaluation.
+    "/evaluations/static/": "*",
+    "/evaluations/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "evaluator"}),
+    "/evaluations/upload": frozenset({"admin", "supervisor", "sibling_supervisor", "evaluator"}),
+    "/evaluations/institutions": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    # Review queue, rounds and the model.
+    "/review/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/review/tasks/{task_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/review/model/train": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/review/rules": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/review/rectifications": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "officer",
+                                         "sibling_officer"}),
 }
 
 
