@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from plugins.audit.rectification import MAX_NOTE
@@ -20,12 +19,3 @@ class VerifyForm(FlaskForm):
         ("accept", lazy_gettext("Rectification verified")),
         ("return", lazy_gettext("Send back: evidence insufficient"))], default="accept")
     note = TextAreaField(lazy_gettext("Note"), validators=[Length(max=MAX_NOTE)])
-
-
-class UploadForm(FlaskForm):
-    file = FileField(lazy_gettext("File (CSV, XLSX or JSON Lines)"), validators=[FileRequired()])
-
-
-class ConfirmForm(FlaskForm):
-    token = HiddenField(validators=[DataRequired()])
-    filename = StringField(validators=[Length(max=255)])

@@ -15,16 +15,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from core.errors import ValidationError
-from core.hooktypes import ImportContext
-from core.importing import ImportReport
-from core.intake import run_import
-from core.plugins import importers
 from plugins.audit.export import export_csv, export_xlsx
-from plugins.audit.forms import ConfirmForm, EvidenceForm, UploadForm, VerifyForm
+from plugins.audit.forms import EvidenceForm, VerifyForm
 from plugins.audit.models import SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS, Finding, Severity, Status
 from plugins.audit.queries import FindingFilter, counts, finding_select, light
 from plugins.audit.rectification import file_evidence, verify
-from web import db, uploads
+from web import db
+from web.import_flow import UploadForm, check_upload, confirm_upload, error_report_csv
 from web.auth import capability_required
 from web.i18n import render_message
 
@@ -127,51 +124,23 @@ def _act(finding: Finding, action, done: str) -> Response:  # type: ignore[no-un
 # -- the upload page: check, see the report, confirm ---------------------------
 
 
-def _run(data: bytes, filename: str, dry_run: bool) -> ImportReport:
-    importer = importers(db.plugins())["audit"]
-    context = ImportContext(actor=current_user.username, dry_run=dry_run, user_id=current_user.id)
-    return run_import(db.session(), importer, data, filename, context)
-
-
 @bp.route("/upload", methods=["GET", "POST"])
 @capability_required("audit.import")
 def upload() -> str:
     form = UploadForm()
     if form.validate_on_submit():
-        data = form.file.data.read()
-        filename = os.path.basename(form.file.data.filename or "")[:255]
-        report = _run(data, filename, dry_run=True)
-        confirm = None
-        if report.ok:
-            confirm = ConfirmForm(formdata=None, data={"token": uploads.stage(data, current_user.id),
-                                                       "filename": filename})
-        return render_template("audit/report.html", report=report, confirm=confirm, filename=filename,
-                               dry_run=True)
+        return check_upload("audit", form, "audit/report.html")
     return render_template("audit/upload.html", form=form)
 
 
 @bp.post("/upload/confirm")
 @capability_required("audit.import")
 def confirm() -> Response | str:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    data = uploads.take(form.token.data, current_user.id)
-    if data is None:
-        flash(gettext("The checked file is no longer available. Please upload it again."), "error")
-        return redirect(url_for(".upload"))
-    filename = form.filename.data or ""
-    report = _run(data, filename, dry_run=False)
-    return render_template("audit/report.html", report=report, confirm=None, filename=filename, dry_run=False)
+    return confirm_upload("audit", "audit/report.html", url_for(".upload"))
 
 
 @bp.post("/upload/errors.csv")
 @capability_required("audit.import")
 def errors_csv() -> Response:
     """The upload's error report as a CSV download (the posted file is checked again)."""
-    form = UploadForm()
-    if not form.validate_on_submit():
-        abort(400)
-    report = _run(form.file.data.read(), form.file.data.filename or "", dry_run=True)
-    return Response(report.to_csv(gettext), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit-errors.csv"})
+    return error_report_csv("audit", "audit-errors.csv")

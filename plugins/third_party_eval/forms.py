@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import DecimalField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -31,12 +30,3 @@ class IndicatorForm(FlaskForm):
     name = StringField(lazy_gettext("Indicator name"), validators=[DataRequired(), Length(max=200)])
     weight = DecimalField(lazy_gettext("Weight"), default=1, validators=[DataRequired(), NumberRange(min=0.01, max=1000)])
     target = DecimalField(lazy_gettext("Target (0–100)"), validators=[Optional(), NumberRange(min=0, max=100)])
-
-
-class UploadForm(FlaskForm):
-    file = FileField(lazy_gettext("File (CSV, XLSX or JSON Lines)"), validators=[FileRequired()])
-
-
-class ConfirmForm(FlaskForm):
-    token = HiddenField(validators=[DataRequired()])
-    filename = StringField(validators=[Length(max=255)])

@@ -15,21 +15,19 @@ from werkzeug.wrappers import Response
 from core.access.assignments import assign, assignments_for_matter, assignments_of, unassign
 from core.access.models import Assignment, Role, User
 from core.errors import ValidationError
-from core.hooktypes import ImportContext
-from core.importing import ImportReport, safe_cell
-from core.intake import run_import
+from core.importing import safe_cell
 from core.ledger.models import Matter
 from core.org.models import Unit
-from core.plugins import importers
 from plugins.third_party_eval.access import institution_of
 from plugins.third_party_eval.forms import (
-    AssignmentForm, ConfirmForm, EvaluatorForm, IndicatorForm, InstitutionForm, UploadForm,
+    AssignmentForm, EvaluatorForm, IndicatorForm, InstitutionForm,
 )
 from plugins.third_party_eval.models import BATCH_STATE_LABELS, Batch, Evaluator, Indicator, Institution, Score
 from plugins.third_party_eval.registry import add_evaluator, register_institution, save_indicator
 from plugins.third_party_eval.results import matter_results
 from plugins.third_party_eval.template import template_xlsx
-from web import db, uploads
+from web import db
+from web.import_flow import UploadForm, check_upload, confirm_upload, error_report_csv
 from web.auth import capability_required
 from web.forms import ActionForm
 from web.i18n import render_message
@@ -290,51 +288,23 @@ def template(assignment_id: int) -> Response:
         "Content-Disposition": f"attachment; filename=evaluation-template-{assignment.id}.xlsx"})
 
 
-def _run(data: bytes, filename: str, dry_run: bool) -> ImportReport:
-    importer = importers(db.plugins())["evaluations"]
-    context = ImportContext(actor=current_user.username, dry_run=dry_run, user_id=current_user.id)
-    return run_import(db.session(), importer, data, filename, context)
-
-
 @bp.route("/upload", methods=["GET", "POST"])
 @capability_required("tpe.upload")
 def upload() -> str:
     form = UploadForm()
     if form.validate_on_submit():
-        data = form.file.data.read()
-        filename = os.path.basename(form.file.data.filename or "")[:255]
-        report = _run(data, filename, dry_run=True)
-        confirm = None
-        if report.ok:
-            confirm = ConfirmForm(formdata=None, data={"token": uploads.stage(data, current_user.id),
-                                                       "filename": filename})
-        return render_template("third_party_eval/report.html", report=report, confirm=confirm, filename=filename,
-                               dry_run=True)
+        return check_upload("evaluations", form, "third_party_eval/report.html")
     return render_template("third_party_eval/upload.html", form=form)
 
 
 @bp.post("/upload/confirm")
 @capability_required("tpe.upload")
 def confirm() -> Response | str:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    data = uploads.take(form.token.data, current_user.id)
-    if data is None:
-        flash(gettext("The checked file is no longer available. Please upload it again."), "error")
-        return redirect(url_for(".upload"))
-    report = _run(data, form.filename.data or "", dry_run=False)
-    return render_template("third_party_eval/report.html", report=report, confirm=None,
-                           filename=form.filename.data or "", dry_run=False)
+    return confirm_upload("evaluations", "third_party_eval/report.html", url_for(".upload"))
 
 
 @bp.post("/upload/errors.csv")
 @capability_required("tpe.upload")
 def errors_csv() -> Response:
     """The upload's error report as a CSV download (the posted file is checked again)."""
-    form = UploadForm()
-    if not form.validate_on_submit():
-        abort(400)
-    report = _run(form.file.data.read(), form.file.data.filename or "", dry_run=True)
-    return Response(report.to_csv(gettext), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=evaluation-errors.csv"})
+    return error_report_csv("evaluations", "evaluation-errors.csv")

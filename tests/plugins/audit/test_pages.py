@@ -115,8 +115,8 @@ def test_the_menu_shows_findings_to_those_who_may_see_them(client, auth, people)
     assert "/findings/" in client.get("/").get_data(as_text=True)
 
 
-def test_the_plugins_own_style_and_script_are_served(client, auth, people):
+def test_the_plugins_own_style_and_the_shared_upload_script_are_served(client, auth, people):
     auth.login("prov")
     page = client.get("/findings/upload").get_data(as_text=True)
-    for asset in ("/findings/static/audit/audit.css", "/findings/static/audit/upload.js"):
+    for asset in ("/findings/static/audit/audit.css", "/static/upload.js"):
         assert asset in page and client.get(asset).status_code == 200

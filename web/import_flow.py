@@ -1,0 +1,78 @@
+"""Check-then-confirm for uploaded import files, shared by every upload page.
+
+The first post checks the file as a dry run and, when every row is good, keeps
+it under a token; the confirming post imports exactly the bytes that were checked.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import flash, redirect, render_template
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from core.hooktypes import ImportContext
+from core.importing import ImportReport
+from core.intake import run_import
+from core.plugins import importers
+from web import db, uploads
+
+
+class UploadForm(FlaskForm):
+    file = FileField(lazy_gettext("File (CSV, XLSX or JSON Lines)"), validators=[FileRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    filename = StringField(validators=[Length(max=255)])
+
+
+def run_upload(kind: str, data: bytes, filename: str, dry_run: bool) -> ImportReport:
+    """Run the ``kind`` importer on ``data`` in the request's transaction."""
+    context = ImportContext(actor=current_user.username, dry_run=dry_run, user_id=current_user.id)
+    return run_import(db.session(), importers(db.plugins())[kind], data, filename, context)
+
+
+def check_upload(kind: str, form: UploadForm, template: str, **context: Any) -> str:
+    """Check the posted file; render ``template`` with the report and, if clean, a confirm form."""
+    data = form.file.data.read()
+    filename = os.path.basename(form.file.data.filename or "")[:255]
+    report = run_upload(kind, data, filename, dry_run=True)
+    confirm = None
+    if report.ok:
+        confirm = ConfirmForm(formdata=None, data={"token": uploads.stage(data, current_user.id),
+                                                   "filename": filename})
+    return render_template(template, report=report, confirm=confirm, filename=filename, dry_run=True,
+                           **context)
+
+
+def confirm_upload(kind: str, template: str, upload_url: str, **context: Any) -> Response | str:
+    """Import the file checked earlier under the posted token."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        raise BadRequest()
+    data = uploads.take(form.token.data, current_user.id)
+    if data is None:
+        flash(gettext("The checked file is no longer available. Please upload it again."), "error")
+        return redirect(upload_url)
+    filename = form.filename.data or ""
+    report = run_upload(kind, data, filename, dry_run=False)
+    return render_template(template, report=report, confirm=None, filename=filename, dry_run=False,
+                           **context)
+
+
+def error_report_csv(kind: str, download_name: str) -> Response:
+    """The posted file's error report as a CSV download (the file is checked again)."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        raise BadRequest()
+    report = run_upload(kind, form.file.data.read(), form.file.data.filename or "", dry_run=True)
+    return Response(report.to_csv(gettext), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={download_name}"})
