@@ -95,3 +95,15 @@ def duban_cli_commands() -> list[Any]:
     from plugins.audit.cli import audit_group
 
     return [audit_group]
+
+
+@hookimpl
+def duban_default_rules() -> list[dict[str, object]]:
+    """Scoring rules over this plugin's signals (see docs/scoring.md)."""
+    return [
+        {"id": "audit.severe_overdue", "when": "audit.severe_findings >= 1 and audit.rectification_overdue_days > 30",
+         "points": 30, "reason": N_("%(audit.severe_findings)s severe audit findings, rectification "
+                                     "%(audit.rectification_overdue_days)s days overdue")},
+        {"id": "audit.repeat", "when": "audit.repeat_findings >= 1", "points": 15,
+         "reason": N_("The same audit problem found again %(audit.repeat_findings)s times")},
+    ]

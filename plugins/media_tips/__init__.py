@@ -101,3 +101,14 @@ def duban_demo_data(session: Session, today: date) -> None:
     from plugins.media_tips.demo import seed
 
     seed(session, today)
+
+
+@hookimpl
+def duban_default_rules() -> list[dict[str, object]]:
+    """Scoring rules over this plugin's signals (see docs/scoring.md)."""
+    return [
+        {"id": "media_tips.cluster", "when": "media_tips.cluster_size >= 5", "points": 20,
+         "reason": N_("%(media_tips.cluster_size)s similar public tips about the same problem")},
+        {"id": "media_tips.unanswered", "when": "media_tips.answers_overdue >= 1", "points": 10,
+         "reason": N_("%(media_tips.answers_overdue)s tips handed over and not answered in time")},
+    ]

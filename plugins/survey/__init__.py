@@ -93,3 +93,16 @@ def duban_demo_data(session: Session, today: date) -> None:
     from plugins.survey.demo import seed
 
     seed(session, today)
+
+
+@hookimpl
+def duban_default_rules() -> list[dict[str, object]]:
+    """Scoring rules over this plugin's signals (see docs/scoring.md)."""
+    return [
+        {"id": "survey.contradiction",
+         "when": "reported_done and survey.not_delivered >= 0.3 and survey.sample_size >= 30", "points": 35,
+         "reason": N_("Reported done, but %(survey.not_delivered)s of %(survey.sample_size)s surveyed "
+                      "say the benefit never arrived")},
+        {"id": "survey.dissatisfied", "when": "survey.satisfaction_off_target >= 1", "points": 15,
+         "reason": N_("Survey satisfaction %(survey.satisfaction)s, significantly below its target")},
+    ]

@@ -82,3 +82,15 @@ def duban_demo_data(session: Session, today: date) -> None:
     from plugins.third_party_eval.demo import seed
 
     seed(session, today)
+
+
+@hookimpl
+def duban_default_rules() -> list[dict[str, object]]:
+    """Scoring rules over this plugin's signals (see docs/scoring.md)."""
+    return [
+        {"id": "third_party_eval.gap", "when": "third_party_eval.self_report_gap >= 30", "points": 25,
+         "reason": N_("Self-reported completion exceeds the evaluators' score by "
+                      "%(third_party_eval.self_report_gap)s points")},
+        {"id": "third_party_eval.below_target", "when": "third_party_eval.below_target >= 3", "points": 10,
+         "reason": N_("%(third_party_eval.below_target)s indicators below target in the evaluation")},
+    ]
