@@ -24,6 +24,7 @@ from core.db import utcnow
 from core.errors import InvalidTransition, ValidationError
 from core.i18n import message
 from core.notify import notify
+from core.webhooks import emit
 
 DEFAULT_NUMBER_PREFIX = "示督通"
 MAX_TEXT = 20_000
@@ -124,6 +125,12 @@ def publish_circular(scope: Scope, circular_id: int, today: date,
         notify(scope.session, key=f"circular:{circular.id}:published:{unit_id}",
                subject=message("Circular %(number)s: %(title)s", number=circular.number, title=circular.title),
                body=body, link=link, unit_id=unit_id)
+    emit(scope.session, "circular.published", {
+        "id": circular.id, "number": circular.number, "title": circular.title, "link": link,
+        "commended": sorted(e.unit.code for e in circular.entries if e.verdict == Verdict.commend),
+        "criticised": sorted(e.unit.code for e in circular.entries if e.verdict == Verdict.criticise),
+        "explanation_due": circular.explanation_due.isoformat(),
+    })
     return circular
 
 

@@ -18,14 +18,24 @@ from core.access.models import User
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationError
 from core.i18n import N_, message
-from core.notify import notify
 from core.ledger.models import Matter
+from core.notify import notify
 from core.org.models import Unit, UnitLevel
+from core.webhooks import emit
 from plugins.media_tips import receipts
 from plugins.media_tips.clustering import cluster_tip, refresh_cluster
 from plugins.media_tips.linking import index_for, link_text
 from plugins.media_tips.models import (
-    CATEGORY_LABELS, STATE_LABELS, LinkStatus, MessageKind, Tip, TipEvent, TipLink, TipMessage, TipSource, TipState,
+    CATEGORY_LABELS,
+    STATE_LABELS,
+    LinkStatus,
+    MessageKind,
+    Tip,
+    TipEvent,
+    TipLink,
+    TipMessage,
+    TipSource,
+    TipState,
 )
 
 MAX_TEXT = 5000
@@ -118,6 +128,10 @@ def create_tip(session: Session, new: NewTip, *, actor: str, today: date,
     session.add(TipEvent(tip_id=tip.id, state_to=TipState.new.value, actor=actor))
     relink(session, tip)
     cluster_tip(session, tip)
+    # Subscribers learn that a tip arrived and where; what it says and who sent it stay here.
+    emit(session, "tip.created", {"ref": tip.ref, "source": tip.source.value if hasattr(tip.source, "value")
+                                  else tip.source, "category": tip.category, "region_code": tip.region_code,
+                                  "received_on": tip.received_on.isoformat()})
     return tip, code
 
 

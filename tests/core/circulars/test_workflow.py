@@ -128,3 +128,18 @@ def test_tick_reminds_before_and_after_the_due_date_once_each(province, db_sessi
     assert send_explanation_reminders(db_session, later) == ["circulars: 0 explanation reminders, 1 overdue notices"]
     assert send_explanation_reminders(db_session, later) == ["circulars: 0 explanation reminders, 0 overdue notices"]
     assert len(_inbox(db_session, province.west)) == before + 2
+
+
+def test_publishing_sends_a_webhook_to_subscribers(province, db_session, today):
+    from sqlalchemy import select
+
+    from core.webhooks import WebhookDelivery, WebhookSubscriber, save_subscriber
+
+    save_subscriber(db_session, WebhookSubscriber(), name="press office", url="https://press.example/hook",
+                    events=["circular.published"])
+    circular = _draft(province, today)
+    publish_circular(province.scope(province.staff), circular.id, today)
+    [delivery] = db_session.scalars(select(WebhookDelivery)).all()
+    assert delivery.event == "circular.published"
+    assert delivery.payload["data"]["number"] == circular.number
+    assert "A2" in delivery.payload["data"]["criticised"]
