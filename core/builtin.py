@@ -108,3 +108,9 @@ def duban_tick(session: Session, now: datetime) -> list[str]:
     from core.circulars.reminders import send_explanation_reminders
 
     return send_explanation_reminders(session, now.astimezone(ZoneInfo(DEFAULT_ZONE)).date())
+
+
+@hookimpl
+def duban_public_links() -> list[MenuItem]:
+    return [MenuItem("cases.index", N_("Typical cases"), order=200,
+                     description=N_("Cases of supervision made public."))]

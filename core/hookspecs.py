@@ -138,6 +138,15 @@ def duban_menu_items(user: User) -> list[MenuItem]:
 
 
 @hookspec
+def duban_public_links() -> list[MenuItem]:
+    """Return links to pages anyone may use without an account (file a tip, typical cases).
+
+    Called when the login page and other public pages are drawn. Returns a list of
+    :class:`core.hooktypes.MenuItem`.
+    """
+
+
+@hookspec
 def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
     """Return panels for a matter's page (survey results, findings, tips …).
 

@@ -12,18 +12,27 @@ from core.hooktypes import MenuItem
 from web.forms import ActionForm
 
 
-def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
-    """The user's navigation entries with their URLs, in order."""
-    if not user or not getattr(user, "is_authenticated", False):
-        return []
+def _with_urls(batches: list[list[MenuItem] | None]) -> list[tuple[MenuItem, str]]:
     entries = []
-    for batch in pm.hook.duban_menu_items(user=user):
+    for batch in batches:
         for item in batch or ():
             try:
                 entries.append((item, url_for(item.endpoint)))
             except BuildError:
                 continue  # a blueprint that is not mounted in this app
     return sorted(entries, key=lambda entry: (entry[0].order, entry[0].endpoint))
+
+
+def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
+    """The user's navigation entries with their URLs, in order."""
+    if not user or not getattr(user, "is_authenticated", False):
+        return []
+    return _with_urls(pm.hook.duban_menu_items(user=user))
+
+
+def public_links(pm: pluggy.PluginManager) -> list[tuple[MenuItem, str]]:
+    """Links to the pages anyone may use without an account, with their URLs, in order."""
+    return _with_urls(pm.hook.duban_public_links())
 
 
 def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
@@ -41,6 +50,7 @@ def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
     def _navigation() -> dict[str, Any]:
         return {
             "menu": lambda: menu_for(pm, current_user),
+            "public_links": lambda: public_links(pm),
             # formdata=None: drawing a button never reads the request body (it may be
             # the oversized upload an error page is reporting).
             "action_form": lambda: ActionForm(formdata=None),

@@ -112,3 +112,13 @@ def duban_default_rules() -> list[dict[str, object]]:
         {"id": "media_tips.unanswered", "when": "media_tips.answers_overdue >= 1", "points": 10,
          "reason": N_("%(media_tips.answers_overdue)s tips handed over and not answered in time")},
     ]
+
+
+@hookimpl
+def duban_public_links() -> list[MenuItem]:
+    return [
+        MenuItem("media_tips.file_tip", N_("Report a problem"), order=100,
+                 description=N_("Tell the supervision office about a policy not carried out. No account needed.")),
+        MenuItem("media_tips.status", N_("Check a report"), order=110,
+                 description=N_("Follow your report with its receipt code.")),
+    ]

@@ -84,6 +84,10 @@ class HookPlugin:
         return [MenuItem("hooktest.index", "Widgets", order=1)] if user.role == Role.unit_officer else []
 
     @hookimpl
+    def duban_public_links(self):
+        return [MenuItem("hooktest.index", "Widgets for everyone", order=1)]
+
+    @hookimpl
     def duban_matter_panels(self, session, matter, user):
         return [Panel("Widgets", "hookplugin/panel.html", {"text": f"matter {matter.code}"})]
 
@@ -201,6 +205,11 @@ def test_hook_duban_menu_items(client, auth, org):
     auth.logout()
     auth.login("boss")
     assert 'href="/hooktest/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_hook_duban_public_links(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="/hooktest/"' in page and "Widgets for everyone" in page
 
 
 def test_hook_duban_matter_panels(app, db_session, org):
