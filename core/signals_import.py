@@ -12,13 +12,18 @@ import math
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access.models import User
-from core.access.scope import Scope
 from core.hooktypes import ImportContext
 from core.i18n import message
-from core.importing import Column, ImportReport, decimal, iso_date, map_rows, optional_text, read_table
-from core.ledger.models import Matter, Task
-from core.org.models import Unit
+from core.importing import (
+    Column,
+    ImportReport,
+    decimal,
+    iso_date,
+    map_rows,
+    optional_text,
+    read_table,
+)
+from core.ledger.references import resolve_references
 from core.plugins import signal_kinds
 from core.signals import Signal, record_signal
 
@@ -38,18 +43,9 @@ CORE_SOURCES = frozenset({"review"})
 def import_signals(session: Session, data: bytes, filename: str | None, context: ImportContext) -> ImportReport:
     """Store every row through :func:`core.signals.record_signal`, or none when any row is bad."""
     mapped = map_rows(read_table(data, filename), COLUMNS, key=("source", "ref"))
-    user = session.get(User, context.user_id) if context.user_id is not None else None
-    scope = Scope(session, user) if user is not None else None
     pm = session.info.get("plugins")
     reserved = set(CORE_SOURCES) | ({kind.source for kind in signal_kinds(pm)} if pm is not None else set())
-    codes = {row["unit_code"] for row in mapped.rows}
-    unit_stmt = select(Unit.code, Unit.id).where(Unit.code.in_(codes))
-    if scope is not None:
-        unit_stmt = unit_stmt.where(scope.unit_clause(Unit.id, "write"))
-    units = dict(session.execute(unit_stmt).all()) if codes else {}
-    matter_codes = {row["matter_code"] for row in mapped.rows if row["matter_code"]}
-    matters = dict(session.execute(select(Matter.code, Matter.id).where(Matter.code.in_(matter_codes))).all()) \
-        if matter_codes else {}
+    references = resolve_references(session, mapped.rows, context)
     good = []
     for row in mapped.rows:
         problems = []
@@ -61,11 +57,7 @@ def import_signals(session: Session, data: bytes, filename: str | None, context:
         if row["source"] in reserved:
             problems.append(("source", message("Source %(source)s belongs to a plugin; post its data there.",
                                                source=row["source"])))
-        if row["unit_code"] not in units:
-            problems.append(("unit_code", message("No unit has the code %(code)s (or it lies outside your unit).",
-                                                  code=row["unit_code"])))
-        if row["matter_code"] and row["matter_code"] not in matters:
-            problems.append(("matter_code", message("No matter has the code %(code)s.", code=row["matter_code"])))
+        problems.extend(references.problems(row))
         for key, problem in problems:
             mapped.add_error(row.line, key, problem)
         if not problems:
@@ -73,20 +65,12 @@ def import_signals(session: Session, data: bytes, filename: str | None, context:
     report = ImportReport(errors=sorted(mapped.errors, key=lambda error: error.line or 0))
     if not report.ok:
         return report
-    tasks: dict[tuple[int, int], int] = {}
-    if matters:
-        for task_id, unit_id, matter_id in session.execute(
-                select(Task.id, Task.unit_id, Task.matter_id).where(Task.matter_id.in_(matters.values()))
-                .order_by(Task.id)):
-            tasks.setdefault((unit_id, matter_id), task_id)
     for row in good:
         existed = session.scalar(select(Signal.id).where(Signal.source == row["source"], Signal.ref == row["ref"]))
-        unit_id = units[row["unit_code"]]
-        matter_id = matters.get(row["matter_code"]) if row["matter_code"] else None
+        unit_id, matter_id, task_id = references.ids(row)
         _signal, changed = record_signal(
             session, source=row["source"], kind=row["kind"], ref=row["ref"], unit_id=unit_id,
-            value=float(row["value"]), observed_on=row["observed_on"], matter_id=matter_id,
-            task_id=tasks.get((unit_id, matter_id)) if matter_id else None)
+            value=float(row["value"]), observed_on=row["observed_on"], matter_id=matter_id, task_id=task_id)
         if existed is None:
             report.created += 1
         elif changed:

@@ -9,14 +9,20 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access.models import User
-from core.access.scope import Scope
 from core.hooktypes import ImportContext
 from core.i18n import message
-from core.importing import Column, ImportReport, boolean, choice, iso_date, map_rows, optional_text, read_table
+from core.importing import (
+    Column,
+    ImportReport,
+    boolean,
+    choice,
+    iso_date,
+    map_rows,
+    optional_text,
+    read_table,
+)
 from core.importing import severity as severity_parser
-from core.ledger.models import Matter, Task
-from core.org.models import Unit
+from core.ledger.references import resolve_references
 from core.review.models import ReviewOutcome, Selection, Severity
 from core.review.outcomes import record_outcome_signal
 
@@ -38,32 +44,13 @@ COLUMNS = (
 def import_reviews(session: Session, data: bytes, filename: str | None, context: ImportContext) -> ImportReport:
     """Create or update past review outcomes; every bad row is reported and then nothing is written."""
     mapped = map_rows(read_table(data, filename), COLUMNS, key=("review_id",))
-    user = session.get(User, context.user_id) if context.user_id is not None else None
-    scope = Scope(session, user) if user is not None else None
-    codes = {row["unit_code"] for row in mapped.rows}
-    unit_stmt = select(Unit.code, Unit.id).where(Unit.code.in_(codes))
-    if scope is not None:
-        unit_stmt = unit_stmt.where(scope.unit_clause(Unit.id, "write"))
-    units = dict(session.execute(unit_stmt).all()) if codes else {}
-    matter_codes = {row["matter_code"] for row in mapped.rows if row["matter_code"]}
-    matters = dict(session.execute(select(Matter.code, Matter.id).where(Matter.code.in_(matter_codes))).all()) \
-        if matter_codes else {}
-    tasks: dict[tuple[int, int], int] = {}
-    if matters:
-        for task_id, unit_id, matter_id in session.execute(
-                select(Task.id, Task.unit_id, Task.matter_id).where(Task.matter_id.in_(matters.values()))
-                .order_by(Task.id)):
-            tasks.setdefault((unit_id, matter_id), task_id)
+    references = resolve_references(session, mapped.rows, context)
     good = []
     for row in mapped.rows:
         problems = []
         if len(row["review_id"]) > 120:
             problems.append(("review_id", message("At most %(count)s characters.", count=120)))
-        if row["unit_code"] not in units:
-            problems.append(("unit_code", message("No unit has the code %(code)s (or it lies outside your unit).",
-                                                  code=row["unit_code"])))
-        if row["matter_code"] and row["matter_code"] not in matters:
-            problems.append(("matter_code", message("No matter has the code %(code)s.", code=row["matter_code"])))
+        problems.extend(references.problems(row))
         for key, problem in problems:
             mapped.add_error(row.line, key, problem)
         if not problems:
@@ -75,11 +62,9 @@ def import_reviews(session: Session, data: bytes, filename: str | None, context:
     existing = {o.external_ref: o for o in session.scalars(select(ReviewOutcome).where(
         ReviewOutcome.external_ref.in_(refs)))} if refs else {}
     for row in good:
-        unit_id = units[row["unit_code"]]
-        matter_id = matters.get(row["matter_code"]) if row["matter_code"] else None
+        unit_id, matter_id, task_id = references.ids(row)
         values = {
-            "unit_id": unit_id, "matter_id": matter_id,
-            "task_id": tasks.get((unit_id, matter_id)) if matter_id else None,
+            "unit_id": unit_id, "matter_id": matter_id, "task_id": task_id,
             "visited_on": row["visited_on"], "problem_found": bool(row["problem_found"]),
             "severity": Severity(row["severity"]) if row["severity"] and row["problem_found"] else None,
             "notes": row["notes"] or "", "selection": Selection(row["selection"]),
