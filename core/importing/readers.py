@@ -10,7 +10,7 @@ from core.i18n import N_, Message, message
 from core.importing.cells import clean_cell, is_blank, trim_headers
 from core.importing.errors import FileRejected, FileTooLarge, RowError
 from core.importing.limits import DEFAULT_LIMITS, UploadLimits, human_size
-from core.importing.sniff import UTF16_BOMS, UTF8_BOM, sniff_kind
+from core.importing.sniff import UTF16_BOMS, sniff_kind
 from core.importing.table import Table
 from core.importing.xlsx import read_xlsx
 
@@ -90,8 +90,10 @@ def read_csv(text: str, limits: UploadLimits = DEFAULT_LIMITS) -> Table:
     line = 0
     try:
         for line, record in enumerate(reader, start=1):
-            cells = tuple(clean_cell(value) for value in record)
-            if all(is_blank(cell) for cell in cells):
+            # csv yields only text, so cleaning a cell is stripping it, and a row
+            # is blank when no stripped cell has anything left.
+            cells = tuple([value.strip() for value in record])
+            if not any(cells):
                 continue
             if headers is None:
                 headers = trim_headers(list(cells), limits.max_columns)
