@@ -19,7 +19,13 @@ from core.hookspecs import hookimpl
 from core.hooktypes import MenuItem
 from core.i18n import N_
 from core.jobs import JobFailure
-from core.webhooks import EVENTS, DeliveryState, WebhookDelivery, WebhookSubscriber, save_subscriber
+from core.webhooks import (
+    EVENTS,
+    DeliveryState,
+    WebhookDelivery,
+    WebhookSubscriber,
+    save_subscriber,
+)
 from web import db
 from web.auth import capability_required
 from web.background import job_queue

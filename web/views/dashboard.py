@@ -9,14 +9,14 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core.dashboard.figures import Dashboard, Figure, build_dashboard
 from core.circulars.facts import is_mean
+from core.circulars.problems import review_outcome_model
+from core.dashboard.figures import Dashboard, Figure, build_dashboard
 from core.dashboard.lists import TaskListFilter, signal_list, task_page
 from core.ledger.deadlines import days_overdue, light
 from core.ledger.labels import LIGHT_LABELS, STATE_LABELS
-from core.plugins import signal_kinds
-from core.circulars.problems import review_outcome_model
 from core.org.models import Unit
+from core.plugins import signal_kinds
 from web import db
 from web.auth import capability_required
 

@@ -1,14 +1,11 @@
 """Circulars (情况通报), the explanations they demand, referrals and typical cases: the staff pages."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect
-from werkzeug.wrappers import Response
+from flask import Blueprint, current_app
 
-from core.errors import DubanError
 from core.hooktypes import SignalKind
 from core.plugins import signal_kinds
 from web import db
-from web.i18n import render_message
 
 bp = Blueprint("circulars", __name__, url_prefix="/circulars")
 
@@ -27,20 +24,6 @@ def kinds_by_measure() -> dict[str, SignalKind]:
 
 def zone() -> str:
     return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-
-
-def refused(error: DubanError, target: str) -> Response:
-    """Undo the action, say why, and go back."""
-    db.session().rollback()
-    flash(render_message(error.message), "error")
-    return redirect(target)
-
-
-def done(text: str, target: str) -> Response:
-    """Commit the action, say so, and go on."""
-    db.session().commit()
-    flash(text, "info")
-    return redirect(target)
 
 
 from web.views.circulars import cases, circulars, referrals  # noqa: E402,F401

@@ -9,10 +9,11 @@ from core.circulars.labels import CASE_STATE_LABELS
 from core.circulars.models import CaseState, TypicalCase
 from core.errors import DubanError
 from web import db
+from web.actions import done, refused
 from web.auth import capability_required
 from web.extensions import limiter
 from web.forms import ActionForm
-from web.views.circulars import bp, done, refused
+from web.views.circulars import bp
 from web.views.circulars.forms import CaseForm
 
 # The public page has no login: its own blueprint, rate-limited.

@@ -12,7 +12,11 @@ from sqlalchemy.orm import selectinload
 from core.circulars.drafting import DraftRequest, generate_circular
 from core.circulars.export_docx import circular_docx
 from core.circulars.export_xlsx import circular_xlsx
-from core.circulars.labels import CIRCULAR_STATE_LABELS, EXPLANATION_STATE_LABELS, VERDICT_LABELS
+from core.circulars.labels import (
+    CIRCULAR_STATE_LABELS,
+    EXPLANATION_STATE_LABELS,
+    VERDICT_LABELS,
+)
 from core.circulars.models import (
     EXPLANATION_OPEN,
     Circular,
@@ -21,7 +25,12 @@ from core.circulars.models import (
     Explanation,
     ExplanationState,
 )
-from core.circulars.rankings import DEFAULT_WEIGHTS, format_weights, measure_label, parse_weights
+from core.circulars.rankings import (
+    DEFAULT_WEIGHTS,
+    format_weights,
+    measure_label,
+    parse_weights,
+)
 from core.circulars.workflow import (
     publish_circular,
     remove_entry,
@@ -32,10 +41,11 @@ from core.circulars.workflow import (
 )
 from core.errors import DubanError
 from web import db
+from web.actions import done, refused
 from web.auth import capability_required
 from web.forms import ActionForm
 from web.i18n import render_message
-from web.views.circulars import bp, done, kinds, kinds_by_measure, refused, zone
+from web.views.circulars import bp, kinds, kinds_by_measure, zone
 from web.views.circulars.forms import (
     CircularForm,
     EntryForm,

@@ -9,12 +9,18 @@ from sqlalchemy.orm import selectinload
 
 from core.circulars.labels import REFERRAL_STATE_LABELS
 from core.circulars.models import REFERRAL_MOVES, Referral, ReferralState
-from core.circulars.referrals import gather_evidence, move_referral, prepare_referral, referral_bundle
+from core.circulars.referrals import (
+    gather_evidence,
+    move_referral,
+    prepare_referral,
+    referral_bundle,
+)
 from core.errors import DubanError
 from core.ledger.models import Task
 from web import db
+from web.actions import done, refused
 from web.auth import capability_required
-from web.views.circulars import bp, done, refused
+from web.views.circulars import bp
 from web.views.circulars.circulars import today
 from web.views.circulars.forms import ReferralForm, ReferralMoveForm
 

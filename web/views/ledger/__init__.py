@@ -3,15 +3,9 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timezone
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, request
-from werkzeug.wrappers import Response
-
-from core.errors import InvalidTransition, ValidationError
-from web import db
-from web.i18n import render_message, safe_next
+from flask import Blueprint, current_app
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -38,24 +32,6 @@ def attachment_max_bytes() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
-# Refusals a user can fix, shown on the page; NotFound and Forbidden stay HTTP errors.
-USER_ERRORS = (ValidationError, InvalidTransition)
-
-
-def refused(error: ValidationError | InvalidTransition, fallback: str) -> Response:
-    """Undo the action, show why it was refused, and go back."""
-    db.session().rollback()
-    flash(render_message(error.message), "error")
-    return redirect(safe_next(request.form.get("next"), fallback))
-
-
-def done(text: str, target: str) -> Response:
-    """Commit the action, say so, and go on."""
-    db.session().commit()
-    flash(text, "info")
-    return redirect(target)
-
-
 @bp.app_template_filter("local_time")
 def local_time(moment: datetime | None) -> str:
     """A stored (UTC) time as the instance's local ``YYYY-MM-DD HH:MM``."""
@@ -65,12 +41,6 @@ def local_time(moment: datetime | None) -> str:
         moment = moment.replace(tzinfo=timezone.utc)
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-def int_arg(name: str, default: int | None = None) -> Any:
-    """A whole-number query argument, or ``default`` when missing or malformed."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
 
 
 from web.views.ledger import matters, notifications, overdue, reports, research, tasks  # noqa: E402,F401

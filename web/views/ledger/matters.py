@@ -16,8 +16,9 @@ from core.ledger.queries import paginate
 from core.ledger.research import topics_for_matter
 from core.org.models import Unit
 from web import db
+from web.actions import USER_ERRORS, int_arg, refused
 from web.auth import capability_required
-from web.views.ledger import USER_ERRORS, bp, int_arg, refused, today, warning_days
+from web.views.ledger import bp, today, warning_days
 from web.views.ledger.forms import MatterForm, TaskForm
 from web.views.ledger.tasks import list_context
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-
 from werkzeug.wrappers import Response
 
-from core.notify import Notification, mark_all_read, mark_read, render_body, render_subject
 from core.ledger.queries import paginate
+from core.notify import (
+    Notification,
+    mark_all_read,
+    mark_read,
+    render_body,
+    render_subject,
+)
 from web import db
+from web.actions import int_arg
 from web.forms import ActionForm
 from web.i18n import safe_next
-from web.views.ledger import bp, int_arg
+from web.views.ledger import bp
 
 
 @bp.get("/notifications")

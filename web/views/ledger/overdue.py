@@ -11,8 +11,9 @@ from core.importing import safe_cell
 from core.ledger.export import export_xlsx
 from core.ledger.queries import overdue_page, overdue_units
 from web import db
+from web.actions import int_arg
 from web.auth import capability_required
-from web.views.ledger import bp, int_arg, today
+from web.views.ledger import bp, today
 from web.views.ledger.filters import filter_args, ledger_filter
 from web.views.ledger.tasks import XLSX, list_context
 

@@ -11,8 +11,9 @@ from core.ledger.attachments import Upload, stored_path
 from core.ledger.report_models import Attachment, ProgressReport
 from core.ledger.workflow import file_report, review_report
 from web import db
+from web.actions import USER_ERRORS, done, refused
 from web.auth import capability_required
-from web.views.ledger import USER_ERRORS, attachment_folder, attachment_max_bytes, bp, done, refused
+from web.views.ledger import attachment_folder, attachment_max_bytes, bp
 from web.views.ledger.forms import ReportForm, ReviewForm
 
 

@@ -20,8 +20,9 @@ from core.ledger.research import (
 )
 from core.org.models import Unit
 from web import db
+from web.actions import USER_ERRORS, done, int_arg, refused
 from web.auth import capability_required
-from web.views.ledger import USER_ERRORS, bp, done, int_arg, refused
+from web.views.ledger import bp
 from web.views.ledger.forms import FindingForm, TopicForm, VisitForm
 
 MAX_CHOICES = 500

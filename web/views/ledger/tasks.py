@@ -8,7 +8,13 @@ from sqlalchemy import select
 from core.ledger.deadlines import days_overdue, light
 from core.ledger.dispatch import redispatch_task
 from core.ledger.export import export_xlsx
-from core.ledger.labels import CADENCE_LABELS, EVENT_LABELS, LIGHT_LABELS, REVIEW_LABELS, STATE_LABELS
+from core.ledger.labels import (
+    CADENCE_LABELS,
+    EVENT_LABELS,
+    LIGHT_LABELS,
+    REVIEW_LABELS,
+    STATE_LABELS,
+)
 from core.ledger.models import MATTER_KIND_LABELS, MatterKind, Task, TaskState
 from core.ledger.queries import ledger_page, light_counts
 from core.ledger.report_models import ProgressReport
@@ -25,8 +31,9 @@ from core.ledger.workflow import (
 )
 from core.org.models import Unit
 from web import db
+from web.actions import USER_ERRORS, done, int_arg, refused
 from web.auth import capability_required
-from web.views.ledger import USER_ERRORS, bp, done, int_arg, refused, today, warning_days
+from web.views.ledger import bp, today, warning_days
 from web.views.ledger.filters import filter_args, ledger_filter
 from web.views.ledger.forms import NoteForm, RedispatchForm, ReportForm, ReviewForm
 

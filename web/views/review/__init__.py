@@ -4,20 +4,14 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, request
-from werkzeug.wrappers import Response
+from flask import Blueprint, current_app
 
-from core.errors import InvalidTransition, ValidationError
 from core.scoring.context import ScoringContext, load_context
 from core.scoring.rescore import ensure_fresh
 from web import db
-from web.i18n import render_message, safe_next
 from web.views.ledger import today
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-USER_ERRORS = (ValidationError, InvalidTransition)
-
 
 def scoring_context(rules_text: str | None = None) -> ScoringContext:
     """The instance's catalogue, rules and model (``rules_text`` to try other rules)."""
@@ -35,24 +29,6 @@ def fresh_scores() -> ScoringContext:
 def photo_folder() -> str:
     """Where on-site photos are kept: inside the instance folder, never under static."""
     return current_app.config.get("REVIEW_PHOTO_FOLDER") or os.path.join(current_app.instance_path, "review-photos")
-
-
-def refused(error: ValidationError | InvalidTransition, fallback: str) -> Response:
-    """Undo the action, show why it was refused, and go back."""
-    db.session().rollback()
-    flash(render_message(error.message), "error")
-    return redirect(safe_next(request.form.get("next"), fallback))
-
-
-def done(text: str, target: str) -> Response:
-    db.session().commit()
-    flash(text, "info")
-    return redirect(target)
-
-
-def int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
 
 
 @bp.app_template_global("data_text")

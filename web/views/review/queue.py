@@ -12,9 +12,10 @@ from core.scoring.explain import render_reasons, shown_value
 from core.scoring.features import compute_features
 from core.scoring.queue import QueueFilter, queue_entries, queue_entry, sources
 from web import db
+from web.actions import int_arg
 from web.auth import capability_required
-from web.views.review import bp, fresh_scores, int_arg
 from web.views.ledger import today
+from web.views.review import bp, fresh_scores
 
 PAGE_SIZE = 50
 

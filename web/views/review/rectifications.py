@@ -8,9 +8,10 @@ from werkzeug.wrappers import Response
 from core.review.models import RECTIFICATION_LABELS, SEVERITY_LABELS, Rectification
 from core.review.outcomes import report_fixed
 from web import db
+from web.actions import USER_ERRORS, done, refused
 from web.auth import capability_required
 from web.views.ledger import today
-from web.views.review import USER_ERRORS, bp, done, refused
+from web.views.review import bp
 from web.views.review.forms import FixedForm
 
 

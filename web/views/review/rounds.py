@@ -8,16 +8,35 @@ from werkzeug.wrappers import Response
 
 from core.ledger.attachments import Upload, stored_path
 from core.review.estimate import round_estimate
-from core.review.models import (ROUND_STATE_LABELS, SELECTION_LABELS, SEVERITY_LABELS, VISIT_STATE_LABELS,
-                                ReviewOutcome, ReviewPhoto, ReviewRound, ReviewVisit, RoundState, Selection, Severity,
-                                VisitState)
+from core.review.models import (
+    ROUND_STATE_LABELS,
+    SELECTION_LABELS,
+    SEVERITY_LABELS,
+    VISIT_STATE_LABELS,
+    ReviewOutcome,
+    ReviewPhoto,
+    ReviewRound,
+    ReviewVisit,
+    RoundState,
+    Selection,
+    Severity,
+    VisitState,
+)
 from core.review.outcomes import OutcomeInput, record_outcome
-from core.review.planning import add_visit, assign_teams, drop_visit, plan_round, region_summary, set_round_state
+from core.review.planning import (
+    add_visit,
+    assign_teams,
+    drop_visit,
+    plan_round,
+    region_summary,
+    set_round_state,
+)
 from web import db
+from web.actions import USER_ERRORS, done, refused
 from web.auth import capability_required
 from web.forms import ActionForm
 from web.views.ledger import today
-from web.views.review import USER_ERRORS, bp, done, fresh_scores, photo_folder, refused
+from web.views.review import bp, fresh_scores, photo_folder
 from web.views.review.forms import AddTaskForm, OutcomeForm, PlanForm
 
 

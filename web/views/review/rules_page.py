@@ -6,10 +6,10 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from core.errors import ValidationError
+from core.scoring.models import RuleFile
 from core.scoring.preview import preview_change
 from core.scoring.rescore import invalidate
 from core.scoring.rules import RuleError
-from core.scoring.models import RuleFile
 from web import db
 from web.auth import capability_required
 from web.i18n import render_message
