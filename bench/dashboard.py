@@ -30,8 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from bench.ledger import TITLES, build_units, scratch_database, timed  # noqa: E402
-from core.db import Base, make_engine  # noqa: E402
+from bench.ledger import TITLES, build_units, timed  # noqa: E402
+from core.db import Base, make_engine, scratch_database  # noqa: E402
 from core.ledger.models import Matter, MatterKind, Task, TaskState  # noqa: E402
 from core.signals import Signal  # noqa: E402
 

@@ -23,15 +23,13 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import create_engine, delete, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select
 
 from core import audit_log
-from core.db import Base, Database, normalise_url
+from core.db import Base, Database, scratch_database
 from core.hooktypes import ImportContext
 from core.importing import UploadLimits
 from core.intake import run_import
@@ -154,18 +152,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             run("SQLite", "sqlite:///" + os.path.join(folder, "bench.sqlite"), args.rows, not args.no_progress)
     if args.database in ("postgresql", "both"):
-        server = make_url(normalise_url(args.pg_url))
-        name = f"duban_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            run("PostgreSQL", server.set(database=name).render_as_string(hide_password=False), args.rows,
-                not args.no_progress)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_database(args.pg_url, "duban_bench") as url:
+            run("PostgreSQL", url, args.rows, not args.no_progress)
 
 
 if __name__ == "__main__":

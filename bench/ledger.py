@@ -25,21 +25,17 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from core.access.models import Role, User  # noqa: E402
 from core.access.scope import Scope  # noqa: E402
-from core.db import Base, make_engine, normalise_url  # noqa: E402
+from core.db import Base, make_engine, scratch_database  # noqa: E402
 from core.ledger.models import Matter, MatterKind, Task, TaskCoUnit, TaskState  # noqa: E402
 from core.ledger.queries import LedgerFilter, ledger_page, light_counts, overdue_page, overdue_units  # noqa: E402
 from core.org.models import Unit, UnitLevel  # noqa: E402
@@ -47,26 +43,6 @@ from core.org.models import Unit, UnitLevel  # noqa: E402
 TODAY = date(2026, 6, 1)
 TITLES = ["城镇老旧小区改造", "农村饮水安全巩固提升", "黑臭水体治理", "优化营商环境", "新增城镇就业", "义务教育薄弱环节改善",
           "河道非法采砂整治", "农村危房改造", "安全生产专项整治", "养老服务体系建设"]
-
-
-@contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new database on a PostgreSQL server."""
-    if not url:
-        with tempfile.TemporaryDirectory() as folder:
-            yield "sqlite:///" + os.path.join(folder, "bench.sqlite")
-        return
-    server = make_url(normalise_url(url))
-    name = f"duban_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def build_units(connection, count: int) -> dict[str, list[int]]:

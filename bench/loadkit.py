@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,19 +53,10 @@ class Instance:
 @contextmanager
 def instance(server_url: str = DEFAULT_SERVER) -> Iterator[Instance]:
     """Create a scratch database on ``server_url``, load the demo, drop it afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from core.db import scratch_database
 
-    from core.db import normalise_url
-
-    server = make_url(normalise_url(server_url))
-    name = f"duban_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    folder = tempfile.mkdtemp(prefix="duban-bench-")
-    inst = Instance(server.set(database=name).render_as_string(hide_password=False), folder)
-    try:
+    with scratch_database(server_url, "duban_bench") as url:
+        inst = Instance(url, tempfile.mkdtemp(prefix="duban-bench-"))
         duban = os.path.join(ROOT, ".venv", "bin", "duban")
         subprocess.run([duban, "demo", "--no-serve"], env=inst.env(), check=True, capture_output=True)
         for username in ("admin", "duchashi"):
@@ -74,10 +64,6 @@ def instance(server_url: str = DEFAULT_SERVER) -> Iterator[Instance]:
                                  check=True, capture_output=True, text=True).stdout
             inst.tokens[username] = out.strip().splitlines()[-1]
         yield inst
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager

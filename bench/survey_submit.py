@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
@@ -103,30 +102,6 @@ def answers(respondent: int) -> dict[str, str]:
                                 str(respondent % 101) if kind == 2 else
                                 ("yes" if respondent % 2 else "no") if kind == 3 else f"意见 {respondent}")
     return values
-
-
-@contextmanager
-def scratch(url: str | None, tag: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from core.db import normalise_url
-
-    if not url:
-        with tempfile.TemporaryDirectory() as folder:
-            yield "sqlite:///" + os.path.join(folder, f"{tag}.sqlite")
-        return
-    server = make_url(normalise_url(url))
-    name = f"duban_bench_{tag}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def prepare_duban(url: str, folder: str) -> tuple[dict[str, str], str, int]:
@@ -264,13 +239,14 @@ def p99(values: list[float]) -> float:
 
 
 def run(url: str | None, clients: int, respondents: int) -> None:
-    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy import create_engine, select, text
 
+    from core.db import scratch_database
     from plugins.survey.models import SurveyResponse
 
     label = "PostgreSQL" if url else "SQLite"
-    with scratch(url, "duban") as duban_url, scratch(url, "bare") as bare_url, \
-            tempfile.TemporaryDirectory() as folder:
+    with scratch_database(url, "duban_bench_duban") as duban_url, \
+            scratch_database(url, "duban_bench_bare") as bare_url, tempfile.TemporaryDirectory() as folder:
         env, slug, survey_id = prepare_duban(duban_url, folder)
         SURVEY_ID[0] = survey_id
         with gunicorn("web.app:create_app()", env, ROOT, "/login", threads=clients // 2 + 1) as port:

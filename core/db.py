@@ -5,13 +5,16 @@ PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
 """
 from __future__ import annotations
 
+import os
+import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -74,6 +77,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+@contextmanager
+def scratch_database(server_url: str | None, prefix: str = "duban_scratch") -> Iterator[str]:
+    """A fresh, empty database for tests and benchmarks, dropped afterwards.
+
+    With no ``server_url``, a SQLite file in a temporary folder; otherwise a new
+    database on that PostgreSQL server, so several runs can share one server.
+    """
+    if not server_url:
+        with tempfile.TemporaryDirectory() as folder:
+            yield "sqlite:///" + os.path.join(folder, f"{prefix}.sqlite")
+        return
+    server = make_url(normalise_url(server_url))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 class Database:

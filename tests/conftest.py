@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import uuid
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message as EmailMessage
@@ -19,12 +18,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
 from core.access.accounts import save_account
 from core.access.models import Role, User
-from core.db import Base, make_engine, normalise_url
+from core.db import Base, make_engine, scratch_database
 from core.org.models import Unit, UnitLevel
 from core.org.units import save_unit
 from core.plugins import make_plugin_manager
@@ -32,20 +30,6 @@ from web.app import create_app
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PASSWORD = "correct-horse-battery"
-
-
-def _postgres_database(server_url: str) -> Iterator[str]:
-    url = make_url(normalise_url(server_url))
-    name = f"duban_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,7 +50,8 @@ def cheap_password_hashing() -> Iterator[None]:
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = os.environ.get("DUBAN_TEST_DATABASE_URL")
     if server:
-        yield from _postgres_database(server)
+        with scratch_database(server, "duban_test") as url:
+            yield url
     else:
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
 

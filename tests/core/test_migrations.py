@@ -6,35 +6,23 @@ import os
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from core.db import Base, make_engine
+from core.db import Base, make_engine, scratch_database
 from core.migrate import upgrade
 from core.plugins import make_plugin_manager, migration_dirs
 
 
-def _fresh_database_url(tmp_path):
-    server = os.environ.get("DUBAN_TEST_DATABASE_URL")
-    if not server:
-        return iter(["sqlite:///" + str(tmp_path / "fresh.sqlite")])
-    from tests.conftest import _postgres_database
-
-    return _postgres_database(server)
-
-
-def test_upgrade_from_empty_matches_the_models(tmp_path):
+def test_upgrade_from_empty_matches_the_models():
     pm = make_plugin_manager()
     import core.models  # noqa: F401
 
-    databases = _fresh_database_url(tmp_path)
-    url = next(databases)
-    engine = make_engine(url)
-    try:
-        upgrade(engine, migration_dirs(pm))
-        upgrade(engine, migration_dirs(pm))  # a second run changes nothing
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, Base.metadata)
-        assert differences == []
-    finally:
-        engine.dispose()
-        for _ in databases:  # drops a PostgreSQL database
-            pass
+    with scratch_database(os.environ.get("DUBAN_TEST_DATABASE_URL"), "duban_migrations") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine, migration_dirs(pm))
+            upgrade(engine, migration_dirs(pm))  # a second run changes nothing
+            with engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                differences = compare_metadata(context, Base.metadata)
+            assert differences == []
+        finally:
+            engine.dispose()

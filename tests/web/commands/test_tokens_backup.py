@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core.access.models import Role
+from core.db import scratch_database
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -66,24 +67,12 @@ def test_backup_and_restore_round_trip_a_sqlite_instance(tmp_path):
 
 @pytest.mark.postgres_only
 def test_backup_and_restore_round_trip_a_postgresql_instance(tmp_path):
-    import uuid
 
     server = os.environ.get("DUBAN_TEST_DATABASE_URL")
     if not server or not server.startswith("postgres"):
         pytest.skip("needs DUBAN_TEST_DATABASE_URL on PostgreSQL")
-    from sqlalchemy.engine import make_url
-
-    name = f"duban_backup_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(server.replace("postgresql://", "postgresql+psycopg://", 1)),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _round_trip(tmp_path, make_url(server).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(server, "duban_backup") as url:
+        _round_trip(tmp_path, url)
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path):
