@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy import Select, func, select
 
 from core.errors import DubanError, ValidationError
-from core.i18n import N_
+from core.i18n import DEFAULT_LOCALE, N_, Gettext
 from core.importing import RowError
+from core.org.models import Unit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -27,6 +29,17 @@ T = TypeVar("T")
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 2**31 - 1
+MAX_ID = 2**31 - 1
+# JSON Schemas handlers share.
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+DATE = {"type": "string", "format": "date"}
+TIME = {"type": "string", "format": "date-time"}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+
+
+def _untranslated(text: str) -> str:
+    return text
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,11 @@ class ApiParam:
 
 @dataclass(frozen=True)
 class ApiRequest:
-    """What a handler gets: who asks (``scope``), the session, parameters and body."""
+    """What a handler gets: who asks (``scope``), the session, parameters and body.
+
+    ``gettext`` translates a msgid into the caller's language (``locale``), for the
+    labels a handler returns beside its codes; errors are raised untranslated.
+    """
 
     scope: Scope
     session: Session
@@ -52,6 +69,8 @@ class ApiRequest:
     config: Mapping[str, Any] = field(default_factory=dict)
     # The application's plugin manager, for handlers that ask the other plugins.
     plugins: Any = None
+    gettext: Gettext = _untranslated
+    locale: str = DEFAULT_LOCALE
 
 
 ApiHandler = Callable[[ApiRequest], Any]
@@ -133,6 +152,44 @@ def int_param(request: ApiRequest, name: str, default: int | None = None, *,
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValidationError("Parameter %(name)s is out of range.", name=name)
     return value
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """A date, or a time with its UTC offset, as ISO 8601 text (None stays None).
+
+    Times are stored in UTC; SQLite hands them back without the offset, so it is added.
+    """
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat() if value is not None else None
+
+
+def date_param(request: ApiRequest, name: str) -> date | None:
+    """Query parameter ``name`` as an ISO date, else :class:`ValidationError`."""
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError("Parameter %(name)s must be a date (YYYY-MM-DD).", name=name) from None
+
+
+def choice_param(request: ApiRequest, name: str, allowed: list[str]) -> str | None:
+    """Query parameter ``name`` when it is one of ``allowed``, else :class:`ValidationError`."""
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    if raw not in allowed:
+        raise ValidationError("Parameter %(name)s must be one of: %(allowed)s.", name=name,
+                              allowed=", ".join(allowed))
+    return raw
+
+
+def unit_id_for(request: ApiRequest, code: str) -> int:
+    """The id of the unit ``code`` (-1 when none has it: the filter then matches nothing)."""
+    found = request.session.scalar(select(Unit.id).where(Unit.code == code))
+    return found if found is not None else -1
 
 
 def page_of(request: ApiRequest, stmt: Select[tuple[T]], serialize: Callable[[T], Any]) -> dict[str, Any]:

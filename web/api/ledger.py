@@ -1,60 +1,17 @@
 """API operations on the ledger: who am I, matters, tasks and progress reports (read)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.apitypes import PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, int_param, page_of, page_schema
-from core.errors import ValidationError
+from core.apitypes import (
+    DATE, ID, NULLABLE_TIME, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, choice_param, date_param, int_param,
+    iso, page_of, page_schema, unit_id_for,
+)
 from core.ledger.models import OPEN_STATES, Matter, MatterKind, Task, TaskState
 from core.ledger.report_models import ProgressReport, ReviewState
-from core.org.models import Unit
-
-ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
-DATE = {"type": "string", "format": "date"}
-NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-
-
-def iso(value: date | datetime | None) -> str | None:
-    """A date, or a time with its UTC offset, as ISO 8601 text (None stays None).
-
-    Times are stored in UTC; SQLite hands them back without the offset, so it is added.
-    """
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat() if value is not None else None
-
-
-def date_param(request: ApiRequest, name: str) -> date | None:
-    """Query parameter ``name`` as an ISO date, else :class:`ValidationError`."""
-    raw = request.query.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError("Parameter %(name)s must be a date (YYYY-MM-DD).", name=name) from None
-
-
-def choice_param(request: ApiRequest, name: str, allowed: list[str]) -> str | None:
-    """Query parameter ``name`` when it is one of ``allowed``, else :class:`ValidationError`."""
-    raw = request.query.get(name)
-    if not raw:
-        return None
-    if raw not in allowed:
-        raise ValidationError("Parameter %(name)s must be one of: %(allowed)s.", name=name,
-                              allowed=", ".join(allowed))
-    return raw
-
-
-def unit_id_for(request: ApiRequest, code: str) -> int:
-    """The id of the unit ``code`` (-1 when none has it: the filter then matches nothing)."""
-    found = request.session.scalar(select(Unit.id).where(Unit.code == code))
-    return found if found is not None else -1
-
 
 # ---------------------------------------------------------------------------
 # Me

@@ -6,8 +6,10 @@ from typing import Any
 
 from flask_babel import gettext
 
-from core.apitypes import PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected, int_param, page_schema
-from core.apitypes import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from core.apitypes import (
+    DATE, DEFAULT_LIMIT, ID, MAX_LIMIT, MAX_OFFSET, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected,
+    choice_param, int_param, page_schema,
+)
 from core.errors import DubanError, ValidationError
 from core.importing import RowError
 from core.ledger.models import MatterKind
@@ -15,7 +17,6 @@ from core.review.models import Severity
 from core.review.outcomes import OutcomeInput, record_outcome
 from core.scoring.explain import render_reasons
 from core.scoring.queue import QueueFilter, queue_entries
-from web.api.ledger import DATE, ID, choice_param
 
 MAX_ROWS = 200
 ENTRY_SCHEMA = {"type": "object", "required": ["rank", "task_id", "matter_code", "unit_code", "priority", "mode"],

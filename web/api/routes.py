@@ -7,12 +7,13 @@ from typing import Any
 
 import pluggy
 from flask import Blueprint, Response, current_app, jsonify, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from core.apitypes import ApiRequest, ApiRoute, RowsRejected
 from core.errors import Forbidden, ValidationError
+from core.i18n import DEFAULT_LOCALE
 from core.idempotency import Answer, request_digest, run_once
 from web import db
 from web.api.auth import Unauthorized, authenticate_request, enforce_rate_limit
@@ -85,9 +86,11 @@ def _view(route: ApiRoute, pm: pluggy.PluginManager) -> Callable[..., Response |
             raise ValidationError("A parameter contains a NUL character.")
         session = db.session()
         config = current_app.config
+        language = {"gettext": gettext, "locale": str(get_locale() or DEFAULT_LOCALE)}
         if route.method == "GET":
-            return jsonify(route.handler(ApiRequest(scope, session, path, query, None, config, pm))), route.status
-        api_request = ApiRequest(scope, session, path, query, _json_body(), config, pm)
+            return jsonify(route.handler(ApiRequest(scope, session, path, query, None, config, pm,
+                                                    **language))), route.status
+        api_request = ApiRequest(scope, session, path, query, _json_body(), config, pm, **language)
 
         def work() -> Answer:
             return Answer(route.status, route.handler(api_request))

@@ -7,7 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.apitypes import PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected, page_of, page_schema
+from core.apitypes import (
+    DATE, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected, date_param, iso, page_of, page_schema,
+    unit_id_for,
+)
 from core.errors import ValidationError
 from core.i18n import N_, message
 from core.importing import Column, RowError, Table, decimal, iso_date, map_rows, optional_text
@@ -15,7 +18,6 @@ from core.ledger.models import Matter
 from core.org.models import Unit
 from core.plugins import signal_kinds
 from core.signals import Signal, record_signal
-from web.api.ledger import DATE, date_param, iso, unit_id_for
 
 MAX_ROWS = 1000
 COLUMNS = (
