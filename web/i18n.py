@@ -24,6 +24,10 @@ def select_locale() -> str:
     user = g.get("_login_user")
     if user is not None and getattr(user, "is_authenticated", False) and user.locale in LOCALES:
         return user.locale
+    # An API request: the account its bearer token belongs to (web.api.auth sets the scope).
+    scope = g.get("scope") if g.get("api_token") is not None else None
+    if scope is not None and scope.user is not None and scope.user.locale in LOCALES:
+        return scope.user.locale
     return DEFAULT_LOCALE
 
 

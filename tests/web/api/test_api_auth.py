@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.access.models import Role
-from core.access.tokens import ApiToken
+from core.access.tokens import ApiToken, create_token_for
 
 
 def test_no_token_or_a_wrong_one_is_401_with_a_json_message(api, ledger):
@@ -54,3 +54,15 @@ def test_api_is_rate_limited_per_token(client, db_session, org, app):
     db_session.commit()
     codes = [client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+
+
+def test_errors_speak_the_token_accounts_language(api, ledger, db_session):
+    chinese = api(ledger.token("sup_zh", Role.supervisor, ledger.org.city_a))
+    english_user = ledger.org.user("sup_en", Role.supervisor, ledger.org.city_a)
+    english_user.locale = "en"
+    db_session.commit()
+    _token, secret = create_token_for(db_session, english_user)
+    db_session.commit()
+    assert api(secret).get("/api/v1/tasks?state=bogus").get_json()["error"]["message"].startswith(
+        "Parameter state must be one of:")
+    assert chinese.get("/api/v1/tasks?state=bogus").get_json()["error"]["message"].startswith("参数 state")
