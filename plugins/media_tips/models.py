@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    Boolean, ColumnElement, Date, Enum, Float, ForeignKey, Index, Integer, String, Text, false, or_,
+    Boolean, ColumnElement, Date, Enum, Float, ForeignKey, Index, Integer, String, Text, and_, false, or_,
     select, true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -206,6 +206,16 @@ class Tip(Base):
         if scope.can("tips.answer"):
             return handed_to_me
         return false()
+
+    @classmethod
+    def answer_overdue(cls, today: date) -> ColumnElement[bool]:
+        """Handed over, not answered, and the date to answer by has passed."""
+        return and_(cls.state == TipState.handed_over, cls.answered_at.is_(None), cls.answer_due < today)
+
+    def is_answer_overdue(self, today: date) -> bool:
+        """:meth:`answer_overdue` for this tip."""
+        return (self.state == TipState.handed_over and self.answered_at is None
+                and self.answer_due is not None and self.answer_due < today)
 
     @property
     def display_title(self) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.ledger.models import Task
 from core.signals import record_signal
-from plugins.media_tips.models import Tip, TipCluster, TipSource, TipState
+from plugins.media_tips.models import Tip, TipCluster, TipSource
 
 SOURCE = "media_tips"
 WINDOW_DAYS = 90
@@ -56,8 +56,7 @@ def compute(session: Session, today: date) -> dict[str, dict[Key, float]]:
         values["verified_share"][key] = round(verified / total, 4)
     for unit_id, matter_id, count in session.execute(
             select(Tip.handed_unit_id, Tip.matter_id, func.count(Tip.id))
-            .where(Tip.state == TipState.handed_over, Tip.answered_at.is_(None),
-                   Tip.answer_due < today, Tip.handed_unit_id.is_not(None))
+            .where(Tip.answer_overdue(today), Tip.handed_unit_id.is_not(None))
             .group_by(Tip.handed_unit_id, Tip.matter_id)):
         for key in _keys(unit_id, matter_id):
             values["answers_overdue"][key] = values["answers_overdue"].get(key, 0) + count

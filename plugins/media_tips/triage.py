@@ -273,8 +273,7 @@ def add_message(session: Session, tip: Tip, kind: MessageKind, body: str, *, use
 
 def overdue_notices(session: Session, today: date) -> int:
     """Remind units whose answer is overdue (once per tip and due date); returns tips reminded."""
-    overdue = list(session.scalars(select(Tip).where(
-        Tip.state == TipState.handed_over, Tip.answered_at.is_(None), Tip.answer_due < today)))
+    overdue = list(session.scalars(select(Tip).where(Tip.answer_overdue(today))))
     for tip in overdue:
         assert tip.answer_due is not None and tip.handed_unit_id is not None
         _notify(session, key=f"tips:{tip.id}:overdue:{tip.answer_due.isoformat()}",
