@@ -15,6 +15,8 @@ from plugins.media_tips.access import TIP_CAPABILITIES
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from core.apitypes import ApiRoute
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -51,6 +53,13 @@ def duban_blueprints() -> list[Any]:
     from plugins.media_tips.views import bp
 
     return [bp]
+
+
+@hookimpl
+def duban_api_routes() -> list[ApiRoute]:
+    from plugins.media_tips.api import ROUTES
+
+    return ROUTES
 
 
 @hookimpl

@@ -17,6 +17,7 @@ from core.jobs import JobFailure
 from core.ledger.models import Matter, MatterKind, Task
 from core.ledger.report_models import ProgressReport
 from core.webhooks import WebhookSubscriber
+from plugins.media_tips.models import Tip, TipSource
 
 USERS = {
     "admin": (Role.admin, None),
@@ -138,12 +139,14 @@ def world(org, db_session):
     subscriber = WebhookSubscriber(name="ops", url="https://ops.example/hook", secret="s" * 64,
                                    events=["tip.created"])
     failure = JobFailure(job="deliver_webhooks", job_id="1", arguments=[], error="OSError")
-    db_session.add_all([report, subscriber, failure])
+    tip = Tip(ref="T-A", source=TipSource.public, text="河东区的路灯坏了", received_on=date(2026, 11, 1),
+              home_unit_id=org.county_a1.id, contact="13900000000")
+    db_session.add_all([report, subscriber, failure, tip])
     token, _ = create_token_for(db_session, users["supervisor"])
     db_session.commit()
     return {"unit_id": org.county_a1.id, "user_id": users["officer"].id, "matter_id": matter.id,
             "task_id": task.id, "report_id": report.id, "token_id": token.id, "subscriber_id": subscriber.id,
-            "failure_id": failure.id, "kind": "units"}
+            "failure_id": failure.id, "tip_id": tip.id, "kind": "units"}
 
 
 def _url(rule, ids) -> str:
@@ -206,6 +209,8 @@ API_ALLOWED = {
     "/api/v1/reports": frozenset(USERS) - {"auditor"},
     "/api/v1/signals": frozenset(USERS) - {"auditor"},
     "/api/v1/queue": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/api/v1/tips": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/api/v1/tips/{tip_id}": frozenset({"admin", "supervisor", "leader"}),
 }
 API_POST_ALLOWED = {"/api/v1/signals": frozenset({"admin", "supervisor"}),
                     "/api/v1/review-outcomes": frozenset({"admin", "supervisor"})}
