@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from core.i18n import Message, message
-from plugins.survey.definition import INPUT_TYPES, pick
-from plugins.survey.expressions import EvalContext, ExpressionError, evaluate, to_boolean, to_string
+from plugins.survey.definition import INPUT_TYPES, pick, walk
+from plugins.survey.expressions import EvalContext, ExpressionError, evaluate, references, to_boolean, to_string
 from plugins.survey.rewrite import CHOICE_PREFIX
 
 MAX_TEXT = 5000
@@ -53,19 +53,45 @@ class Moment:
         return value.date().isoformat() if self.day_only else value.replace(microsecond=0).isoformat()
 
 
-def check(definition: dict[str, Any], raw: Mapping[str, Any], moment: Moment, language: str) -> Checked:
+def check(definition: dict[str, Any], raw: Mapping[str, Any], moment: Moment, language: str,
+          walks: int | None = None) -> Checked:
     """Check ``raw`` answers against ``definition``; nothing is evaluated with ``eval``.
 
-    Calculations may refer to later fields, so the form is walked twice and only the second
-    walk's verdict is kept.
+    Calculations and conditions may read later fields. When one does (``walks_needed``, which
+    callers holding a cached form pass as ``walks``), the form is walked a second time with
+    every answer of the first walk in view, and only the second walk's verdict is kept.
     """
+    walks = walks_needed(definition) if walks is None else walks
+    lists = _repeat_lists(definition["nodes"], raw)
+    scope: dict[str, Any] = {}
     result = Checked({})
-    for _ in range(2):
+    for _ in range(walks):
         result = Checked({})
-        scope: dict[str, Any] = {}
-        _Walker(moment, language, result, _repeat_lists(definition["nodes"], raw)).nodes(
-            definition["nodes"], raw, result.answers, scope, True, "")
+        seen, scope = scope, {}
+        _Walker(moment, language, result, lists, seen).nodes(definition["nodes"], raw, result.answers, scope, True, "")
     return result
+
+
+EXPRESSION_KEYS = ("relevant", "required", "constraint", "calculate", "count", "choice_filter")
+
+
+def walks_needed(definition: dict[str, Any]) -> int:
+    """2 when an expression reads a field defined after it (or itself), else 1."""
+    defined: set[str] = set()
+    for node in walk(definition["nodes"]):
+        for key in EXPRESSION_KEYS:
+            expr = node.get(key)
+            if not expr:
+                continue
+            try:
+                names = references(expr)
+            except ExpressionError:
+                continue
+            if names - defined:
+                return 2
+        if node.get("name"):
+            defined.add(node["name"])
+    return 1
 
 
 def _repeat_lists(nodes: list[dict[str, Any]], raw: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -94,15 +120,18 @@ def _fields(nodes: list[dict[str, Any]]) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, moment: Moment, language: str, result: Checked, lists: dict[str, list[Any]]) -> None:
+    def __init__(self, moment: Moment, language: str, result: Checked, lists: dict[str, list[Any]],
+                 seen: dict[str, Any]) -> None:
         self.moment = moment
         self.language = language
         self.result = result
-        self.lists = lists
+        # Repeats' answer lists, then what an earlier walk found for fields not yet reached.
+        self.background = {**lists, **seen}
+        self.today = moment.ended.date()
 
     def context(self, scope: Mapping[str, Any], current: Any = None) -> EvalContext:
-        return EvalContext({**self.lists, **scope}, current=current, today=self.moment.ended.date(),
-                           now=self.moment.ended)
+        values = {**self.background, **scope} if self.background else scope
+        return EvalContext(values, current=current, today=self.today, now=self.moment.ended)
 
     def truth(self, expr: str, scope: Mapping[str, Any], current: Any = None) -> bool:
         if not expr:

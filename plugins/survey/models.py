@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    JSON, ColumnElement, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, ColumnElement, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event,
     select, true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, utcnow
 from core.i18n import N_
@@ -54,7 +54,31 @@ ACCESS_LABELS = {
 }
 
 
-class Survey(Base):
+class AnswerWindow:
+    """When a survey takes answers, and whether they are anonymous (shared by the ORM row and
+    the cached form respondents' requests are checked against)."""
+
+    if TYPE_CHECKING:
+        status: SurveyStatus
+        access: Access
+        opens_on: date | None
+        closes_on: date | None
+
+    @property
+    def anonymous(self) -> bool:
+        """Open-link surveys are anonymous: no address, no time finer than the day."""
+        return self.access == Access.open
+
+    def is_open_on(self, day: date) -> bool:
+        """True when respondents may answer on ``day``."""
+        if self.status != SurveyStatus.published:
+            return False
+        if self.opens_on is not None and day < self.opens_on:
+            return False
+        return self.closes_on is None or day <= self.closes_on
+
+
+class Survey(AnswerWindow, Base):
     """One survey: its XLSForm definition, the XForm served to ODK Collect, and its settings."""
 
     __tablename__ = "survey_surveys"
@@ -72,6 +96,9 @@ class Survey(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     xform: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Goes up with every change to the survey, its linked units or its quotas (see _count_revisions):
+    # respondents' requests reuse a cached copy of the form while it is unchanged.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # The unit a response speaks about can come from one question's answer (unit or region codes).
     unit_field: Mapped[str] = mapped_column(String(120), default="")
     # Indicators turned into signals: [{"kind", "field", "values": [...], "target"}].
@@ -91,19 +118,6 @@ class Survey(Base):
         if scope.is_admin and action == "read":
             return true()
         return scope.unit_clause(cls.owner_unit_id, action)
-
-    @property
-    def anonymous(self) -> bool:
-        """Open-link surveys are anonymous: no address, no time finer than the day."""
-        return self.access == Access.open
-
-    def is_open_on(self, day: date) -> bool:
-        """True when respondents may answer on ``day``."""
-        if self.status != SurveyStatus.published:
-            return False
-        if self.opens_on is not None and day < self.opens_on:
-            return False
-        return self.closes_on is None or day <= self.closes_on
 
 
 class SurveyMatter(Base):
@@ -199,3 +213,21 @@ class SurveyQuota(Base):
     filled: Mapped[int] = mapped_column(Integer, default=0)
 
     survey: Mapped[Survey] = relationship(back_populates="quotas")
+
+
+@event.listens_for(Session, "before_flush")
+def _count_revisions(session: Session, _context: Any, _instances: Any) -> None:
+    """Raise the revision of every survey changed in this flush, or whose units or quotas changed.
+
+    Quota counts (``filled``) move with Core updates as answers arrive and do not count.
+    """
+    changed: dict[int, Survey] = {}
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Survey) and obj.id is not None and session.is_modified(obj):
+            changed[obj.id] = obj
+        elif isinstance(obj, (SurveyUnit, SurveyQuota)):
+            owner = obj.survey or (session.get(Survey, obj.survey_id) if obj.survey_id else None)
+            if owner is not None and owner.id is not None:
+                changed[owner.id] = owner
+    for survey in changed.values():
+        survey.revision = (survey.revision or 1) + 1

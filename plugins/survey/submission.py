@@ -17,8 +17,13 @@ from sqlalchemy.orm import Session
 from core.errors import ValidationError
 from core.i18n import N_
 from core.org.models import Unit
-from plugins.survey.models import Survey, SurveyInvitation, SurveyQuota, SurveyResponse, SurveyStatus
+from plugins.survey.models import AnswerWindow, SurveyInvitation, SurveyQuota, SurveyResponse, SurveyStatus
+from plugins.survey.published import PublishedForm, Quota
 from plugins.survey.tokens import TokenRejected, hash_token
+
+RESPONSES = SurveyResponse.__table__
+QUOTAS = SurveyQuota.__table__
+INVITATIONS = SurveyInvitation.__table__
 
 
 class SurveyClosed(ValidationError):
@@ -46,7 +51,7 @@ class Submission:
     invitation: str = ""
 
 
-def check_open(survey: Survey, day: date) -> None:
+def check_open(survey: AnswerWindow, day: date) -> None:
     """Raise :class:`SurveyClosed` unless ``survey`` takes answers on ``day``."""
     if not survey.is_open_on(day):
         if survey.status == SurveyStatus.published and survey.opens_on and day < survey.opens_on:
@@ -54,43 +59,42 @@ def check_open(survey: Survey, day: date) -> None:
         raise SurveyClosed(N_("This survey is closed and no longer takes answers."))
 
 
-def find_invitation(session: Session, survey: Survey, token: str) -> SurveyInvitation:
-    """The unused invitation ``token`` opens; raises :class:`TokenRejected` otherwise."""
-    invitation = session.scalar(select(SurveyInvitation).where(
-        SurveyInvitation.survey_id == survey.id, SurveyInvitation.token_hash == hash_token(token or "")))
-    if invitation is None:
+def find_invitation(session: Session, survey_id: int, token: str) -> tuple[int, int | None]:
+    """The unused invitation ``token`` opens, as (id, unit id); raises :class:`TokenRejected` otherwise."""
+    row = session.execute(select(INVITATIONS.c.id, INVITATIONS.c.unit_id, INVITATIONS.c.responded_on).where(
+        INVITATIONS.c.survey_id == survey_id, INVITATIONS.c.token_hash == hash_token(token or ""))).first()
+    if row is None:
         raise TokenRejected(N_("This invitation link is not valid for this survey."))
-    if invitation.responded_on is not None:
+    if row.responded_on is not None:
         raise TokenRejected(N_("This invitation has already been used to answer."))
-    return invitation
+    return row.id, row.unit_id
 
 
-def store(session: Session, survey: Survey, submission: Submission) -> bool:
+def store(session: Session, form: PublishedForm, submission: Submission) -> bool:
     """Store ``submission``; returns False when the same submission was stored before.
 
     Everything is read first, then the read transaction is ended, so that the writing one
     opens with its insert: SQLite grants the write lock to a transaction that has not read
     yet (one that has read cannot wait for it, and fails at once under load). The writes
     (response, invitation, quotas) form one transaction, which the caller commits, or rolls
-    back on any refusal, so nothing is left half-written.
+    back on any refusal, so nothing is left half-written. Responses are written with Core
+    statements on the session's connection: append-only rows need none of the ORM's work.
     """
-    check_open(survey, submission.day)
-    survey_id, anonymous = survey.id, survey.anonymous
-    unit_id = response_unit(session, survey, submission.answers)
+    check_open(form, submission.day)
+    unit_id = response_unit(session, form, submission.answers)
     invitation_id = None
-    if survey.access.value == "invitation":
-        invitation = find_invitation_for_store(session, survey, submission)
-        if invitation is None:
+    if form.access.value == "invitation":
+        found = find_invitation_for_store(session, form.id, submission)
+        if found is None:
             return False
-        invitation_id, unit_id = invitation.id, invitation.unit_id or unit_id
-    quotas = session.execute(select(SurveyQuota.id, SurveyQuota.field, SurveyQuota.value)
-                             .where(SurveyQuota.survey_id == survey_id)).all()
+        invitation_id, unit_id = found[0], found[1] or unit_id
     if not session.new and not session.dirty and not session.deleted:
         session.commit()  # nothing written yet: this only ends the read transaction
+    connection = session.connection()
     try:
-        session.execute(insert(SurveyResponse).values(
-            survey_id=survey_id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
-            submitted_at=None if anonymous else submission.at, channel=submission.channel,
+        connection.execute(insert(RESPONSES).values(
+            survey_id=form.id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
+            submitted_at=None if form.anonymous else submission.at, channel=submission.channel,
             language=submission.language[:20], answers=submission.answers))
     except IntegrityError:
         # The same render (or instanceID) was stored already: exactly once. The insert is the
@@ -98,52 +102,52 @@ def store(session: Session, survey: Survey, submission: Submission) -> bool:
         session.rollback()
         return False
     if invitation_id is not None:
-        used = session.execute(update(SurveyInvitation).where(
-            SurveyInvitation.id == invitation_id, SurveyInvitation.responded_on.is_(None))
+        used = connection.execute(update(INVITATIONS).where(
+            INVITATIONS.c.id == invitation_id, INVITATIONS.c.responded_on.is_(None))
             .values(responded_on=submission.day))
         if used.rowcount != 1:
             raise TokenRejected(N_("This invitation has already been used to answer."))
-    _fill_quotas(session, quotas, submission.answers)
+    _fill_quotas(session, form.quotas, submission.answers)
     return True
 
 
-def find_invitation_for_store(session: Session, survey: Survey, submission: Submission) -> SurveyInvitation | None:
+def find_invitation_for_store(session: Session, survey_id: int,
+                              submission: Submission) -> tuple[int, int | None] | None:
     """The invitation to use, or None when this very submission was already stored with it."""
     try:
-        return find_invitation(session, survey, submission.invitation)
+        return find_invitation(session, survey_id, submission.invitation)
     except TokenRejected:
-        already = session.scalar(select(SurveyResponse.id).where(
-            SurveyResponse.survey_id == survey.id, SurveyResponse.submission_key == submission.key))
+        already = session.scalar(select(RESPONSES.c.id).where(
+            RESPONSES.c.survey_id == survey_id, RESPONSES.c.submission_key == submission.key))
         if already is not None:
             return None
         raise
 
 
-def _fill_quotas(session: Session, quotas: list[Any], answers: dict[str, Any]) -> None:
-    for quota_id, field, value in quotas:
-        answer = str(answers.get(field, ""))
-        if value not in answer.split():
+def _fill_quotas(session: Session, quotas: tuple[Quota, ...], answers: dict[str, Any]) -> None:
+    for quota in quotas:
+        answer = str(answers.get(quota.field, ""))
+        if quota.value not in answer.split():
             continue
-        taken = session.execute(update(SurveyQuota).where(
-            and_(SurveyQuota.id == quota_id, SurveyQuota.filled < SurveyQuota.limit))
-            .values(filled=SurveyQuota.filled + 1))
+        taken = session.connection().execute(update(QUOTAS).where(
+            and_(QUOTAS.c.id == quota.id, QUOTAS.c.filled < QUOTAS.c.limit))
+            .values(filled=QUOTAS.c.filled + 1))
         if taken.rowcount != 1:
             raise QuotaFull(N_("Enough answers like yours have been received; thank you for your time."))
 
 
-def response_unit(session: Session, survey: Survey, answers: dict[str, Any]) -> int | None:
+def response_unit(session: Session, form: PublishedForm, answers: dict[str, Any]) -> int | None:
     """The unit a response speaks about: the answer to the survey's unit question, else its only unit.
 
     The unit question's answer may be a unit code or a region code of a linked unit.
     """
-    linked = [link.unit for link in survey.unit_links]
-    if survey.unit_field:
-        answer = str(answers.get(survey.unit_field, "")).strip()
+    if form.unit_field:
+        answer = str(answers.get(form.unit_field, "")).strip()
         if answer:
-            for unit in linked:
+            for unit in form.units:
                 if answer in (unit.code, unit.region_code):
                     return unit.id
             found = session.scalar(select(Unit.id).where(Unit.code == answer))
             if found is not None:
                 return found
-    return linked[0].id if len(linked) == 1 else None
+    return form.units[0].id if len(form.units) == 1 else None

@@ -22,7 +22,7 @@ from plugins.survey.openrosa import (
 )
 from plugins.survey.submission import Submission, store
 from plugins.survey.views import bp
-from plugins.survey.views.common import local_now, locale, public_rate_limit, shown
+from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown
 from web import db
 from web.extensions import csrf, limiter
 from web.i18n import render_message
@@ -75,13 +75,16 @@ def submission(token: str | None = None) -> Response:
     session.info["actor"] = "openrosa"
     try:
         survey, instance_id, answers = _instance(data, token)
+        form = published_forms().by_id(session, survey.id)
+        if form is None:
+            raise SubmissionRejected(N_("The submission is for a form this server does not offer."))
         now = local_now()
-        language = language_key(survey.definition, locale())
-        checked = check(survey.definition, answers, Moment(now, now, survey.anonymous), language)
+        language = language_key(form.definition, locale())
+        checked = check(form.definition, answers, Moment(now, now, form.anonymous), language, form.walks)
         if not checked.ok:
             problems = "; ".join(f"{path}: {shown(problem)}" for path, problem in checked.errors.items())
             return _xml(response_xml(problems), 400)
-        store(session, survey, Submission(key="o:" + instance_id[:60], answers=checked.answers, day=now.date(),
+        store(session, form, Submission(key="o:" + instance_id[:60], answers=checked.answers, day=now.date(),
                                           at=now, channel="openrosa", language=locale()))
         session.commit()
     except DubanError as error:

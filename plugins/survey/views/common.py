@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import get_locale
 
 from core.i18n import Message
+from plugins.survey.published import FormCache
 from web.i18n import render_message
 
 
@@ -32,3 +33,11 @@ def shown(problem: Message | str) -> str:
 
 def public_rate_limit() -> str:
     return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+def published_forms() -> FormCache:
+    """This application's cache of published forms (see :mod:`plugins.survey.published`)."""
+    cache = current_app.extensions.get("survey.forms")
+    if cache is None:
+        cache = current_app.extensions.setdefault("survey.forms", FormCache())
+    return cache

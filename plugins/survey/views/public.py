@@ -20,7 +20,7 @@ from plugins.survey.render import answers_from_form, view_nodes
 from plugins.survey.submission import Submission, check_open, find_invitation, store
 from plugins.survey.tokens import issue_render_token, read_render_token
 from plugins.survey.views import bp
-from plugins.survey.views.common import local_now, locale, public_rate_limit, shown, today
+from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown, today
 from web import db
 from web.extensions import limiter
 from web.i18n import render_message
@@ -49,7 +49,7 @@ def respond(slug: str) -> str | tuple[str, int]:
     try:
         check_open(survey, today())
         if survey.access == Access.invitation:
-            find_invitation(db.session(), survey, invitation)
+            find_invitation(db.session(), survey.id, invitation)
     except DubanError as error:
         return _refused(survey, error)
     token = issue_render_token(current_app.config["SECRET_KEY"], survey.id, local_now())
@@ -59,33 +59,39 @@ def respond(slug: str) -> str | tuple[str, int]:
 @bp.post("/s/<slug>")
 @limiter.limit(public_rate_limit)
 def submit(slug: str) -> Response | tuple[str, int] | str:
-    """Check the answers; store them once; show what is wrong in the respondent's language."""
+    """Check the answers; store them once; show what is wrong in the respondent's language.
+
+    This is the page every respondent sends, so it reads the form from the process's cache
+    (one query for its revision) and writes the response with one insert.
+    """
     if (request.content_length or 0) > MAX_FORM_BYTES:
         return render_template("survey/public_refused.html", survey=None,
                                reason=render_message(N_("The answers sent are too large."))), 413
-    survey = _survey(slug)
     session = db.session()
-    session.info["actor"] = "public"
+    form = published_forms().by_slug(session, slug)
+    if form is None:
+        abort(404)
     invitation = request.form.get("invitation", "")
     try:
-        check_open(survey, today())
-        token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), survey.id)
+        check_open(form, today())
+        token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form.id)
     except DubanError as error:
-        return _refused(survey, error)
+        return _refused(_survey(slug), error)
     raw = answers_from_form(request.form.to_dict(flat=False))
     now = local_now()
-    language = language_key(survey.definition, locale())
-    checked = check(survey.definition, raw, Moment(token.started, now, survey.anonymous), language)
+    language = language_key(form.definition, locale())
+    checked = check(form.definition, raw, Moment(token.started, now, form.anonymous), language, form.walks)
     if not checked.ok:
         errors = {path: shown(problem) for path, problem in checked.errors.items()}
-        return _form_page(survey, request.form.get("form_token", ""), invitation, raw, errors, checked.answers), 400
+        return _form_page(_survey(slug), request.form.get("form_token", ""), invitation, raw, errors,
+                          checked.answers), 400
     try:
-        store(session, survey, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
-                                          language=locale(), invitation=invitation))
+        store(session, form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
+                                        language=locale(), invitation=invitation))
         session.commit()
     except DubanError as error:
         session.rollback()
-        return _refused(survey, error)
+        return _refused(_survey(slug), error)
     except BaseException:
         session.rollback()
         raise

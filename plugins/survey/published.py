@@ -1,0 +1,107 @@
+"""A published survey as respondents' requests need it, kept per process while it is unchanged.
+
+Taking an answer needs the form's definition, its answer window, the units it speaks about
+and its quotas. Reading all of that through the ORM on every submission would cost more
+than storing the answer, so each process keeps one :class:`PublishedForm` per survey and
+checks it with one small query per request: the survey's ``revision``, which goes up with
+every change to the survey, its linked units or its quotas
+(:func:`plugins.survey.models._count_revisions`).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from plugins.survey.engine import walks_needed
+from plugins.survey.models import Access, AnswerWindow, Survey, SurveyStatus, SurveyUnit
+
+
+@dataclass(frozen=True)
+class LinkedUnit:
+    """A unit a survey speaks about, with the codes an answer may name it by."""
+
+    id: int
+    code: str
+    region_code: str
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At most so many answers whose ``field`` is ``value`` (the count lives in the database)."""
+
+    id: int
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class PublishedForm(AnswerWindow):
+    """What checking and storing one response needs, read once per revision."""
+
+    id: int
+    slug: str
+    revision: int
+    status: SurveyStatus
+    access: Access
+    opens_on: date | None
+    closes_on: date | None
+    definition: dict[str, Any]
+    unit_field: str
+    units: tuple[LinkedUnit, ...]
+    quotas: tuple[Quota, ...]
+    # How many times the checker walks the form (2 when a calculation reads a later field).
+    walks: int
+
+    @classmethod
+    def of(cls, survey: Survey) -> PublishedForm:
+        return cls(
+            id=survey.id, slug=survey.slug, revision=survey.revision, status=survey.status, access=survey.access,
+            opens_on=survey.opens_on, closes_on=survey.closes_on, definition=survey.definition,
+            unit_field=survey.unit_field,
+            units=tuple(LinkedUnit(link.unit.id, link.unit.code, link.unit.region_code or "")
+                        for link in survey.unit_links),
+            quotas=tuple(Quota(quota.id, quota.field, quota.value) for quota in survey.quotas),
+            walks=walks_needed(survey.definition))
+
+
+class FormCache:
+    """The forms one application has served lately, by survey id; at most ``size`` of them."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._forms: OrderedDict[int, PublishedForm] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def by_slug(self, session: Session, slug: str) -> PublishedForm | None:
+        """The form at ``slug`` as it stands now, or None when there is no such survey."""
+        row = session.execute(select(Survey.id, Survey.revision).where(Survey.slug == slug)).first()
+        return None if row is None else self._current(session, row.id, row.revision)
+
+    def by_id(self, session: Session, survey_id: int) -> PublishedForm | None:
+        """The form of survey ``survey_id`` as it stands now, or None when there is no such survey."""
+        revision = session.scalar(select(Survey.revision).where(Survey.id == survey_id))
+        return None if revision is None else self._current(session, survey_id, revision)
+
+    def _current(self, session: Session, survey_id: int, revision: int) -> PublishedForm | None:
+        with self._lock:
+            form = self._forms.get(survey_id)
+            if form is not None and form.revision == revision:
+                self._forms.move_to_end(survey_id)
+                return form
+        survey = session.scalar(select(Survey).where(Survey.id == survey_id).options(
+            selectinload(Survey.unit_links).joinedload(SurveyUnit.unit), selectinload(Survey.quotas)))
+        if survey is None:
+            return None
+        form = PublishedForm.of(survey)
+        with self._lock:
+            self._forms[survey_id] = form
+            self._forms.move_to_end(survey_id)
+            while len(self._forms) > self.size:
+                self._forms.popitem(last=False)
+        return form
