@@ -10,7 +10,7 @@ from core.ledger.report_models import Attachment, ProgressReport  # noqa: F401
 from core.ledger.research import ResearchFinding, ResearchTopic, ResearchVisit  # noqa: F401
 from core.access.tokens import ApiToken  # noqa: F401
 from core.idempotency import IdempotencyRecord  # noqa: F401
-from core.jobs.models import JobFailure  # noqa: F401
+from core.jobs.models import JobFailure, JobRun  # noqa: F401
 from core.webhooks.models import WebhookDelivery, WebhookSubscriber  # noqa: F401
 from core.circulars.models import (  # noqa: F401
     Circular, CircularEntry, CircularRanking, Explanation, Referral, ReferralEvent, TypicalCase)

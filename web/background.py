@@ -4,17 +4,19 @@
 inside an application context, so ``tick`` is exactly ``duban tick``. Storage is
 ``jobs.sqlite`` in the instance folder unless ``JOBS_URL`` names Redis; schedules
 come from ``JOB_SCHEDULES`` (job name → crontab text, empty text to turn one off).
+``JOB_LEASE``, ``JOB_LOST_AFTER`` (seconds) and ``JOB_RUNS_KEEP_DAYS`` tune the job
+journal that queues again the jobs of a killed consumer.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event
 
 from core import webhooks
-from core.jobs import JobQueue, JobRuntime, make_huey
+from core.jobs import Durability, JobQueue, JobRuntime, make_huey
 from core.jobs.tasks import CORE_JOBS
 
 
@@ -40,9 +42,12 @@ def init_app(app: Flask) -> None:
     runtime = JobRuntime(db=db, plugins=app.extensions["duban.plugins"], config=app.config,
                          context=app.app_context)
     schedules = app.config.get("JOB_SCHEDULES")
+    durability = Durability(lease=float(app.config.get("JOB_LEASE", 120)),
+                            lost_after=float(app.config.get("JOB_LOST_AFTER", 600)),
+                            keep=timedelta(days=float(app.config.get("JOB_RUNS_KEEP_DAYS", 7))))
     queue = JobQueue(huey, runtime, {**CORE_JOBS, "tick": tick_job}, schedules=schedules,
                      retries=int(app.config.get("JOB_RETRIES", 3)),
-                     retry_delay=int(app.config.get("JOB_RETRY_DELAY", 60)))
+                     retry_delay=int(app.config.get("JOB_RETRY_DELAY", 60)), durability=durability)
     app.extensions["duban.jobs"] = queue
     webhooks.install(db.sessionmaker)
     _kick_after_commit(app, db.sessionmaker, queue)
@@ -54,7 +59,8 @@ def _kick_after_commit(app: Flask, factory: Any, queue: JobQueue) -> None:
     def after_commit(session: Any) -> None:
         if session.info.pop("webhooks_emitted", False) and not app.config.get("TESTING"):
             try:
-                queue.enqueue("deliver_webhooks")
+                # Not journaled: the deliveries are rows, and the periodic sweep sends them anyway.
+                queue.enqueue("deliver_webhooks", durable=False)
             except Exception:  # noqa: BLE001 - the periodic sweep sends them anyway
                 app.logger.warning("could not queue webhook delivery", exc_info=True)
 

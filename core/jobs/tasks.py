@@ -32,7 +32,12 @@ def purge_idempotency_keys(runtime: JobRuntime) -> str:
 
 
 def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: int | None = None) -> dict[str, Any]:
-    """Run importer ``kind`` on the file at ``path`` (one transaction); returns the report's counts."""
+    """Run importer ``kind`` on the file at ``path`` (one transaction); returns the report's counts.
+
+    Safe to run twice: importers match rows on their natural keys, so a second run of
+    the same file changes nothing (a consumer may die after the commit, before its
+    journal entry is marked done).
+    """
     from core.hooktypes import ImportContext
     from core.intake import run_import
     from core.plugins import importers
@@ -46,7 +51,7 @@ def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: 
     finally:
         session.close()
     return {"ok": report.ok, "errors": len(report.errors), "created": getattr(report, "created", 0),
-            "updated": getattr(report, "updated", 0)}
+            "updated": getattr(report, "updated", 0), "unchanged": getattr(report, "unchanged", 0)}
 
 
 CORE_JOBS = {

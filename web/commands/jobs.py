@@ -27,7 +27,7 @@ def run(workers: int) -> None:
     queue.consumer(workers=workers).run()
 
 
-@jobs_group.command("enqueue", help="Queue one job now (tick, deliver_webhooks, purge_idempotency_keys).")
+@jobs_group.command("enqueue", help="Queue one job now (tick, deliver_webhooks, purge_idempotency_keys, recover_jobs).")
 @click.argument("name")
 @with_appcontext
 def enqueue(name: str) -> None:

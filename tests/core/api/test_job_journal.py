@@ -1,0 +1,237 @@
+"""The job journal: queued jobs survive a killed consumer, run once, and are given up on visibly.
+
+A real SqliteHuey is driven by hand here as a consumer would drive it (take a
+message, run it); "a consumer dies" is a message taken and never finished.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import utcnow
+from core.jobs import (
+    Durability,
+    FailureReason,
+    JobFailure,
+    JobQueue,
+    JobRun,
+    JobRuntime,
+    RunState,
+    journal,
+    make_huey,
+)
+
+LEASE = 30.0
+LOST_AFTER = 300.0
+
+
+class Harness:
+    """A queue with one counting job on a real SqliteHuey that nobody consumes."""
+
+    def __init__(self, app, tmp_path, retries: int = 2, **jobs) -> None:
+        self.db = app.extensions["duban.db"]
+        self.calls: list[str] = []
+
+        def count(_runtime, what):
+            self.calls.append(what)
+            return f"counted {what}"
+
+        self.huey = make_huey(str(tmp_path), "sqlite:///" + str(tmp_path / "harness-jobs.sqlite"))
+        runtime = JobRuntime(db=self.db, plugins=app.extensions["duban.plugins"])
+        self.queue = JobQueue(self.huey, runtime, {"count": count, **jobs}, schedules={}, retries=retries,
+                              retry_delay=0, durability=Durability(lease=LEASE, lost_after=LOST_AFTER))
+
+    def take(self):
+        """A consumer takes the next message off the queue."""
+        task = self.huey.dequeue()
+        assert task is not None, "nothing queued"
+        return task
+
+    def deliver(self):
+        """A consumer takes the next message and runs it."""
+        task = self.take()
+        return task, self.huey.execute(task)
+
+    def die_while_running(self, run_id: int) -> None:
+        """A consumer takes the message, starts the run and is killed: the message is gone."""
+        self.take()
+        assert journal.claim(self.db, run_id, lease=LEASE, max_attempts=self.queue.max_attempts) is not None
+
+    def run(self, session, run_id: int) -> JobRun:
+        session.expire_all()
+        return session.get(JobRun, run_id)
+
+
+@pytest.fixture
+def harness(app, tmp_path):
+    return Harness(app, tmp_path)
+
+
+def later(seconds: float):
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def test_a_queued_job_is_journaled_then_marked_done(harness, db_session):
+    run_id = harness.queue.enqueue("count", "feed")
+    run = harness.run(db_session, run_id)
+    assert (run.job, run.arguments, run.state, run.attempts) == ("count", ["feed"], RunState.queued, 0)
+    assert harness.huey.pending_count() == 1
+    _task, result = harness.deliver()
+    assert result == "counted feed" and harness.calls == ["feed"]
+    run = harness.run(db_session, run_id)
+    assert (run.state, run.attempts, run.result) == (RunState.done, 1, "counted feed")
+    assert run.started_at is not None and run.finished_at is not None
+
+
+def test_arguments_must_be_json_values(harness, db_session):
+    with pytest.raises(TypeError):
+        harness.queue.enqueue("count", object())
+    assert db_session.scalar(select(func.count(JobRun.id))) == 0
+
+
+def test_a_message_delivered_twice_runs_the_job_once(harness, db_session):
+    run_id = harness.queue.enqueue("count", "feed")
+    task = harness.take()
+    assert harness.huey.execute(task) == "counted feed"
+    again = harness.huey.deserialize_task(harness.huey.serialize_task(task))  # the same message once more
+    assert harness.huey.execute(again) is None
+    assert harness.calls == ["feed"]
+    assert harness.run(db_session, run_id).attempts == 1
+
+
+def test_a_run_held_by_a_live_consumer_is_not_started_twice(harness, db_session):
+    run_id = harness.queue.enqueue("count", "feed")
+    harness.die_while_running(run_id)  # started, heartbeat fresh: as far as anyone knows it is running
+    harness.queue._send(run_id, "count", ["feed"])  # a duplicate message
+    harness.deliver()
+    assert harness.calls == []
+    assert harness.queue.recover().resend == []  # the lease has not run out
+    assert harness.run(db_session, run_id).state == RunState.running
+
+
+def test_a_job_whose_consumer_died_is_queued_again_and_runs_once(harness, db_session):
+    run_id = harness.queue.enqueue("count", "feed")
+    harness.die_while_running(run_id)
+    assert harness.huey.pending_count() == 0  # Huey has forgotten it
+    recovery = harness.queue.recover(now=later(LEASE + 1))
+    assert recovery.resend == [(run_id, "count", ["feed"])]
+    assert harness.huey.pending_count() == 1
+    harness.deliver()
+    run = harness.run(db_session, run_id)
+    assert harness.calls == ["feed"]
+    assert (run.state, run.attempts) == (RunState.done, 2)
+    assert harness.queue.recover(now=later(LEASE + 1)).resend == []
+
+
+def test_a_job_lost_before_any_consumer_took_it_is_sent_again(harness, db_session):
+    run_id = harness.queue.enqueue("count", "feed")
+    harness.huey.flush()  # the queue lost the message
+    assert harness.queue.recover().resend == []  # not overdue yet: it may still be waiting in a backlog
+    assert harness.queue.recover(now=later(LOST_AFTER + 1)).resend == [(run_id, "count", ["feed"])]
+    harness.deliver()
+    assert harness.calls == ["feed"] and harness.run(db_session, run_id).state == RunState.done
+
+
+def test_a_job_lost_on_every_try_is_given_up_for_administrators(harness, db_session):
+    run_id = harness.queue.enqueue("count", "feed")
+    for attempt in range(1, harness.queue.max_attempts + 1):
+        harness.die_while_running(run_id)
+        recovery = harness.queue.recover(now=later(LEASE + 1))
+        if attempt < harness.queue.max_attempts:
+            assert recovery.resend == [(run_id, "count", ["feed"])]
+    assert recovery.failed == [run_id] and recovery.resend == []
+    run = harness.run(db_session, run_id)
+    assert (run.state, run.attempts) == (RunState.failed, harness.queue.max_attempts)
+    failure = db_session.scalar(select(JobFailure).where(JobFailure.run_id == run_id))
+    assert failure.job == "count" and failure.reason == FailureReason.lost and "consumer stopped" in failure.error
+    assert harness.calls == []
+
+
+def test_a_failing_job_is_retried_then_failed_with_its_run(app, db_session, tmp_path):
+    def flaky(_runtime, what):
+        raise RuntimeError(f"cannot reach {what}")
+
+    harness = Harness(app, tmp_path, retries=1, flaky=flaky)
+    run_id = harness.queue.enqueue("flaky", "feed")
+    harness.deliver()
+    run = harness.run(db_session, run_id)
+    assert (run.state, run.attempts) == (RunState.queued, 1) and "cannot reach feed" in run.error
+    assert harness.huey.pending_count() == 1  # Huey's retry
+    harness.deliver()
+    run = harness.run(db_session, run_id)
+    assert (run.state, run.attempts) == (RunState.failed, 2)
+    assert harness.huey.pending_count() == 0 and harness.huey.scheduled_count() == 0
+    failure = db_session.scalar(select(JobFailure).where(JobFailure.run_id == run_id))
+    assert failure.reason == FailureReason.error and "cannot reach feed" in failure.error
+    assert db_session.scalar(select(func.count(JobFailure.id))) == 1
+
+
+def test_a_run_recovered_after_a_failed_try_keeps_counting_its_tries(app, db_session, tmp_path):
+    def flaky(_runtime, what):
+        raise RuntimeError("still down")
+
+    harness = Harness(app, tmp_path, retries=1, flaky=flaky)
+    run_id = harness.queue.enqueue("flaky", "feed")
+    harness.die_while_running(run_id)  # try 1: the consumer died
+    harness.queue.recover(now=later(LEASE + 1))
+    harness.deliver()  # try 2 is the last, whatever Huey's own count says
+    assert harness.run(db_session, run_id).state == RunState.failed
+    assert harness.huey.pending_count() == 0 and harness.huey.scheduled_count() == 0
+
+
+def test_a_consumer_told_to_stop_hands_its_job_back(app, db_session, tmp_path):
+    def stopping(_runtime, what):
+        if not stopped:
+            stopped.append(what)
+            harness.huey.notify_interrupted_tasks()  # what a consumer does on SIGTERM
+        return "finished"
+
+    stopped: list[str] = []
+    harness = Harness(app, tmp_path, stopping=stopping)
+    run_id = harness.queue.enqueue("stopping", "feed")
+    harness.deliver()
+    run = harness.run(db_session, run_id)
+    assert run.state == RunState.queued  # the stopping consumer could no longer mark it done
+    assert harness.huey.pending_count() == 1
+    harness.deliver()
+    run = harness.run(db_session, run_id)
+    assert (run.state, run.attempts, run.result) == (RunState.done, 2, "finished")
+
+
+def test_a_job_queued_in_a_transaction_is_kept_or_dropped_with_it(harness, app, db_session):
+    session = app.extensions["duban.db"].session()
+    run_id = harness.queue.enqueue("count", "feed", session=session)
+    assert harness.huey.pending_count() == 0  # not before the commit
+    session.rollback()
+    assert db_session.scalar(select(func.count(JobRun.id))) == 0
+    assert harness.huey.pending_count() == 0
+    run_id = harness.queue.enqueue("count", "feed", session=session)
+    session.commit()
+    session.close()
+    assert harness.run(db_session, run_id).state == RunState.queued
+    assert harness.huey.pending_count() == 1
+
+
+def test_recovery_gives_up_on_jobs_no_longer_registered_and_forgets_old_done_runs(harness, db_session):
+    with harness.db.transaction() as session:
+        gone = journal.record(session, "a_removed_plugins_job", [])
+        old = journal.record(session, "count", ["old"])
+    harness.huey.flush()
+    harness.queue._send(old, "count", ["old"])
+    harness.deliver()
+    recovery = harness.queue.recover(now=later(LOST_AFTER + 1))
+    assert recovery.failed == [gone] and recovery.purged == 0
+    assert "a_removed_plugins_job" in db_session.scalar(select(JobFailure.error).where(JobFailure.run_id == gone))
+    assert harness.queue.recover(now=utcnow() + timedelta(days=8)).purged == 1
+    assert db_session.get(JobRun, old) is None and db_session.get(JobRun, gone) is not None
+
+
+def test_recovery_is_scheduled_and_schedules_are_overridden_one_job_at_a_time(app, tmp_path):
+    runtime = JobRuntime(db=app.extensions["duban.db"], plugins=app.extensions["duban.plugins"])
+    huey = make_huey(str(tmp_path))
+    queue = JobQueue(huey, runtime, {"tick": lambda _runtime: None}, schedules={"tick": ""})
+    periodic = {task.name for task in huey._registry.periodic_tasks}
+    assert periodic == {"recover_jobs.periodic"}
+    assert "recover_jobs" in queue.tasks and "duban.recover_jobs" in huey._startup
