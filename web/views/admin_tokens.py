@@ -27,6 +27,7 @@ from core.webhooks import (
     save_subscriber,
 )
 from web import db
+from web.actions import done
 from web.auth import capability_required
 from web.background import job_queue
 from web.forms import ActionForm
@@ -164,14 +165,16 @@ def retry(failure_id: int) -> Response:
         abort(400)
     failure = db.scope().get(JobFailure, failure_id)
     queue = job_queue()
-    if failure.job not in queue.tasks or failure.job == "import_file":
+    # A failure without its journal entry kept its arguments only as text: those jobs cannot be queued again.
+    if failure.job not in queue.tasks or (failure.run_id is None and failure.arguments):
         flash(gettext("This job cannot be retried from here."), "error")
+        return redirect(url_for("integrations.jobs"))
+    if failure.run_id is not None:
+        queue.requeue(db.session(), failure.run_id)  # sent when this action commits
     else:
-        queue.enqueue(failure.job)
-        failure.retried_at = utcnow()
-        db.session().commit()
-        flash(gettext("The job has been queued again."), "info")
-    return redirect(url_for("integrations.jobs"))
+        queue.enqueue(failure.job, session=db.session())
+    failure.retried_at = utcnow()
+    return done(gettext("The job has been queued again."), url_for("integrations.jobs"))
 
 
 class MenuPlugin:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.access.models import Role
 from core.db import utcnow
 from core.jobs import (
     Durability,
@@ -22,6 +23,7 @@ from core.jobs import (
     journal,
     make_huey,
 )
+from core.org.models import Unit
 
 LEASE = 30.0
 LOST_AFTER = 300.0
@@ -235,3 +237,44 @@ def test_recovery_is_scheduled_and_schedules_are_overridden_one_job_at_a_time(ap
     periodic = {task.name for task in huey._registry.periodic_tasks}
     assert periodic == {"recover_jobs.periodic"}
     assert "recover_jobs" in queue.tasks and "duban.recover_jobs" in huey._startup
+
+
+UNITS = "code,name,parent_code,level,region_code\nQ,远山省,,province,980000\nQ1,近水市,Q,city,980100\n"
+
+
+def test_an_import_lost_with_its_consumer_is_shown_and_queued_again_with_its_file(
+        app, client, auth, org, db_session, tmp_path):
+    """The failed-jobs page, for a journaled import given up on, then run again from there."""
+    admin = org.user("chief", Role.admin)
+    queue = app.extensions["duban.jobs"]
+    queue.huey.flush()
+    path = tmp_path / "units.csv"
+    path.write_text(UNITS, encoding="utf-8")
+    run_id = queue.enqueue("import_file", "units", str(path), "tests", admin.id)
+    for _ in range(queue.max_attempts):
+        queue.huey.dequeue()
+        journal.claim(queue.runtime.db, run_id, lease=queue.durability.lease, max_attempts=queue.max_attempts)
+        queue.recover(now=later(queue.durability.lease + 1))
+    failure = db_session.scalar(select(JobFailure).where(JobFailure.run_id == run_id))
+    assert failure.reason == FailureReason.lost
+
+    auth.login("chief")
+    page = client.get("/jobs/").get_data(as_text=True)
+    assert "import_file" in page and "其消费进程在最后一次尝试中停止" in page
+
+    assert client.post(f"/jobs/{failure.id}/retry").status_code == 302
+    db_session.expire_all()
+    assert failure.retried_at is not None
+    run = db_session.get(JobRun, run_id)
+    assert (run.state, run.attempts) == (RunState.queued, 0)
+    task = queue.huey.dequeue()
+    assert task.kwargs["run_id"] == run_id and task.args == ("units", str(path), "tests", admin.id)
+    report = queue.huey.execute(task)
+    assert report["ok"] and report["created"] == 2
+    assert db_session.scalar(select(Unit).where(Unit.code == "Q1")).parent.code == "Q"
+
+    # Run once more (as after a consumer died between the import's commit and the run's end): nothing changes.
+    assert queue.requeue(db_session, run_id)
+    db_session.commit()
+    again = queue.huey.execute(queue.huey.dequeue())
+    assert again["ok"] and again["created"] == 0 and again["updated"] == 0 and again["unchanged"] == 2
