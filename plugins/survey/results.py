@@ -5,13 +5,17 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.org.models import Unit
 from plugins.survey.definition import pick, walk
 from plugins.survey.models import Survey, SurveyResponse
+
+if TYPE_CHECKING:
+    from core.access.scope import Scope
 
 Z95 = 1.959963984540054
 
@@ -51,12 +55,13 @@ class Row:
 
 @dataclass
 class QuestionResult:
-    """Counts for one choice question."""
+    """Counts for one choice question (``multiple``: one may pick several, shares add up past 1)."""
 
     name: str
     label: str
     n: int
     rows: list[Row] = field(default_factory=list)
+    multiple: bool = False
 
 
 def responses(session: Session, survey: Survey) -> list[tuple[int | None, dict[str, Any]]]:
@@ -86,8 +91,17 @@ def tally(survey: Survey, answers: Iterable[dict[str, Any]], language: str) -> l
         order = list(labels) + sorted(set(counter) - set(labels))
         results.append(QuestionResult(node["name"], pick(node["label"], language) or node["name"], answered,
                                       [Row(value, labels.get(value, value), counter[value], answered)
-                                       for value in order]))
+                                       for value in order], multiple=node["type"] == "select_multiple"))
     return results
+
+
+def by_unit(rows: Iterable[tuple[int | None, dict[str, Any]]]) -> dict[int, list[dict[str, Any]]]:
+    """The answers of :func:`responses` grouped by the unit they speak about (those about none left out)."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for unit_id, answers in rows:
+        if unit_id is not None:
+            grouped.setdefault(unit_id, []).append(answers)
+    return grouped
 
 
 def share(answers: Iterable[dict[str, Any]], field_name: str, values: Iterable[str]) -> tuple[int, int]:
@@ -102,3 +116,14 @@ def share(answers: Iterable[dict[str, Any]], field_name: str, values: Iterable[s
         if wanted & set(value.split()):
             hits += 1
     return hits, total
+
+
+def unit_results(scope: Scope, survey: Survey, rows: list[tuple[int | None, dict[str, Any]]],
+                 language: str) -> list[tuple[Unit, int, list[QuestionResult]]]:
+    """Per unit the caller may see, in code order: the unit, its number of responses, its counts."""
+    grouped = by_unit(rows)
+    if not grouped:
+        return []
+    visible = scope.session.scalars(scope.select(Unit).where(Unit.id.in_(list(grouped))))
+    return [(unit, len(grouped[unit.id]), tally(survey, grouped[unit.id], language))
+            for unit in sorted(visible, key=lambda unit: unit.code)]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.signals import record_signal
 from plugins.survey.models import Survey, SurveyStatus
-from plugins.survey.results import responses, share, wilson
+from plugins.survey.results import by_unit, responses, share, wilson
 
 SOURCE = "survey"
 # The indicator whose share is bad when high; the others are bad when low.
@@ -32,14 +32,11 @@ def refresh_survey(session: Session, survey: Survey, today: date) -> int:
     """Record (or update) the signals of one survey; returns how many changed."""
     if not survey.indicators or not survey.unit_links:
         return 0
-    by_unit: dict[int, list[dict[str, Any]]] = {}
-    for unit_id, answers in responses(session, survey):
-        if unit_id is not None:
-            by_unit.setdefault(unit_id, []).append(answers)
+    grouped = by_unit(responses(session, survey))
     matters = [link.matter_id for link in survey.matter_links] or [None]
     changed = 0
     for link in survey.unit_links:
-        answers = by_unit.get(link.unit_id, [])
+        answers = grouped.get(link.unit_id, [])
         for matter_id in matters:
             base = f"{survey.slug}:{link.unit_id}:{matter_id or '-'}"
             changed += _record(session, f"{base}:n", "sample_size", link.unit_id, matter_id, len(answers), today,

@@ -18,7 +18,7 @@ from plugins.survey.forms import IndicatorForm, InviteForm, LinkForm, QuotaForm,
 from plugins.survey.models import (
     ACCESS_LABELS, STATUS_LABELS, Access, Survey, SurveyInvitation, SurveyResponse, SurveyStatus,
 )
-from plugins.survey.results import responses, tally
+from plugins.survey.results import responses, tally, unit_results
 from plugins.survey.signals import refresh_survey
 from plugins.survey.views import bp
 from plugins.survey.views.common import locale, today
@@ -249,11 +249,7 @@ def results(survey_id: int) -> str:
     language = language_key(survey.definition, locale())
     overall = tally(survey, [answers for _unit, answers in rows], language)
     charts = {result.name: bar_chart(result, result.label) for result in overall}
-    visible = {unit.id: unit for unit in session.scalars(db.scope().select(Unit).where(
-        Unit.id.in_({unit_id for unit_id, _a in rows if unit_id is not None})))}
-    per_unit = []
-    for unit_id, unit in sorted(visible.items(), key=lambda item: item[1].code):
-        per_unit.append((unit, tally(survey, [answers for uid, answers in rows if uid == unit_id], language)))
+    per_unit = unit_results(db.scope(), survey, rows, language)
     return render_template("survey/results.html", survey=survey, overall=overall, charts=charts,
                            per_unit=per_unit, total=len(rows))
 
