@@ -15,6 +15,8 @@ from plugins.survey.access import SURVEY_CAPABILITIES
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from core.apitypes import ApiRoute
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -47,6 +49,13 @@ def duban_blueprints() -> list[Any]:
     from plugins.survey.views import bp
 
     return [bp]
+
+
+@hookimpl
+def duban_api_routes() -> list[ApiRoute]:
+    from plugins.survey.api import ROUTES
+
+    return ROUTES
 
 
 @hookimpl

@@ -18,6 +18,8 @@ from core.ledger.models import Matter, MatterKind, Task
 from core.ledger.report_models import ProgressReport
 from core.webhooks import WebhookSubscriber
 from plugins.media_tips.models import Tip, TipSource
+from plugins.survey.service import create_survey
+from tests.plugins.survey.conftest import form_bytes
 
 USERS = {
     "admin": (Role.admin, None),
@@ -142,11 +144,12 @@ def world(org, db_session):
     tip = Tip(ref="T-A", source=TipSource.public, text="河东区的路灯坏了", received_on=date(2026, 11, 1),
               home_unit_id=org.county_a1.id, contact="13900000000")
     db_session.add_all([report, subscriber, failure, tip])
+    survey = create_survey(db_session, form_bytes("demo"), owner_unit_id=org.city_a.id, publish=True)
     token, _ = create_token_for(db_session, users["supervisor"])
     db_session.commit()
     return {"unit_id": org.county_a1.id, "user_id": users["officer"].id, "matter_id": matter.id,
             "task_id": task.id, "report_id": report.id, "token_id": token.id, "subscriber_id": subscriber.id,
-            "failure_id": failure.id, "tip_id": tip.id, "kind": "units"}
+            "failure_id": failure.id, "tip_id": tip.id, "survey_id": survey.id, "kind": "units"}
 
 
 def _url(rule, ids) -> str:
@@ -211,6 +214,8 @@ API_ALLOWED = {
     "/api/v1/queue": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
     "/api/v1/tips": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
     "/api/v1/tips/{tip_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/api/v1/surveys": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/api/v1/surveys/{survey_id}/results": frozenset({"admin", "supervisor", "leader"}),
 }
 API_POST_ALLOWED = {"/api/v1/signals": frozenset({"admin", "supervisor"}),
                     "/api/v1/review-outcomes": frozenset({"admin", "supervisor"})}
