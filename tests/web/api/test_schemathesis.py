@@ -12,7 +12,26 @@ from core.access.models import Role
 EXAMPLES_PER_OPERATION = 40
 
 
-def test_the_api_never_fails_on_generated_requests(app, ledger):
+def _plugin_records(session, org) -> None:
+    """A tip and a survey with answers, so the plugins' answers are checked with real items."""
+    from datetime import date
+
+    from plugins.media_tips.models import TipSource
+    from plugins.media_tips.triage import NewTip, create_tip
+    from plugins.survey.models import SurveyResponse
+    from plugins.survey.service import create_survey
+    from tests.plugins.survey.conftest import form_bytes
+
+    create_tip(session, NewTip(source=TipSource.public, text="河东区老旧小区改造停工", region_code="990102",
+                               contact="13900000000"), actor="public", today=date.today(), with_receipt=True)
+    survey = create_survey(session, form_bytes("demo"), owner_unit_id=org.city_a.id, publish=True)
+    session.add(SurveyResponse(survey_id=survey.id, submission_key="k", unit_id=org.county_a1.id,
+                               submitted_on=date.today(), answers={"district": "990102", "aware": "yes"}))
+    session.commit()
+
+
+def test_the_api_never_fails_on_generated_requests(app, ledger, db_session):
+    _plugin_records(db_session, ledger.org)
     secret = ledger.token("root", Role.admin)
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
