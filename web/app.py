@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SECURE": True,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": "swept-memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "PUBLIC_RATE_LIMIT": "30 per minute",

@@ -1,0 +1,53 @@
+"""The limiter's default storage counts like limits' memory storage, without a thread per window."""
+from __future__ import annotations
+
+import threading
+import time
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+import web.ratelimit
+from web.ratelimit import SweptMemoryStorage
+
+
+def test_the_application_counts_in_swept_memory_by_default(app) -> None:  # type: ignore[no-untyped-def]
+    from web.extensions import limiter
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "swept-memory://"
+    assert isinstance(limiter.limiter.storage, SweptMemoryStorage)
+
+
+def test_limits_are_kept_and_a_new_window_starts_afresh() -> None:
+    storage = storage_from_string("swept-memory://")
+    for strategy in (FixedWindowRateLimiter(storage), MovingWindowRateLimiter(storage)):
+        limit = parse("3 per second")
+        key = type(strategy).__name__
+        assert [strategy.hit(limit, key) for _ in range(4)] == [True, True, True, False]
+        time.sleep(1.05)
+        assert strategy.hit(limit, key)
+
+
+def test_no_thread_is_started_while_counting(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    storage = storage_from_string("swept-memory://")
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
+    strategy = FixedWindowRateLimiter(storage)
+    for number in range(2000):
+        strategy.hit(parse("10 per second"), f"k{number % 50}")
+    assert started == []
+
+
+def test_forgotten_counters_are_swept_on_a_later_hit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    storage = storage_from_string("swept-memory://")
+    strategy = FixedWindowRateLimiter(storage)
+    for number in range(100):
+        strategy.hit(parse("5 per second"), f"old{number}")
+    assert len(storage.storage) == 100
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 5)
+    monkeypatch.setattr(web.ratelimit, "SWEEP_SECONDS", 0.0)
+    storage._next_sweep = 0.0
+    strategy.hit(parse("5 per second"), "new")
+    assert len(storage.storage) == 1 and "new" in next(iter(storage.storage))

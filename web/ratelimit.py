@@ -1,0 +1,36 @@
+"""The limiter's default storage: counters in each process's memory, expired as they are read.
+
+``limits``' own ``memory://`` storage starts a timer thread to forget old counters whenever
+the previous one has finished, which under steady traffic means a new thread every 10 ms:
+a thread start in the middle of most requests. Counters already expire when they are read,
+so this storage only sweeps the forgotten ones now and then, on the request that finds the
+sweep due. Several servers share counts through ``redis://`` instead.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from limits.storage import MemoryStorage
+
+SWEEP_SECONDS = 5.0
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """``limits``' memory storage without its timer thread (scheme ``swept-memory://``)."""
+
+    STORAGE_SCHEME = ["swept-memory"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        self._sweeping = threading.Lock()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (replaces the parent's private method)
+        if time.monotonic() < self._next_sweep or not self._sweeping.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = time.monotonic() + SWEEP_SECONDS
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        finally:
+            self._sweeping.release()
