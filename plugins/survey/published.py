@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from plugins.survey.engine import walks_needed
 from plugins.survey.models import Access, AnswerWindow, Survey, SurveyStatus, SurveyUnit
+
+SURVEYS = Survey.__table__
+REVISION_BY_SLUG = select(SURVEYS.c.id, SURVEYS.c.revision).where(SURVEYS.c.slug == bindparam("slug"))
+REVISION_BY_ID = select(SURVEYS.c.revision).where(SURVEYS.c.id == bindparam("survey_id"))
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,12 @@ class FormCache:
 
     def by_slug(self, session: Session, slug: str) -> PublishedForm | None:
         """The form at ``slug`` as it stands now, or None when there is no such survey."""
-        row = session.execute(select(Survey.id, Survey.revision).where(Survey.slug == slug)).first()
+        row = session.connection().execute(REVISION_BY_SLUG, {"slug": slug}).first()
         return None if row is None else self._current(session, row.id, row.revision)
 
     def by_id(self, session: Session, survey_id: int) -> PublishedForm | None:
         """The form of survey ``survey_id`` as it stands now, or None when there is no such survey."""
-        revision = session.scalar(select(Survey.revision).where(Survey.id == survey_id))
+        revision = session.connection().scalar(REVISION_BY_ID, {"survey_id": survey_id})
         return None if revision is None else self._current(session, survey_id, revision)
 
     def _current(self, session: Session, survey_id: int, revision: int) -> PublishedForm | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,9 @@ from plugins.survey.tokens import TokenRejected, hash_token
 RESPONSES = SurveyResponse.__table__
 QUOTAS = SurveyQuota.__table__
 INVITATIONS = SurveyInvitation.__table__
+UNITS = Unit.__table__
+# Built once: every response is stored with the same statement.
+INSERT_RESPONSE = insert(RESPONSES)
 
 
 class SurveyClosed(ValidationError):
@@ -59,9 +62,9 @@ def check_open(survey: AnswerWindow, day: date) -> None:
         raise SurveyClosed(N_("This survey is closed and no longer takes answers."))
 
 
-def find_invitation(session: Session, survey_id: int, token: str) -> tuple[int, int | None]:
+def find_invitation(connection: Connection, survey_id: int, token: str) -> tuple[int, int | None]:
     """The unused invitation ``token`` opens, as (id, unit id); raises :class:`TokenRejected` otherwise."""
-    row = session.execute(select(INVITATIONS.c.id, INVITATIONS.c.unit_id, INVITATIONS.c.responded_on).where(
+    row = connection.execute(select(INVITATIONS.c.id, INVITATIONS.c.unit_id, INVITATIONS.c.responded_on).where(
         INVITATIONS.c.survey_id == survey_id, INVITATIONS.c.token_hash == hash_token(token or ""))).first()
     if row is None:
         raise TokenRejected(N_("This invitation link is not valid for this survey."))
@@ -73,29 +76,31 @@ def find_invitation(session: Session, survey_id: int, token: str) -> tuple[int, 
 def store(session: Session, form: PublishedForm, submission: Submission) -> bool:
     """Store ``submission``; returns False when the same submission was stored before.
 
-    Everything is read first, then the read transaction is ended, so that the writing one
-    opens with its insert: SQLite grants the write lock to a transaction that has not read
-    yet (one that has read cannot wait for it, and fails at once under load). The writes
-    (response, invitation, quotas) form one transaction, which the caller commits, or rolls
-    back on any refusal, so nothing is left half-written. Responses are written with Core
-    statements on the session's connection: append-only rows need none of the ORM's work.
+    On SQLite everything is read first and the read transaction ended, so that the writing
+    one opens with its insert: SQLite grants the write lock to a transaction that has not
+    read yet (one that has read cannot wait for it, and fails at once under load). The
+    writes (response, invitation, quotas) form one transaction, which the caller commits,
+    or rolls back on any refusal, so nothing is left half-written. Responses are written
+    with Core statements on the session's connection: append-only rows need none of the
+    ORM's work.
     """
     check_open(form, submission.day)
-    unit_id = response_unit(session, form, submission.answers)
+    connection = session.connection()
+    unit_id = response_unit(connection, form, submission.answers)
     invitation_id = None
     if form.access.value == "invitation":
-        found = find_invitation_for_store(session, form.id, submission)
+        found = find_invitation_for_store(connection, form.id, submission)
         if found is None:
             return False
         invitation_id, unit_id = found[0], found[1] or unit_id
-    if not session.new and not session.dirty and not session.deleted:
+    if connection.dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
         session.commit()  # nothing written yet: this only ends the read transaction
-    connection = session.connection()
+        connection = session.connection()
     try:
-        connection.execute(insert(RESPONSES).values(
-            survey_id=form.id, submission_key=submission.key, unit_id=unit_id, submitted_on=submission.day,
-            submitted_at=None if form.anonymous else submission.at, channel=submission.channel,
-            language=submission.language[:20], answers=submission.answers))
+        connection.execute(INSERT_RESPONSE, {
+            "survey_id": form.id, "submission_key": submission.key, "unit_id": unit_id,
+            "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
+            "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
     except IntegrityError:
         # The same render (or instanceID) was stored already: exactly once. The insert is the
         # transaction's first write, so rolling it all back loses nothing.
@@ -107,36 +112,36 @@ def store(session: Session, form: PublishedForm, submission: Submission) -> bool
             .values(responded_on=submission.day))
         if used.rowcount != 1:
             raise TokenRejected(N_("This invitation has already been used to answer."))
-    _fill_quotas(session, form.quotas, submission.answers)
+    _fill_quotas(connection, form.quotas, submission.answers)
     return True
 
 
-def find_invitation_for_store(session: Session, survey_id: int,
+def find_invitation_for_store(connection: Connection, survey_id: int,
                               submission: Submission) -> tuple[int, int | None] | None:
     """The invitation to use, or None when this very submission was already stored with it."""
     try:
-        return find_invitation(session, survey_id, submission.invitation)
+        return find_invitation(connection, survey_id, submission.invitation)
     except TokenRejected:
-        already = session.scalar(select(RESPONSES.c.id).where(
+        already = connection.scalar(select(RESPONSES.c.id).where(
             RESPONSES.c.survey_id == survey_id, RESPONSES.c.submission_key == submission.key))
         if already is not None:
             return None
         raise
 
 
-def _fill_quotas(session: Session, quotas: tuple[Quota, ...], answers: dict[str, Any]) -> None:
+def _fill_quotas(connection: Connection, quotas: tuple[Quota, ...], answers: dict[str, Any]) -> None:
     for quota in quotas:
         answer = str(answers.get(quota.field, ""))
         if quota.value not in answer.split():
             continue
-        taken = session.connection().execute(update(QUOTAS).where(
+        taken = connection.execute(update(QUOTAS).where(
             and_(QUOTAS.c.id == quota.id, QUOTAS.c.filled < QUOTAS.c.limit))
             .values(filled=QUOTAS.c.filled + 1))
         if taken.rowcount != 1:
             raise QuotaFull(N_("Enough answers like yours have been received; thank you for your time."))
 
 
-def response_unit(session: Session, form: PublishedForm, answers: dict[str, Any]) -> int | None:
+def response_unit(connection: Connection, form: PublishedForm, answers: dict[str, Any]) -> int | None:
     """The unit a response speaks about: the answer to the survey's unit question, else its only unit.
 
     The unit question's answer may be a unit code or a region code of a linked unit.
@@ -147,7 +152,7 @@ def response_unit(session: Session, form: PublishedForm, answers: dict[str, Any]
             for unit in form.units:
                 if answer in (unit.code, unit.region_code):
                     return unit.id
-            found = session.scalar(select(Unit.id).where(Unit.code == answer))
+            found = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == answer))
             if found is not None:
                 return found
     return form.units[0].id if len(form.units) == 1 else None

@@ -72,7 +72,6 @@ def submission(token: str | None = None) -> Response:
     upload = request.files.get("xml_submission_file")
     data = upload.stream.read(MAX_SUBMISSION_BYTES + 1) if upload else request.get_data(cache=False)
     session = db.session()
-    session.info["actor"] = "openrosa"
     try:
         survey, instance_id, answers = _instance(data, token)
         form = published_forms().by_id(session, survey.id)
@@ -85,7 +84,7 @@ def submission(token: str | None = None) -> Response:
             problems = "; ".join(f"{path}: {shown(problem)}" for path, problem in checked.errors.items())
             return _xml(response_xml(problems), 400)
         store(session, form, Submission(key="o:" + instance_id[:60], answers=checked.answers, day=now.date(),
-                                          at=now, channel="openrosa", language=locale()))
+                                        at=now, channel="openrosa", language=locale()))
         session.commit()
     except DubanError as error:
         session.rollback()

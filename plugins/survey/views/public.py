@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from core.errors import DubanError
 from core.i18n import N_
 from plugins.survey.definition import language_key, unsupported
-from plugins.survey.engine import Moment, check
+from plugins.survey.engine import Checked, Moment, check
 from plugins.survey.models import Access, Survey
 from plugins.survey.render import answers_from_form, view_nodes
 from plugins.survey.submission import Submission, check_open, find_invitation, store
@@ -49,7 +49,7 @@ def respond(slug: str) -> str | tuple[str, int]:
     try:
         check_open(survey, today())
         if survey.access == Access.invitation:
-            find_invitation(db.session(), survey.id, invitation)
+            find_invitation(db.session().connection(), survey.id, invitation)
     except DubanError as error:
         return _refused(survey, error)
     token = issue_render_token(current_app.config["SECRET_KEY"], survey.id, local_now())
@@ -59,43 +59,53 @@ def respond(slug: str) -> str | tuple[str, int]:
 @bp.post("/s/<slug>")
 @limiter.limit(public_rate_limit)
 def submit(slug: str) -> Response | tuple[str, int] | str:
-    """Check the answers; store them once; show what is wrong in the respondent's language.
-
-    This is the page every respondent sends, so it reads the form from the process's cache
-    (one query for its revision) and writes the response with one insert.
-    """
+    """Check the answers; store them once; show what is wrong in the respondent's language."""
     if (request.content_length or 0) > MAX_FORM_BYTES:
         return render_template("survey/public_refused.html", survey=None,
                                reason=render_message(N_("The answers sent are too large."))), 413
+    outcome = _take_answers(slug, request.form.get("invitation", ""))
+    if isinstance(outcome, DubanError):
+        return _refused(_survey(slug), outcome)
+    if outcome is not None:
+        raw, checked = outcome
+        errors = {path: shown(problem) for path, problem in checked.errors.items()}
+        return _form_page(_survey(slug), request.form.get("form_token", ""), request.form.get("invitation", ""),
+                          raw, errors, checked.answers), 400
+    return redirect(url_for("survey.thanks", slug=slug), code=303)
+
+
+def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, Any], Checked] | None:
+    """Store the posted answers (None), or say why not: a refusal, or the answers with their problems.
+
+    Every respondent sends this, so it reads the form from the process's cache (one query
+    for its revision) and writes the response with one insert, in one transaction.
+    """
     session = db.session()
     form = published_forms().by_slug(session, slug)
     if form is None:
         abort(404)
-    invitation = request.form.get("invitation", "")
     try:
         check_open(form, today())
         token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form.id)
     except DubanError as error:
-        return _refused(_survey(slug), error)
+        return error
     raw = answers_from_form(request.form.to_dict(flat=False))
     now = local_now()
     language = language_key(form.definition, locale())
     checked = check(form.definition, raw, Moment(token.started, now, form.anonymous), language, form.walks)
     if not checked.ok:
-        errors = {path: shown(problem) for path, problem in checked.errors.items()}
-        return _form_page(_survey(slug), request.form.get("form_token", ""), invitation, raw, errors,
-                          checked.answers), 400
+        return raw, checked
     try:
         store(session, form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
                                         language=locale(), invitation=invitation))
         session.commit()
     except DubanError as error:
         session.rollback()
-        return _refused(_survey(slug), error)
+        return error
     except BaseException:
         session.rollback()
         raise
-    return redirect(url_for("survey.thanks", slug=slug), code=303)
+    return None
 
 
 @bp.get("/s/<slug>/thanks")
