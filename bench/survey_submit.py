@@ -9,7 +9,10 @@ many acknowledged answers were lost and how many were stored twice.
 
     .venv/bin/python bench/survey_submit.py                      # SQLite in a temporary folder
     .venv/bin/python bench/survey_submit.py --url postgresql://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python bench/survey_submit.py --clients 50 --respondents 2000
+    .venv/bin/python bench/survey_submit.py --clients 50 --respondents 3000 --rounds 5
+
+The two servers run side by side and the respondents are sent in rounds that alternate
+between them, so that both meet the same machine; each side's figure is its median round.
 
 A PostgreSQL URL names a server: scratch databases are created there and dropped afterwards.
 """
@@ -238,25 +241,73 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98] * 1000 if len(values) >= 2 else 0.0
 
 
-def run(url: str | None, clients: int, respondents: int) -> None:
-    from sqlalchemy import create_engine, select, text
+def prepare_bare(url: str | None, bare_url: str, folder: str) -> dict[str, str]:
+    """Write the bare app and create its table; returns its environment."""
+    from sqlalchemy import create_engine, text
+
+    bare_folder = os.path.join(folder, "bare")
+    os.makedirs(bare_folder)
+    with open(os.path.join(bare_folder, "bare_app.py"), "w") as handle:
+        handle.write(BARE_APP)
+    engine = create_engine(bare_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bare_responses (id INTEGER PRIMARY KEY, key VARCHAR(64) UNIQUE, "
+                                "answers JSON)" if not url else
+                                "CREATE TABLE bare_responses (id SERIAL PRIMARY KEY, key VARCHAR(64) UNIQUE, "
+                                "answers JSON)"))
+    engine.dispose()
+    return {**os.environ, "BARE_DATABASE_URL": bare_url.replace("postgresql://", "postgresql+psycopg://", 1),
+            "PYTHONPATH": bare_folder}
+
+
+def median_rate(rounds: list[tuple[float, int]]) -> float:
+    """The median of the rounds' rates (requests per second): one slow round from a busy machine does not count."""
+    return statistics.median(sent / seconds for seconds, sent in rounds)
+
+
+def run(url: str | None, clients: int, respondents: int, rounds: int) -> None:
+    """Both servers run side by side; rounds alternate between them, so both meet the same machine."""
+    from sqlalchemy import create_engine, select
 
     from core.db import scratch_database
     from plugins.survey.models import SurveyResponse
 
     label = "PostgreSQL" if url else "SQLite"
+    per_round = respondents // rounds
     with scratch_database(url, "duban_bench_duban") as duban_url, \
             scratch_database(url, "duban_bench_bare") as bare_url, tempfile.TemporaryDirectory() as folder:
         env, slug, survey_id = prepare_duban(duban_url, folder)
         SURVEY_ID[0] = survey_id
-        with gunicorn("web.app:create_app()", env, ROOT, "/login", threads=clients // 2 + 1) as port:
+        bare_env = prepare_bare(url, bare_url, folder)
+        threads = clients // 2 + 1
+        with gunicorn("web.app:create_app()", env, ROOT, "/login", threads=threads) as port, \
+                gunicorn("bare_app:app", bare_env, os.path.join(folder, "bare"), "/", threads=threads) as bare_port:
             opened = []
-            for respondent in range(respondents):
+            for respondent in range(per_round * rounds):
                 cookie, csrf, token = opened_form(port, slug)
                 body = urlencode({**answers(respondent), "csrf_token": csrf, "form_token": token}).encode()
                 headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
                 opened.append((headers, body, 2 if respondent % DOUBLE_CLICK_EVERY == 0 else 1))
-            seconds, latencies, acknowledged, failed = drive(port, f"/s/{slug}", opened, clients)
+            bare_bodies = [({"Content-Type": "application/x-www-form-urlencoded"},
+                            urlencode({**answers(respondent), "key": f"k{respondent}"}).encode(), 1)
+                           for respondent in range(per_round * rounds)]
+            latencies: list[float] = []
+            bare_latencies: list[float] = []
+            duban_rounds: list[tuple[float, int]] = []
+            bare_rounds: list[tuple[float, int]] = []
+            acknowledged: set[int] = set()
+            failed = bare_failed = 0
+            for number in range(rounds):
+                part = slice(number * per_round, (number + 1) * per_round)
+                seconds, took, acked, refused = drive(port, f"/s/{slug}", opened[part], clients)
+                duban_rounds.append((seconds, len(took)))
+                latencies += took
+                acknowledged |= {index + number * per_round for index in acked}
+                failed += refused
+                seconds, took, _acked, refused = drive(bare_port, "/submit", bare_bodies[part], clients)
+                bare_rounds.append((seconds, len(took)))
+                bare_latencies += took
+                bare_failed += refused
         engine = create_engine(duban_url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.connect() as connection:
             stored_keys = list(connection.scalars(select(SurveyResponse.submission_key)
@@ -265,35 +316,17 @@ def run(url: str | None, clients: int, respondents: int) -> None:
         acknowledged_keys = {token_key(opened[index][1]) for index in acknowledged}
         engine.dispose()
 
-        bare_folder = os.path.join(folder, "bare")
-        os.makedirs(bare_folder)
-        with open(os.path.join(bare_folder, "bare_app.py"), "w") as handle:
-            handle.write(BARE_APP)
-        bare_engine = create_engine(bare_url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with bare_engine.begin() as connection:
-            connection.execute(text("CREATE TABLE bare_responses (id INTEGER PRIMARY KEY, key VARCHAR(64) UNIQUE, "
-                                    "answers JSON)" if not url else
-                                    "CREATE TABLE bare_responses (id SERIAL PRIMARY KEY, key VARCHAR(64) UNIQUE, "
-                                    "answers JSON)"))
-        bare_env = {**os.environ, "BARE_DATABASE_URL": bare_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                    "PYTHONPATH": bare_folder}
-        with gunicorn("bare_app:app", bare_env, bare_folder, "/", threads=clients // 2 + 1) as port:
-            bodies = [({"Content-Type": "application/x-www-form-urlencoded"},
-                       urlencode({**answers(respondent), "key": f"k{respondent}"}).encode(), 1)
-                      for respondent in range(respondents)]
-            bare_seconds, bare_latencies, _bare_ok, bare_failed = drive(port, "/submit", bodies, clients)
-        bare_engine.dispose()
-
-    duban_rate = len(latencies) / seconds
-    bare_rate = len(bare_latencies) / bare_seconds
-    print(f"{label}, {clients} concurrent clients, {respondents} respondents ({QUESTIONS} questions), "
-          f"gunicorn 2 workers")
-    print(f"  Duban /s/<slug>:   {duban_rate:8.1f} responses/s   p99 {p99(latencies):7.1f} ms")
-    print(f"  bare Flask insert: {bare_rate:8.1f} responses/s   p99 {p99(bare_latencies):7.1f} ms")
+    duban_rate, bare_rate = median_rate(duban_rounds), median_rate(bare_rounds)
+    print(f"{label}, {clients} concurrent clients, {len(opened)} respondents ({QUESTIONS} questions), "
+          f"gunicorn 2 workers, {rounds} alternating rounds (median round)")
+    print(f"  Duban /s/<slug>:   {duban_rate:8.1f} responses/s   p99 {p99(latencies):7.1f} ms   "
+          f"rounds {', '.join(f'{sent / seconds:.0f}' for seconds, sent in duban_rounds)}")
+    print(f"  bare Flask insert: {bare_rate:8.1f} responses/s   p99 {p99(bare_latencies):7.1f} ms   "
+          f"rounds {', '.join(f'{sent / seconds:.0f}' for seconds, sent in bare_rounds)}")
     print(f"  ratio Duban/bare:  {duban_rate / bare_rate:8.2f}")
     lost = len(acknowledged_keys - set(stored_keys))
     duplicated = len(stored_keys) - len(set(stored_keys)) + len(set(stored_keys) - keys)
-    print(f"  stored {len(stored_keys)} of {respondents} respondents; {len(acknowledged)} acknowledged, "
+    print(f"  stored {len(stored_keys)} of {len(opened)} respondents; {len(acknowledged)} acknowledged, "
           f"{failed} sends failed (bare: {bare_failed})")
     print(f"  lost {lost}, duplicated {duplicated}")
 
@@ -303,9 +336,10 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("DUBAN_BENCH_DATABASE_URL"),
                         help="a PostgreSQL server URL (default: SQLite in a temporary folder)")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--respondents", type=int, default=1000)
+    parser.add_argument("--respondents", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each server")
     args = parser.parse_args()
-    run(args.url, args.clients, args.respondents)
+    run(args.url, args.clients, args.respondents, max(1, args.rounds))
 
 
 if __name__ == "__main__":
