@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from core.access.models import Role, User
     from core.apitypes import ApiRoute
-    from core.hooktypes import Importer, MenuItem, Panel, SignalKind
+    from core.hooktypes import Importer, JobSpec, MenuItem, Panel, SignalKind
 
 PROJECT = "duban"
 
@@ -111,6 +111,18 @@ def duban_tick(session: Session, now: datetime) -> list[str] | None:
 
     Called by ``duban tick``, one transaction per plugin. Returns lines that
     summarise what was done, or None.
+    """
+
+
+@hookspec
+def duban_jobs() -> list[JobSpec]:
+    """Offer background jobs, each with an optional default schedule.
+
+    Called once when the application's job queue is built. Returns a list of
+    :class:`core.hooktypes.JobSpec`; names must be unique and differ from core's
+    jobs. Work that takes long or reaches out (polling feeds) belongs in a job of
+    its own rather than in :func:`duban_tick`: it is retried, and shown to
+    administrators when it still fails.
     """
 
 

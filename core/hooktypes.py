@@ -57,6 +57,25 @@ class Importer:
 
 
 @dataclass(frozen=True)
+class JobSpec:
+    """A background job a plugin offers (see ``duban_jobs``).
+
+    ``function(runtime, *args)`` does the work with a :class:`core.jobs.JobRuntime`
+    (the database, the plugins, the configuration), opens its own transactions,
+    and returns a JSON-able summary. It must be safe to run twice. ``schedule`` is
+    its default crontab text (``"minute hour day month day_of_week"``), or None
+    for a job that runs only when queued; ``JOB_SCHEDULES`` overrides it by name.
+    ``in_tick``: ``duban tick`` runs it too, for instances driven by cron rather
+    than a job consumer.
+    """
+
+    name: str
+    function: Callable[..., Any]
+    schedule: str | None = None
+    in_tick: bool = False
+
+
+@dataclass(frozen=True)
 class MenuItem:
     """A navigation entry: ``endpoint`` is a Flask endpoint name, ``label`` a msgid."""
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import pluggy
@@ -11,7 +11,7 @@ import pluggy
 from core import hookspecs
 from core.access.models import Role
 from core.access.scope import CAPABILITIES
-from core.hooktypes import Importer, SignalKind
+from core.hooktypes import Importer, JobSpec, SignalKind
 
 # Core's own behaviour, registered like any other plugin.
 DEFAULT_PLUGINS = ("core.builtin",)
@@ -49,6 +49,17 @@ def importers(pm: pluggy.PluginManager) -> dict[str, Importer]:
             if importer.kind in found:
                 raise RuntimeError(f"two plugins offer the import kind {importer.kind!r}")
             found[importer.kind] = importer
+    return found
+
+
+def plugin_jobs(pm: pluggy.PluginManager, reserved: Collection[str] = ()) -> dict[str, JobSpec]:
+    """Every background job offered by the plugins, by name; ``reserved`` names are core's."""
+    found: dict[str, JobSpec] = {}
+    for batch in pm.hook.duban_jobs():
+        for spec in batch or ():
+            if spec.name in found or spec.name in reserved:
+                raise RuntimeError(f"the job name {spec.name!r} is offered twice")
+            found[spec.name] = spec
     return found
 
 

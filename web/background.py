@@ -5,7 +5,8 @@ inside an application context, so ``tick`` is exactly ``duban tick``. Storage is
 ``jobs.sqlite`` in the instance folder unless ``JOBS_URL`` names Redis; schedules
 come from ``JOB_SCHEDULES`` (job name → crontab text, empty text to turn one off).
 ``JOB_LEASE``, ``JOB_LOST_AFTER`` (seconds) and ``JOB_RUNS_KEEP_DAYS`` tune the job
-journal that queues again the jobs of a killed consumer.
+journal that queues again the jobs of a killed consumer. Plugins add jobs, with
+their default schedules, through ``duban_jobs``.
 """
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from sqlalchemy import event
 from core import webhooks
 from core.jobs import Durability, JobQueue, JobRuntime, make_huey
 from core.jobs.tasks import CORE_JOBS
+from core.plugins import plugin_jobs
+
+# Core's jobs besides CORE_JOBS: the web layer's tick, and the queue's own recovery.
+RESERVED = frozenset({*CORE_JOBS, "tick", "recover_jobs"})
 
 
 def tick_job(_runtime: JobRuntime) -> list[str]:
@@ -37,15 +42,18 @@ def job_queue(app: Flask | None = None) -> JobQueue:
 
 def init_app(app: Flask) -> None:
     db = app.extensions["duban.db"]
+    pm = app.extensions["duban.plugins"]
     huey = make_huey(app.instance_path, app.config.get("JOBS_URL"),
                      immediate=bool(app.config.get("JOBS_IMMEDIATE", False)))
-    runtime = JobRuntime(db=db, plugins=app.extensions["duban.plugins"], config=app.config,
-                         context=app.app_context)
-    schedules = app.config.get("JOB_SCHEDULES")
+    runtime = JobRuntime(db=db, plugins=pm, config=app.config, context=app.app_context)
+    specs = plugin_jobs(pm, reserved=RESERVED)
+    schedules = {**{name: spec.schedule for name, spec in specs.items() if spec.schedule},
+                 **(app.config.get("JOB_SCHEDULES") or {})}
     durability = Durability(lease=float(app.config.get("JOB_LEASE", 120)),
                             lost_after=float(app.config.get("JOB_LOST_AFTER", 600)),
                             keep=timedelta(days=float(app.config.get("JOB_RUNS_KEEP_DAYS", 7))))
-    queue = JobQueue(huey, runtime, {**CORE_JOBS, "tick": tick_job}, schedules=schedules,
+    jobs = {**CORE_JOBS, "tick": tick_job, **{name: spec.function for name, spec in specs.items()}}
+    queue = JobQueue(huey, runtime, jobs, schedules=schedules,
                      retries=int(app.config.get("JOB_RETRIES", 3)),
                      retry_delay=int(app.config.get("JOB_RETRY_DELAY", 60)), durability=durability)
     app.extensions["duban.jobs"] = queue

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, MenuItem, Panel, SignalKind
+from core.hooktypes import Importer, JobSpec, MenuItem, Panel, SignalKind
 from core.i18n import N_
 from plugins.media_tips import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.media_tips.access import TIP_CAPABILITIES
@@ -93,16 +93,22 @@ def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
 
 @hookimpl
 def duban_tick(session: Session, now: datetime) -> list[str]:
-    from plugins.media_tips.feeds import poll_feeds
     from plugins.media_tips.signals import refresh_signals
     from plugins.media_tips.triage import overdue_notices
 
-    lines = poll_feeds(session, now)
     today = now.date()
     overdue = overdue_notices(session, today)
     changed = refresh_signals(session, today)
-    lines.append(f"tips: {overdue} answer(s) overdue, {changed} signal(s) updated")
-    return lines
+    return [f"tips: {overdue} answer(s) overdue, {changed} signal(s) updated"]
+
+
+@hookimpl
+def duban_jobs() -> list[JobSpec]:
+    """Feed polling reaches out to other hosts: a job of its own, retried when it fails."""
+    from plugins.media_tips.feeds import poll_feeds_job
+
+    # Off the tick's minutes, so on SQLite the two do not wait on each other's write lock.
+    return [JobSpec("poll_feeds", poll_feeds_job, schedule="5-59/15 * * * *", in_tick=True)]
 
 
 @hookimpl

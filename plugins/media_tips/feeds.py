@@ -15,9 +15,9 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from email.message import Message as HeaderMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import select
@@ -28,6 +28,9 @@ from core.i18n import N_
 from plugins.media_tips.linking import index_for
 from plugins.media_tips.models import Tip, TipFeed, TipSource
 from plugins.media_tips.triage import NewTip, create_tip
+
+if TYPE_CHECKING:
+    from core.jobs import JobRuntime
 
 log = logging.getLogger("plugin.media_tips")
 
@@ -202,3 +205,9 @@ def poll_feeds(session: Session, now: datetime, *, timeout: float = TIMEOUT_SECO
         lines.append(f"feed {feed.id}: {added} new tip(s)")
     session.flush()
     return lines
+
+
+def poll_feeds_job(runtime: JobRuntime) -> list[str]:
+    """The ``poll_feeds`` job: every active feed, in one transaction of its own."""
+    with runtime.db.transaction(actor="jobs:poll_feeds") as session:
+        return poll_feeds(session, datetime.now(UTC))

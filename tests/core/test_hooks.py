@@ -18,7 +18,7 @@ from core import hookspecs
 from core.access.models import Role
 from core.access.scope import Scope
 from core.hookspecs import hookimpl
-from core.hooktypes import ImportContext, Importer, MenuItem, Panel, SignalKind
+from core.hooktypes import ImportContext, Importer, JobSpec, MenuItem, Panel, SignalKind
 from core.importing import ImportReport, read_table
 from core.plugins import capabilities, migration_dirs, signal_kinds
 from core.signals import record_signal
@@ -71,6 +71,19 @@ class HookPlugin:
     def duban_tick(self, session, now):
         self.seen.append(("tick", now))
         return ["ticked"]
+
+    @hookimpl
+    def duban_jobs(self):
+        def count_widgets(runtime, shelf):
+            self.seen.append(("job", shelf, runtime.plugins is not None))
+            return f"{shelf}: 3 widgets"
+
+        def dust_widgets(_runtime):
+            self.seen.append(("dusted", None))
+            return ["dusted"]
+
+        return [JobSpec("hooktest_count", count_widgets, schedule="0 4 * * *"),
+                JobSpec("hooktest_dust", dust_widgets, in_tick=True)]
 
     @hookimpl
     def duban_blueprints(self):
@@ -191,6 +204,29 @@ def test_hook_duban_tick(app, db_session, plugin):
     now = datetime(2026, 11, 27, 8, 0)
     results = app.extensions["duban.plugins"].hook.duban_tick(session=db_session, now=now)
     assert ["ticked"] in results and ("tick", now) in plugin.seen
+
+
+def test_hook_duban_jobs(app, runner, plugin):
+    queue = app.extensions["duban.jobs"]
+    periodic = {task.name: task for task in queue.huey._registry.periodic_tasks}
+    assert periodic["hooktest_count.periodic"].validate_datetime(datetime(2026, 11, 27, 4, 0))
+    assert "hooktest_dust.periodic" not in periodic  # no schedule: it runs when queued, and with duban tick
+    queue.huey.flush()
+    queue.enqueue("hooktest_count", "shelf 1")
+    assert queue.huey.execute(queue.huey.dequeue()) == "shelf 1: 3 widgets"
+    assert plugin.seen == [("job", "shelf 1", True)]
+    result = runner.invoke(args=["tick", "--now", "2026-11-27T08:00:00+08:00"])
+    assert "dusted" in result.output.splitlines() and ("dusted", None) in plugin.seen, result.output
+
+
+def test_hook_duban_jobs_schedules_yield_to_the_configuration(database_url, tmp_path, plugin):
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path, PLUGINS=[plugin], JOB_SCHEDULES={"hooktest_count": ""})
+    periodic = {task.name for task in app.extensions["duban.jobs"].huey._registry.periodic_tasks}
+    assert "hooktest_count.periodic" not in periodic and "tick.periodic" in periodic
+    assert "hooktest_count" in app.extensions["duban.jobs"].tasks
+    app.extensions["duban.db"].dispose()
 
 
 def test_hook_duban_blueprints(client):

@@ -4,10 +4,14 @@ Core's reminders run first in one transaction, then every plugin's
 ``duban_tick`` in a transaction of its own (one plugin failing does not undo
 another's work), then pending e-mail goes out. Safe to run twice: every
 reminder carries a dedupe key.
+
+The command also runs the plugins' jobs marked ``in_tick`` (feed polling), for
+instances driven by cron; the ``tick`` job leaves them to their own schedules.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import click
 from flask import current_app
@@ -15,10 +19,14 @@ from flask.cli import with_appcontext
 
 from core.ledger.reminders import send_reminders
 from core.notify import deliver_email
+from core.plugins import plugin_jobs
 
 
-def run_tick(now: datetime) -> tuple[list[str], list[str]]:
-    """Do what is due at ``now``; returns (summary lines, failures)."""
+def run_tick(now: datetime, *, with_jobs: bool = False) -> tuple[list[str], list[str]]:
+    """Do what is due at ``now``; returns (summary lines, failures).
+
+    ``with_jobs`` runs the plugins' jobs marked ``in_tick`` as well.
+    """
     db = current_app.extensions["duban.db"]
     pm = current_app.extensions["duban.plugins"]
     lines: list[str] = []
@@ -37,6 +45,8 @@ def run_tick(now: datetime) -> tuple[list[str], list[str]]:
             lines.extend(result or ())
         except Exception as error:
             failures.append(f"{impl.plugin_name}: {error}")
+    if with_jobs:
+        _run_tick_jobs(pm, lines, failures)
     if current_app.config.get("MAIL_SERVER"):
         with db.session() as session:
             result = deliver_email(session, current_app.config)
@@ -44,6 +54,24 @@ def run_tick(now: datetime) -> tuple[list[str], list[str]]:
         note = f" (server unreachable, will retry: {result.error})" if result.error else ""
         lines.append(f"mail: {result.sent} sent, {result.failed} given up{note}")
     return lines, failures
+
+
+def _run_tick_jobs(pm: Any, lines: list[str], failures: list[str]) -> None:
+    from web.background import RESERVED, job_queue
+
+    runtime = job_queue().runtime
+    for name, spec in plugin_jobs(pm, reserved=RESERVED).items():
+        if not spec.in_tick:
+            continue
+        try:
+            result = spec.function(runtime)
+        except Exception as error:  # noqa: BLE001 - reported like a plugin's failed tick
+            failures.append(f"{name}: {error}")
+            continue
+        if isinstance(result, (list, tuple)):
+            lines.extend(str(line) for line in result)
+        elif result is not None:
+            lines.append(f"{name}: {result}")
 
 
 def _local_zone():  # type: ignore[no-untyped-def]
@@ -59,7 +87,7 @@ def tick(now_text: str | None) -> None:
     now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=_local_zone())
-    lines, failures = run_tick(now)
+    lines, failures = run_tick(now, with_jobs=True)
     for line in lines:
         click.echo(line)
     for failure in failures:

@@ -1,4 +1,4 @@
-"""Feeds polled by ``duban tick``: each bad feed fails alone, with its reason logged and kept."""
+"""Feeds polled by the ``poll_feeds`` job: each bad feed fails alone, with its reason logged and kept."""
 from __future__ import annotations
 
 import logging
@@ -122,14 +122,45 @@ def test_polling_twice_adds_nothing_new(db_session, org, ledger, feed_server):
     assert len(list(db_session.scalars(select(Tip)))) == 1
 
 
-def test_the_tick_hook_polls_feeds_and_reports(app, db_session, org, ledger, feed_server, monkeypatch):
+def test_feeds_are_polled_by_a_periodic_job_of_their_own_not_by_the_tick_hook(
+        app, db_session, org, ledger, feed_server, monkeypatch):
     monkeypatch.setattr(feed_module, "TIMEOUT_SECONDS", 1.0)
-    _feed(db_session, org, feed_server + "/good.xml", "good")
+    feed = _feed(db_session, org, feed_server + "/good.xml", "good")
     db_session.commit()
     pm = app.extensions["duban.plugins"]
-    results = pm.hook.duban_tick(session=db_session, now=NOW)
-    lines = [line for batch in results if batch for line in batch]
-    assert any("1 new tip" in line for line in lines)
+    pm.hook.duban_tick(session=db_session, now=NOW)
+    assert db_session.scalar(select(Tip)) is None  # the tick leaves feeds to their job
+
+    queue = app.extensions["duban.jobs"]
+    assert "poll_feeds.periodic" in {task.name for task in queue.huey._registry.periodic_tasks}
+    queue.huey.flush()
+    queue.enqueue("poll_feeds")
+    lines = queue.huey.execute(queue.huey.dequeue())
+    assert lines == [f"feed {feed.id}: 1 new tip(s)"]
+    assert [tip.feed_id for tip in db_session.scalars(select(Tip))] == [feed.id]
+
+
+@pytest.mark.parametrize("app_config", [{"JOB_SCHEDULES": {"poll_feeds": "0 * * * *"}},
+                                        {"JOB_SCHEDULES": {"poll_feeds": ""}}])
+def test_the_feed_schedule_is_configurable(app, app_config):
+    huey = app.extensions["duban.jobs"].huey
+    periodic = {task.name: task for task in huey._registry.periodic_tasks}
+    if app_config["JOB_SCHEDULES"]["poll_feeds"]:
+        hourly = periodic["poll_feeds.periodic"].validate_datetime
+        assert hourly(datetime(2026, 3, 3, 9, 0)) and not hourly(datetime(2026, 3, 3, 9, 5))
+    else:
+        assert "poll_feeds.periodic" not in periodic
+    assert "poll_feeds" in app.extensions["duban.jobs"].tasks  # it can still be queued by hand
+
+
+def test_duban_tick_still_polls_feeds_where_cron_drives_the_instance(
+        runner, db_session, org, ledger, feed_server, monkeypatch):
+    monkeypatch.setattr(feed_module, "TIMEOUT_SECONDS", 1.0)
+    feed = _feed(db_session, org, feed_server + "/good.xml", "good")
+    db_session.commit()
+    result = runner.invoke(args=["tick"])
+    assert f"feed {feed.id}: 1 new tip(s)" in result.output, result.output
+    assert db_session.scalar(select(Tip)).feed_id == feed.id
 
 
 def test_staff_add_only_http_feeds_and_see_the_last_problem(client, auth, db_session, org, people):
