@@ -47,6 +47,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# Execution options for a transaction that will write, e.g. ``session.connection(execution_options=WRITE_INTENT)``.
+# On SQLite it takes the write lock as it begins (BEGIN IMMEDIATE): a transaction that read first
+# and then writes fails at once when another writer got there in between, instead of waiting.
+WRITE_INTENT: dict[str, Any] = {"write_intent": True}
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -62,7 +68,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writes = connection.get_execution_options().get("write_intent")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

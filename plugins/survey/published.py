@@ -80,7 +80,18 @@ class FormCache:
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._forms: OrderedDict[int, PublishedForm] = OrderedDict()
+        self._ids: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    def cached(self, slug: str) -> PublishedForm | None:
+        """The form at ``slug`` as this process last read it, without asking the database.
+
+        Whoever stores answers checked against it must confirm its revision in the same
+        transaction (:func:`plugins.survey.submission.store` does).
+        """
+        with self._lock:
+            survey_id = self._ids.get(slug)
+            return None if survey_id is None else self._forms.get(survey_id)
 
     def by_slug(self, session: Session, slug: str) -> PublishedForm | None:
         """The form at ``slug`` as it stands now, or None when there is no such survey."""
@@ -106,6 +117,8 @@ class FormCache:
         with self._lock:
             self._forms[survey_id] = form
             self._forms.move_to_end(survey_id)
+            self._ids[form.slug] = survey_id
             while len(self._forms) > self.size:
-                self._forms.popitem(last=False)
+                _id, dropped = self._forms.popitem(last=False)
+                self._ids.pop(dropped.slug, None)
         return form

@@ -14,11 +14,12 @@ from sqlalchemy import Connection, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.db import WRITE_INTENT
 from core.errors import ValidationError
 from core.i18n import N_
 from core.org.models import Unit
 from plugins.survey.models import AnswerWindow, SurveyInvitation, SurveyQuota, SurveyResponse, SurveyStatus
-from plugins.survey.published import PublishedForm, Quota
+from plugins.survey.published import REVISION_BY_ID, PublishedForm, Quota
 from plugins.survey.tokens import TokenRejected, hash_token
 
 RESPONSES = SurveyResponse.__table__
@@ -33,6 +34,12 @@ class SurveyClosed(ValidationError):
     """The survey does not take answers today."""
 
     status = 410
+
+
+class FormChanged(ValidationError):
+    """The survey was changed between checking the answers and storing them."""
+
+    status = 409
 
 
 class QuotaFull(ValidationError):
@@ -74,18 +81,24 @@ def find_invitation(connection: Connection, survey_id: int, token: str) -> tuple
 
 
 def store(session: Session, form: PublishedForm, submission: Submission) -> bool:
-    """Store ``submission``; returns False when the same submission was stored before.
+    """Store ``submission``, checked against ``form``; returns False when it was stored before.
 
-    On SQLite everything is read first and the read transaction ended, so that the writing
-    one opens with its insert: SQLite grants the write lock to a transaction that has not
-    read yet (one that has read cannot wait for it, and fails at once under load). The
-    writes (response, invitation, quotas) form one transaction, which the caller commits,
-    or rolls back on any refusal, so nothing is left half-written. Responses are written
-    with Core statements on the session's connection: append-only rows need none of the
-    ORM's work.
+    Raises :class:`FormChanged` when the survey is no longer at ``form``'s revision: the
+    answers must be checked again against the survey as it now is.
+
+    The writes (response, invitation, quotas) form one transaction, which the caller commits,
+    or rolls back on any refusal, so nothing is left half-written. It begins as a writer
+    (``WRITE_INTENT``: on SQLite, a transaction that read first could not wait for the write
+    lock and would fail at once under load), and only once the answers are checked, so the
+    lock is held for a few statements. Responses are written with Core statements on the
+    session's connection: append-only rows need none of the ORM's work.
     """
     check_open(form, submission.day)
-    connection = session.connection()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()  # nothing written yet: this only ends a read transaction
+    connection = session.connection(execution_options=WRITE_INTENT)
+    if connection.scalar(REVISION_BY_ID, {"survey_id": form.id}) != form.revision:
+        raise FormChanged(N_("The survey changed while your answers were being saved. Please send them again."))
     unit_id = response_unit(connection, form, submission.answers)
     invitation_id = None
     if form.access.value == "invitation":
@@ -93,17 +106,14 @@ def store(session: Session, form: PublishedForm, submission: Submission) -> bool
         if found is None:
             return False
         invitation_id, unit_id = found[0], found[1] or unit_id
-    if connection.dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
-        session.commit()  # nothing written yet: this only ends the read transaction
-        connection = session.connection()
     try:
         connection.execute(INSERT_RESPONSE, {
             "survey_id": form.id, "submission_key": submission.key, "unit_id": unit_id,
             "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
             "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
     except IntegrityError:
-        # The same render (or instanceID) was stored already: exactly once. The insert is the
-        # transaction's first write, so rolling it all back loses nothing.
+        # The same render (or instanceID) was stored already: exactly once. Nothing else has
+        # been written in this transaction, so rolling it back loses nothing.
         session.rollback()
         return False
     if invitation_id is not None:

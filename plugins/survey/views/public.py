@@ -17,7 +17,7 @@ from plugins.survey.definition import language_key, unsupported
 from plugins.survey.engine import Checked, Moment, check
 from plugins.survey.models import Access, Survey
 from plugins.survey.render import answers_from_form, view_nodes
-from plugins.survey.submission import Submission, check_open, find_invitation, store
+from plugins.survey.submission import FormChanged, Submission, check_open, find_invitation, store
 from plugins.survey.tokens import issue_render_token, read_render_token
 from plugins.survey.views import bp
 from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown, today
@@ -77,35 +77,44 @@ def submit(slug: str) -> Response | tuple[str, int] | str:
 def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, Any], Checked] | None:
     """Store the posted answers (None), or say why not: a refusal, or the answers with their problems.
 
-    Every respondent sends this, so it reads the form from the process's cache (one query
-    for its revision) and writes the response with one insert, in one transaction.
+    Every respondent sends this, so the answers are checked against the process's cached copy
+    of the form, with no query, and stored in one short transaction that confirms the copy
+    is still current; when it is not, they are checked again against the survey as it now is.
     """
     session = db.session()
-    form = published_forms().by_slug(session, slug)
-    if form is None:
-        abort(404)
-    try:
-        check_open(form, today())
-        token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form.id)
-    except DubanError as error:
-        return error
-    raw = answers_from_form(request.form.to_dict(flat=False))
-    now = local_now()
-    language = language_key(form.definition, locale())
-    checked = check(form.definition, raw, Moment(token.started, now, form.anonymous), language, form.walks)
-    if not checked.ok:
-        return raw, checked
-    try:
-        store(session, form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
-                                        language=locale(), invitation=invitation))
-        session.commit()
-    except DubanError as error:
-        session.rollback()
-        return error
-    except BaseException:
-        session.rollback()
-        raise
-    return None
+    forms = published_forms()
+    form = forms.cached(slug)
+    changed: DubanError | None = None
+    for _attempt in range(2):
+        form = form or forms.by_slug(session, slug)
+        if form is None:
+            abort(404)
+        try:
+            check_open(form, today())
+            token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form.id)
+        except DubanError as error:
+            return error
+        raw = answers_from_form(request.form.to_dict(flat=False))
+        now = local_now()
+        language = language_key(form.definition, locale())
+        checked = check(form.definition, raw, Moment(token.started, now, form.anonymous), language, form.walks)
+        if not checked.ok:
+            return raw, checked
+        try:
+            store(session, form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
+                                            language=locale(), invitation=invitation))
+            session.commit()
+            return None
+        except FormChanged as error:
+            session.rollback()
+            form, changed = None, error
+        except DubanError as error:
+            session.rollback()
+            return error
+        except BaseException:
+            session.rollback()
+            raise
+    return changed
 
 
 @bp.get("/s/<slug>/thanks")

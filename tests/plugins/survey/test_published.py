@@ -101,3 +101,38 @@ def test_a_form_is_walked_twice_only_when_an_expression_reads_ahead() -> None:
         assert checked.ok and checked.answers["doubled"] == "120" and checked.answers["why"] == "因为"
         young = check(definition, {"age": "20", "why": "因为"}, moment, "default")
         assert young.answers["doubled"] == "40" and "why" not in young.answers
+
+
+def test_answers_checked_against_a_stale_copy_are_checked_again(client, make_survey, db_session, app, form_token) -> None:  # type: ignore[no-untyped-def]
+    survey = make_survey()
+    assert answer(client, survey, form_token).status_code == 303  # the form is now cached
+    cache = app.extensions["survey.forms"]
+    stale = cache.cached(survey.slug)
+    survey.title = "改过的标题"  # another process changed the survey
+    db_session.commit()
+    assert cache.cached(survey.slug) is stale  # this process has not looked yet
+    assert answer(client, survey, form_token).status_code == 303
+    assert cache.cached(survey.slug).revision == stale.revision + 1
+    assert db_session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) == 2
+
+
+def test_storing_against_a_stale_copy_is_refused(make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from plugins.survey.published import PublishedForm
+    from plugins.survey.submission import FormChanged, Submission, store
+
+    survey = make_survey()
+    stale = PublishedForm.of(survey)
+    survey.closes_on = None
+    survey.title = "新"
+    db_session.commit()
+    today = datetime(2026, 11, 1).date()
+    with pytest.raises(FormChanged):
+        store(db_session, stale, Submission(key="w:stale", answers={"aware": "no"}, day=today, at=None))
+    db_session.rollback()
+    assert store(db_session, PublishedForm.of(survey), Submission(key="w:fresh", answers={"aware": "no"},
+                                                                   day=today, at=None))
+    db_session.commit()
+    keys = list(db_session.scalars(select(SurveyResponse.submission_key).where(SurveyResponse.survey_id == survey.id)))
+    assert keys == ["w:fresh"]
