@@ -71,12 +71,18 @@ def _jsonable_result(result: Any) -> Any:
         return repr(result)
 
 
-def record(session: Session, job: str, arguments: list[Any], now: datetime | None = None) -> int:
-    """Write a queued run of ``job`` in ``session``'s transaction; returns its id."""
+def record(session: Session, job: str, arguments: list[Any], now: datetime | None = None, *,
+           requested_by: int | None = None, audience: str | None = None) -> int:
+    """Write a queued run of ``job`` in ``session``'s transaction; returns its id.
+
+    ``requested_by`` (a user id) and ``audience`` (a capability) say who may follow
+    the run besides administrators (see :meth:`JobRun.__scope__`).
+    """
     now = now or utcnow()
     return int(session.execute(
         insert(RUNS).values(job=job, arguments=arguments, state=RunState.queued, attempts=0, enqueued_at=now,
-                            available_at=now, error="").returning(RUNS.c.id)
+                            available_at=now, error="", requested_by=requested_by, audience=audience)
+        .returning(RUNS.c.id)
     ).scalar_one())
 
 

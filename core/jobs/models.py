@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    or_,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,11 +63,21 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None]
     result: Mapped[Any | None] = mapped_column(JSON)
     error: Mapped[str] = mapped_column(Text, default="")
+    # The user whose action queued it (an upload, a click on "train"), who may follow it.
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A capability whose holders may follow it too (the model page's readers see its training).
+    audience: Mapped[str | None] = mapped_column(String(60))
 
     @classmethod
     def __scope__(cls, scope: Scope, action: Action) -> ColumnElement[bool]:
-        """Only those holding ``jobs.view`` (administrators) see the journal."""
-        return true() if scope.can("jobs.view") else false()
+        """Administrators (``jobs.view``) see every run; a user, the runs they asked for,
+        and those whose audience is a capability they hold. Nobody changes runs by hand."""
+        if scope.can("jobs.view"):
+            return true()
+        if scope.user is None or not scope.user.active or action != "read":
+            return false()
+        held = [name for name in scope.capabilities if scope.can(name)]
+        return or_(cls.requested_by == scope.user.id, cls.audience.in_(held))
 
 
 class FailureReason(str, enum.Enum):

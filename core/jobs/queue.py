@@ -30,6 +30,8 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "deliver_webhooks": "* * * * *",
     "purge_idempotency_keys": "30 3 * * *",
     "recover_jobs": "*/5 * * * *",
+    # Sundays at 02:30: outcomes recorded during the week are learned from.
+    "train_model": "30 2 * * 0",
 }
 
 # Runs to send to Huey once the session that wrote them commits.
@@ -144,25 +146,28 @@ class JobQueue:
 
     # -- queueing ---------------------------------------------------------------
 
-    def enqueue(self, name: str, *args: Any, session: Session | None = None, durable: bool = True) -> int | None:
+    def enqueue(self, name: str, *args: Any, session: Session | None = None, durable: bool = True,
+                requested_by: int | None = None, audience: str | None = None) -> int | None:
         """Queue job ``name`` with ``args``; returns its run id in the journal.
 
         With ``session``, the run is written in that session's transaction and sent
         to the queue when it commits: the user action and its job are kept or lost
         together. ``durable=False`` skips the journal, for a job that only hurries
-        work a periodic job would do anyway.
+        work a periodic job would do anyway. ``requested_by`` (a user id) and
+        ``audience`` (a capability) may follow the run besides administrators.
         """
         task = self.tasks[name]
         if not durable:
             task(*args)
             return None
         arguments = journal.jsonable_arguments(args)
+        who = {"requested_by": requested_by, "audience": audience}
         if session is not None:
-            run_id = journal.record(session, name, arguments)
+            run_id = journal.record(session, name, arguments, **who)
             session.info.setdefault(_PENDING, []).append((self, run_id, name, arguments))
             return run_id
         with self.runtime.db.transaction(actor="jobs") as own:
-            run_id = journal.record(own, name, arguments)
+            run_id = journal.record(own, name, arguments, **who)
         self._send(run_id, name, arguments)
         return run_id
 

@@ -4,9 +4,20 @@
 """
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.jobs.queue import JobRuntime
+
+# The instance's zone when BABEL_DEFAULT_TIMEZONE is not set (as on the web side).
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def local_today(runtime: JobRuntime) -> date:
+    """Today in the instance's time zone (deadlines and visits are local dates)."""
+    zone = ZoneInfo(runtime.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE)
+    return datetime.now(UTC).astimezone(zone).date()
 
 
 def deliver_webhooks(runtime: JobRuntime) -> str:
@@ -54,8 +65,29 @@ def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: 
             "updated": getattr(report, "updated", 0), "unchanged": getattr(report, "unchanged", 0)}
 
 
+def train_model(runtime: JobRuntime, trained_by: str = "schedule") -> dict[str, Any]:
+    """Train the scoring model on the recorded outcomes, rescore the queue (one transaction).
+
+    Too few outcomes is no failure to retry: the result says so, with the message
+    to show (``message`` and ``params``), and nothing changes. Safe to run twice:
+    a second run trains an equal model on the same outcomes.
+    """
+    from core.scoring.model import NotEnoughOutcomes
+    from core.scoring.training import retrain
+
+    with runtime.db.transaction(actor="jobs:train_model") as session:
+        try:
+            row = retrain(session, runtime.plugins, local_today(runtime), trained_by=trained_by)
+        except NotEnoughOutcomes as error:
+            session.rollback()
+            return {"trained": False, "message": error.message.msgid, "params": error.message.params}
+        return {"trained": True, "model_id": row.id, "outcomes": row.outcomes, "problems": row.problems,
+                "auc": row.metrics.get("auc")}
+
+
 CORE_JOBS = {
     "deliver_webhooks": deliver_webhooks,
     "purge_idempotency_keys": purge_idempotency_keys,
     "import_file": import_file,
+    "train_model": train_model,
 }

@@ -114,14 +114,10 @@ def _past_round(session: Session, rng: random.Random, tasks: list[Task], trouble
 
 
 def _train(session: Session, pm: pluggy.PluginManager, today: date) -> None:
-    from core.scoring.context import load_context
     from core.scoring.model import NotEnoughOutcomes
-    from core.scoring.rescore import ensure_fresh
-    from core.scoring.training import train
+    from core.scoring.training import retrain
 
-    context = load_context(session, pm)
-    ensure_fresh(session, context, today)
     try:
-        train(session, context, today, trained_by="demo", budget=8)
+        retrain(session, pm, today, trained_by="demo", budget=8)
     except NotEnoughOutcomes:
         pass  # the queue ranks by rules alone, as any young instance does

@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import date
 
 import numpy as np
+import pluggy
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -71,6 +72,21 @@ def train(session: Session, context: ScoringContext, today: date, *, trained_by:
     row.rank_changes = moves[:20]
     session.flush()
     return row
+
+
+def retrain(session: Session, pm: pluggy.PluginManager, today: date, *, trained_by: str = "",
+            budget: int = 20) -> ScoringModel:
+    """Bring the scores up to date, then :func:`train` with the instance's catalogue and rules.
+
+    What ``duban model train``, the ``train_model`` job and the demo do; raises
+    :class:`core.scoring.model.NotEnoughOutcomes` when outcomes are too few.
+    """
+    from core.scoring.context import load_context
+    from core.scoring.rescore import ensure_fresh
+
+    context = load_context(session, pm)
+    ensure_fresh(session, context, today)
+    return train(session, context, today, trained_by=trained_by, budget=budget)
 
 
 def load_trained(row: ScoringModel) -> TrainedModel:

@@ -27,7 +27,7 @@ def run(workers: int) -> None:
     queue.consumer(workers=workers).run()
 
 
-@jobs_group.command("enqueue", help="Queue one job now (tick, deliver_webhooks, purge_idempotency_keys, recover_jobs).")
+@jobs_group.command("enqueue", help="Queue one job now (tick, train_model, poll_feeds, deliver_webhooks, …).")
 @click.argument("name")
 @with_appcontext
 def enqueue(name: str) -> None:

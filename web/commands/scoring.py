@@ -20,7 +20,7 @@ from core.scoring.explain import render_reasons
 from core.scoring.model import NotEnoughOutcomes
 from core.scoring.queue import QUEUE_COLUMNS, queue_entries
 from core.scoring.rescore import ensure_fresh
-from core.scoring.training import train
+from core.scoring.training import retrain
 from web.commands.output import cli_gettext, fail, say
 
 model_group = AppGroup("model", help="The scoring model.")
@@ -40,10 +40,8 @@ def train_command(budget: int) -> None:
     db = current_app.extensions["duban.db"]
     pm = current_app.extensions["duban.plugins"]
     with db.transaction(actor="cli") as session:
-        context = load_context(session, pm)
-        ensure_fresh(session, context, _today())
         try:
-            row = train(session, context, _today(), trained_by="cli", budget=budget)
+            row = retrain(session, pm, _today(), trained_by="cli", budget=budget)
         except NotEnoughOutcomes as error:
             session.rollback()
             fail(error.message)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from core.review.models import ReviewOutcome
 from core.scoring.context import load_context
 from core.scoring.model import NotEnoughOutcomes
-from core.scoring.models import TaskScore
+from core.scoring.models import ScoringModel, TaskScore
 from core.scoring.rescore import ensure_fresh
 from core.scoring.training import train
 from core.signals import record_signal
@@ -53,4 +53,21 @@ def test_a_trained_model_validates_forward_and_takes_over_the_queue(app, db_sess
     assert row.metrics["coefficients"]["hotline.complaints"] > 0
     assert sum(b["count"] for b in row.metrics["calibration"]) == row.metrics["validated"]
     assert load_context(db_session, pm).mode == "model"
+    assert {score.mode for score in db_session.query(TaskScore)} == {"model"}
+
+
+def test_the_train_model_job_trains_on_committed_outcomes_weekly_or_when_queued(app, db_session, province):
+    queue = app.extensions["duban.jobs"]
+    weekly = {task.name: task for task in queue.huey._registry.periodic_tasks}["train_model.periodic"]
+    assert weekly.validate_datetime(datetime(2026, 11, 29, 2, 30))  # a Sunday
+    assert not weekly.validate_datetime(datetime(2026, 11, 30, 2, 30))
+    _history(db_session, province, 80)
+    db_session.commit()
+    queue.huey.flush()
+    queue.enqueue("train_model", "tests")
+    result = queue.huey.execute(queue.huey.dequeue())
+    assert result["trained"] and result["outcomes"] == 80 and result["auc"] > 0.75
+    db_session.expire_all()
+    row = db_session.get(ScoringModel, result["model_id"])
+    assert row.active and row.trained_by == "tests"
     assert {score.mode for score in db_session.query(TaskScore)} == {"model"}

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core.access.models import Role
+from core.jobs import JobRun, RunState
 from core.review.models import ReviewOutcome, ReviewRound, ReviewVisit
 from core.signals import record_signal
 
@@ -69,12 +71,31 @@ def test_unit_officers_cannot_open_the_queue(client, auth, review):
     assert client.post("/review/model/train").status_code == 403
 
 
-def test_training_with_too_few_outcomes_says_so_and_keeps_the_rules(client, auth, review):
+def test_training_is_queued_as_a_job_and_the_page_follows_its_run(app, client, auth, db_session, review, org):
+    queue = app.extensions["duban.jobs"]
+    queue.huey.flush()
     auth.login("staff")
-    response = client.post("/review/model/train", follow_redirects=True)
-    page = response.get_data(as_text=True)
-    assert "10" in page and 'id="model-mode"' in page
-    assert "规则" in page  # the rules alone still rank the queue (Chinese is the default language)
+    page = client.post("/review/model/train", follow_redirects=True).get_data(as_text=True)
+    run = db_session.scalar(select(JobRun).where(JobRun.job == "train_model"))
+    assert (run.state, run.arguments, run.requested_by) == (RunState.queued, ["staff"], review.staff.id)
+    assert queue.huey.pending_count() == 1  # sent once the click's transaction committed
+    assert 'id="training-run" class="job-run queued"' in page and 'http-equiv="refresh"' in page
+    page = client.post("/review/model/train", follow_redirects=True).get_data(as_text=True)
+    assert db_session.scalar(select(func.count(JobRun.id))) == 1  # a second click queues nothing more
+    assert queue.huey.pending_count() == 1
+
+    result = queue.huey.execute(queue.huey.dequeue())  # the consumer runs it: too few outcomes
+    assert result["trained"] is False
+    page = client.get("/review/model").get_data(as_text=True)
+    state = re.search(r'id="training-run" class="job-run done">([^<]*)', page).group(1)
+    assert "10" in state and "staff" in state  # who asked, and why nothing changed
+    assert "规则" in page and 'http-equiv="refresh"' not in page  # the rules alone still rank the queue
+
+    org.user("reader", Role.leader, org.province)  # reads the model page: follows its trainings too
+    auth.logout()
+    auth.login("reader")
+    assert 'id="training-run"' in client.get("/review/model").get_data(as_text=True)
+    assert client.post("/review/model/train").status_code == 403
 
 
 def test_a_rule_with_a_mistake_is_refused_with_its_position_and_nothing_is_saved(client, auth, review):
