@@ -34,10 +34,12 @@ class SurveyStatus(str, enum.Enum):
     closed = "closed"  # 已结束
 
 
+# Msgids of their own: core's "Published" and "Closed" (a circular's 已印发, a task's
+# 已销号) are merged over a plugin's catalogue, so shared wording would show those.
 STATUS_LABELS = {
     SurveyStatus.draft: N_("Draft"),
-    SurveyStatus.published: N_("Published"),
-    SurveyStatus.closed: N_("Closed"),
+    SurveyStatus.published: N_("Survey published"),
+    SurveyStatus.closed: N_("Survey closed"),
 }
 
 

@@ -88,8 +88,10 @@ def test_the_list_holds_published_and_closed_surveys_of_the_callers_units(client
     assert (page["total"], page["next_offset"]) == (2, 1)
     assert _ids(client.get("/api/v1/surveys", headers=headers)) == [world.closed.id, world.published.id]
     assert (page["items"][0]["status"], page["items"][0]["owner_unit_code"]) == ("closed", "A")
+    # A survey's own words, not core's for circulars (已印发) and tasks (已销号).
+    assert page["items"][0]["status_label"] == "已结束"
     published = client.get("/api/v1/surveys?status=published", headers=headers).get_json()["items"]
-    assert published[0]["status_label"] != "Published" and published[0]["access"] == "open"  # in Chinese
+    assert published[0]["status_label"] == "已发布" and published[0]["access"] == "open"
     assert [(s["id"], s["responses"], s["unit_codes"], s["matter_codes"]) for s in published] == [
         (world.published.id, 8, ["A1"], ["M-A"])]  # city B's matter stays unnamed
 
@@ -167,7 +169,7 @@ def test_scope_sibling_city_404_draft_404_officers_403(client, world, token, org
 def test_labels_follow_the_accounts_language(client, world, token, org):
     body = client.get(f"/api/v1/surveys/{world.published.id}/results",
                       headers=token("sup_en", unit=org.city_a, locale="en")).get_json()
-    assert body["survey"]["status_label"] == "Published"
+    assert body["survey"]["status_label"] == "Survey published"
     satisfaction = _question(body, "satisfaction")
     assert satisfaction["label"] == "How satisfied are you with the renovation overall?"
     assert satisfaction["choices"][0]["label"] == "Very satisfied"

@@ -57,6 +57,10 @@ def test_a_sibling_citys_survey_is_not_found(client, org, auth, make_survey) -> 
     assert client.get(f"/surveys/{ours.id}").status_code == 200
     listing = client.get("/surveys/").get_data(as_text=True)
     assert ours.slug in listing and theirs.slug not in listing
+    # The survey's status in its own words, not core's for circulars (已印发).
+    assert "已发布" in listing and "已印发" not in listing
+    page = client.get(f"/surveys/{ours.id}").get_data(as_text=True)
+    assert '<strong id="survey-status">已发布</strong>' in page
 
 
 def test_unit_officers_cannot_open_survey_pages(client, org, auth, make_survey) -> None:  # type: ignore[no-untyped-def]
