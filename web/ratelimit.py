@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import lru_cache
 
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
+from werkzeug.exceptions import TooManyRequests
 
 SWEEP_SECONDS = 5.0
 
@@ -34,3 +38,23 @@ class SweptMemoryStorage(MemoryStorage):
             self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
         finally:
             self._sweeping.release()
+
+
+@lru_cache(maxsize=64)
+def _limit(text: str) -> RateLimitItem:
+    return parse(text)
+
+
+def count_request(limit: str, scope: str, key: str | None = None) -> None:
+    """Count this request against ``limit`` (e.g. ``"30 per minute"``) within ``scope``; 429 when over.
+
+    One hit in the limiter's storage, per client address unless ``key`` is given. For the
+    busiest public endpoints, where Flask-Limiter's decorator would cost more than the
+    work it guards, and for limits that must not pile up on the shared limiter.
+    """
+    from web.extensions import limiter
+
+    if not limiter.enabled:
+        return
+    if not limiter.limiter.hit(_limit(limit), scope, key if key is not None else get_remote_address() or ""):
+        raise TooManyRequests()

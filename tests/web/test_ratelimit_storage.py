@@ -51,3 +51,20 @@ def test_forgotten_counters_are_swept_on_a_later_hit(monkeypatch) -> None:  # ty
     storage._next_sweep = 0.0
     strategy.hit(parse("5 per second"), "new")
     assert len(storage.storage) == 1 and "new" in next(iter(storage.storage))
+
+
+def test_count_request_refuses_past_the_limit_per_scope_and_key(app) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+    from werkzeug.exceptions import TooManyRequests
+
+    from web.ratelimit import count_request
+
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.0.0.1"}):
+        count_request("2 per minute", "one")
+        count_request("2 per minute", "one")
+        with pytest.raises(TooManyRequests):
+            count_request("2 per minute", "one")
+        count_request("2 per minute", "two")  # another scope counts apart
+        count_request("2 per minute", "one", key="someone-else")  # and another key
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.0.0.2"}):
+        count_request("2 per minute", "one")  # another address

@@ -5,14 +5,12 @@ import hashlib
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
-from limits import parse
-from werkzeug.exceptions import TooManyRequests
 
 from core.access.scope import Scope
 from core.access.tokens import authenticate
 from core.errors import DubanError
 from web import db
-from web.extensions import limiter
+from web.ratelimit import count_request
 
 
 class Unauthorized(DubanError):
@@ -53,9 +51,7 @@ def enforce_rate_limit() -> None:
     Checked here rather than with a decorator because the API blueprint is built per
     application and decorator limits would pile up on the shared limiter.
     """
-    limit = parse(current_app.config.get("API_RATE_LIMIT", "600 per minute"))
-    if not limiter.limiter.hit(limit, "api", rate_limit_key()):
-        raise TooManyRequests()
+    count_request(current_app.config.get("API_RATE_LIMIT", "600 per minute"), "api", rate_limit_key())
 
 
 def rate_limit_key() -> str:

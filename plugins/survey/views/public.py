@@ -22,7 +22,7 @@ from plugins.survey.tokens import issue_render_token, read_render_token
 from plugins.survey.views import bp
 from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown, today
 from web import db
-from web.extensions import limiter
+from web.ratelimit import count_request
 from web.i18n import render_message
 
 # A web submission of even a long form is a few kilobytes; anything far larger is refused unread.
@@ -57,9 +57,12 @@ def respond(slug: str) -> str | tuple[str, int]:
 
 
 @bp.post("/s/<slug>")
-@limiter.limit(public_rate_limit)
 def submit(slug: str) -> Response | tuple[str, int] | str:
-    """Check the answers; store them once; show what is wrong in the respondent's language."""
+    """Check the answers; store them once; show what is wrong in the respondent's language.
+
+    Counted against ``PUBLIC_RATE_LIMIT`` per address with one hit in the limiter's storage.
+    """
+    count_request(public_rate_limit(), "survey-answers")
     if (request.content_length or 0) > MAX_FORM_BYTES:
         return render_template("survey/public_refused.html", survey=None,
                                reason=render_message(N_("The answers sent are too large."))), 413
