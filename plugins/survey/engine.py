@@ -134,8 +134,10 @@ class _Walker:
         return EvalContext(values, current=current, today=self.today, now=self.moment.ended)
 
     def truth(self, expr: str, scope: Mapping[str, Any], current: Any = None) -> bool:
-        if not expr:
+        if not expr or expr == "true()":  # pyxform writes "required: yes" as true()
             return True
+        if expr == "false()":
+            return False
         try:
             return to_boolean(evaluate(expr, self.context(scope, current)))
         except ExpressionError:
@@ -209,9 +211,8 @@ class _Walker:
             return ""
 
     def validate(self, node: dict[str, Any], value: str | None, scope: dict[str, Any], path: str) -> str | None:
-        required = node.get("required") and self.truth(node["required"], scope)
         if value in (None, ""):
-            if required:
+            if node.get("required") and self.truth(node["required"], scope):
                 self.fail(path, node.get("required_msg") or {}, "required")
             return None
         assert value is not None
