@@ -2,13 +2,15 @@
 
 The first post checks the file as a dry run and, when every row is good, keeps
 it under a token; the confirming post imports exactly the bytes that were checked.
+A confirmed file larger than ``IMPORT_IN_BACKGROUND_BYTES`` is imported by the
+``import_file`` job instead, and the user is sent to the page that follows its run.
 """
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from flask import flash, redirect, render_template
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,6 +25,10 @@ from core.importing import ImportReport
 from core.intake import run_import
 from core.plugins import importers
 from web import db, uploads
+from web.background import job_queue
+
+# Confirmed files larger than this are imported in the background (IMPORT_IN_BACKGROUND_BYTES).
+BACKGROUND_BYTES = 4 * 1024 * 1024
 
 
 class UploadForm(FlaskForm):
@@ -63,9 +69,23 @@ def confirm_upload(kind: str, template: str, upload_url: str, **context: Any) ->
         flash(gettext("The checked file is no longer available. Please upload it again."), "error")
         return redirect(upload_url)
     filename = form.filename.data or ""
+    if len(data) > int(current_app.config.get("IMPORT_IN_BACKGROUND_BYTES", BACKGROUND_BYTES)):
+        return queue_import(kind, data, filename)
     report = run_upload(kind, data, filename, dry_run=False)
     return render_template(template, report=report, confirm=None, filename=filename, dry_run=False,
                            **context)
+
+
+def queue_import(kind: str, data: bytes, filename: str) -> Response:
+    """Keep the file and queue its import in one transaction; send the user to the run's page."""
+    path = uploads.keep(data, current_user.id, filename)
+    session = db.session()
+    run_id = job_queue().enqueue("import_file", kind, path, current_user.username, current_user.id, filename,
+                                 session=session, requested_by=current_user.id)
+    session.commit()
+    flash(gettext("The file is large: it is being imported in the background. This page shows when it is done."),
+          "info")
+    return redirect(url_for("job_runs.show", run_id=run_id))
 
 
 def error_report_csv(kind: str, download_name: str) -> Response:

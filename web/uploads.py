@@ -1,4 +1,5 @@
-"""Uploads held between a validation preview and the user's confirmation."""
+"""Uploads held between a validation preview and the user's confirmation, and files kept for
+background imports."""
 from __future__ import annotations
 
 import os
@@ -9,11 +10,14 @@ import time
 from flask import current_app
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+EXTENSION = re.compile(r"^\.[a-z0-9]{1,8}$")
 MAX_AGE = 3600
+# A background import's file stays this long, so a failed import can be queued again with it.
+KEEP_AGE = 30 * 24 * 3600
 
 
-def _folder() -> str:
-    path = os.path.join(current_app.instance_path, "staged")
+def _folder(kind: str = "staged") -> str:
+    path = os.path.join(current_app.instance_path, kind)
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 
@@ -41,9 +45,24 @@ def take(token: str, owner: int) -> bytes | None:
     return data
 
 
-def _prune() -> None:
-    cutoff = time.time() - MAX_AGE
-    folder = _folder()
+def keep(data: bytes, owner: int, filename: str) -> str:
+    """Keep ``data`` for a background import by ``owner``; returns its path in the instance folder.
+
+    Every job consumer reads the same instance folder. The name is ours (only the
+    upload's extension is kept); files older than :data:`KEEP_AGE` are removed.
+    """
+    _prune("imports", KEEP_AGE)
+    extension = os.path.splitext(filename)[1].lower()
+    name = f"{owner}-{secrets.token_urlsafe(24)}{extension if EXTENSION.match(extension) else ''}"
+    path = os.path.join(_folder("imports"), name)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return path
+
+
+def _prune(kind: str = "staged", age: float = MAX_AGE) -> None:
+    cutoff = time.time() - age
+    folder = _folder(kind)
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         if os.path.getmtime(path) < cutoff:

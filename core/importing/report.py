@@ -5,8 +5,9 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from core.i18n import N_, Gettext, message
+from core.i18n import N_, Gettext, Message, message
 from core.importing.errors import RowError
 from core.importing.safe_cells import safe_cell
 
@@ -45,6 +46,16 @@ class ImportReport:
         self.errors.extend(errors)
         self.errors.sort(key=lambda error: error.line or 0)
 
+    def summary(self, max_problems: int = 200) -> dict[str, Any]:
+        """The report as JSON values, for a background import's result.
+
+        ``ok``, the counts, ``errors`` (how many problems) and the first
+        ``max_problems`` problems, which :func:`problems_from_summary` reads back.
+        """
+        return {"ok": self.ok, "errors": len(self.errors), **self.counts,
+                "problems": [{"line": error.line, "column": error.column, "label": error.label,
+                              "message": _message_json(error.message)} for error in self.errors[:max_problems]]}
+
     def render(self, gettext: Gettext) -> str:
         """The report as text in the user's language: one line per problem, then totals."""
         lines = [error.render(gettext) for error in self.errors]
@@ -78,3 +89,21 @@ class ImportReport:
                 error.message.render(gettext),
             )])
         return out.getvalue().encode("utf-8-sig")
+
+
+def _message_json(msg: Message) -> dict[str, Any]:
+    params = {key: _message_json(value) if isinstance(value, Message) else value
+              for key, value in msg.params.items()}
+    return {"msgid": msg.msgid, "params": params}
+
+
+def _message_from_json(data: dict[str, Any]) -> Message:
+    params = {key: _message_from_json(value) if isinstance(value, dict) and "msgid" in value else value
+              for key, value in (data.get("params") or {}).items()}
+    return Message(str(data.get("msgid", "")), params)
+
+
+def problems_from_summary(summary: dict[str, Any]) -> list[RowError]:
+    """The problems kept by :meth:`ImportReport.summary`, as row errors again."""
+    return [RowError(problem.get("line"), problem.get("column"), _message_from_json(problem.get("message") or {}),
+                     problem.get("label")) for problem in summary.get("problems") or ()]

@@ -42,12 +42,16 @@ def purge_idempotency_keys(runtime: JobRuntime) -> str:
     return f"removed {removed}"
 
 
-def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: int | None = None) -> dict[str, Any]:
-    """Run importer ``kind`` on the file at ``path`` (one transaction); returns the report's counts.
+def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: int | None = None,
+                filename: str | None = None) -> dict[str, Any]:
+    """Run importer ``kind`` on the file at ``path`` (one transaction); returns the report's summary.
 
-    Safe to run twice: importers match rows on their natural keys, so a second run of
-    the same file changes nothing (a consumer may die after the commit, before its
-    journal entry is marked done).
+    ``filename`` is the name the file was uploaded under (its format follows its
+    extension). The summary holds the counts and the first problems
+    (:meth:`core.importing.ImportReport.summary`); a file with problems writes
+    nothing and is no failure to retry. Safe to run twice: importers match rows on
+    their natural keys, so a second run of the same file changes nothing (a
+    consumer may die after the commit, before its journal entry is marked done).
     """
     from core.hooktypes import ImportContext
     from core.intake import run_import
@@ -58,11 +62,10 @@ def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: 
         data = handle.read()
     session = runtime.db.session()
     try:
-        report = run_import(session, importer, data, path, ImportContext(actor=actor, user_id=user_id))
+        report = run_import(session, importer, data, filename or path, ImportContext(actor=actor, user_id=user_id))
     finally:
         session.close()
-    return {"ok": report.ok, "errors": len(report.errors), "created": getattr(report, "created", 0),
-            "updated": getattr(report, "updated", 0), "unchanged": getattr(report, "unchanged", 0)}
+    return report.summary()
 
 
 def train_model(runtime: JobRuntime, trained_by: str = "schedule") -> dict[str, Any]:

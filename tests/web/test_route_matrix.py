@@ -13,7 +13,7 @@ import pytest
 
 from core.access.models import Role
 from core.access.tokens import create_token_for
-from core.jobs import JobFailure
+from core.jobs import JobFailure, journal
 from core.ledger.models import Matter, MatterKind, Task
 from core.ledger.report_models import ProgressReport
 from core.webhooks import WebhookSubscriber
@@ -57,6 +57,8 @@ ALLOWED: dict[str, frozenset[str] | str] = {
     "/tokens/{token_id}/revoke": frozenset({"admin", "supervisor"}),
     "/webhooks/": frozenset({"admin"}),
     "/jobs/": frozenset({"admin"}),
+    # A queued job's page: who asked for it (city A's supervisor here) and administrators.
+    "/jobs/runs/{run_id}": frozenset({"admin", "supervisor"}),
     # Public pages of the plugins and of circulars.
     "/cases/": "*",
     "/tips/new": "*",
@@ -146,10 +148,13 @@ def world(org, db_session):
     db_session.add_all([report, subscriber, failure, tip])
     survey = create_survey(db_session, form_bytes("demo"), owner_unit_id=org.city_a.id, publish=True)
     token, _ = create_token_for(db_session, users["supervisor"])
+    run_id = journal.record(db_session, "import_file", ["units", "/nonexistent/units.csv", "supervisor",
+                                                        users["supervisor"].id, "units.csv"],
+                            requested_by=users["supervisor"].id)
     db_session.commit()
     return {"unit_id": org.county_a1.id, "user_id": users["officer"].id, "matter_id": matter.id,
             "task_id": task.id, "report_id": report.id, "token_id": token.id, "subscriber_id": subscriber.id,
-            "failure_id": failure.id, "tip_id": tip.id, "survey_id": survey.id, "kind": "units"}
+            "failure_id": failure.id, "tip_id": tip.id, "survey_id": survey.id, "kind": "units", "run_id": run_id}
 
 
 def _url(rule, ids) -> str:

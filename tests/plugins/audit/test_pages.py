@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from core.hooktypes import ImportContext
@@ -38,6 +39,23 @@ def test_an_auditor_uploads_checks_confirms_and_staff_see_it_on_the_unit_page(cl
     assert "F-1" in unit_page
     matter_page = client.get(f"/ledger/matters/{ledger.matter.id}").get_data(as_text=True)
     assert "F-1" in matter_page
+
+
+@pytest.mark.parametrize("app_config", [{"IMPORT_IN_BACKGROUND_BYTES": 10}])
+def test_a_large_findings_file_is_imported_in_the_background_by_the_shared_flow(app, client, auth, db_session,
+                                                                              people, ledger, app_config):
+    queue = app.extensions["duban.jobs"]
+    queue.huey.flush()
+    auth.login("auditor")
+    page = upload(client, csv_bytes([row("F-9", 事项编号="M-001")])).get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/findings/upload/confirm", data={"token": token, "filename": "f.csv"})
+    assert "/jobs/runs/" in response.headers["Location"]
+    assert db_session.scalar(select(Finding).where(Finding.ref == "F-9")) is None
+    assert queue.huey.execute(queue.huey.dequeue())["created"] == 1
+    assert db_session.scalar(select(Finding).where(Finding.ref == "F-9")) is not None
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="job-run done"' in page and 'id="import-result"' in page
 
 
 def test_a_sibling_countys_finding_is_not_found(client, auth, app, db_session, people, ledger):
