@@ -8,7 +8,7 @@ idempotency keys), and describes all of them in the OpenAPI document.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from sqlalchemy import Select, func, select
 
 from core.errors import DubanError, ValidationError
-from core.i18n import DEFAULT_LOCALE, N_, Gettext
-from core.importing import RowError
+from core.i18n import DEFAULT_LOCALE, N_, Gettext, message
+from core.importing import RowError, Table
 from core.org.models import Unit
 
 if TYPE_CHECKING:
@@ -201,3 +201,29 @@ def page_of(request: ApiRequest, stmt: Select[tuple[T]], serialize: Callable[[T]
     following = offset + limit
     return {"items": items, "total": total, "limit": limit, "offset": offset,
             "next_offset": following if following < total else None}
+
+
+def body_rows(request: ApiRequest, name: str, max_rows: int) -> list[Any]:
+    """The rows of a bulk post, ``{"<name>": [...]}``: 1 to ``max_rows`` of them, else 400."""
+    rows = request.body.get(name) if isinstance(request.body, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise ValidationError("Send {\"%(name)s\": [...]} with at least one row.", name=name)
+    if len(rows) > max_rows:
+        raise ValidationError("Send at most %(count)s rows at once.", count=max_rows)
+    return rows
+
+
+def rows_table(rows: list[Any], keys: Sequence[str]) -> Table:
+    """Posted JSON rows as an import :class:`Table`, for :func:`core.importing.map_rows`.
+
+    A row's position in the array (from 0) is its line, so :class:`RowsRejected` names
+    it; a row that is not an object is an error, and a nested value counts as blank.
+    """
+    lines, errors = [], []
+    for position, row in enumerate(rows):
+        if not isinstance(row, dict):
+            errors.append(RowError(position, None, message(N_("Each row must be a JSON object."))))
+            continue
+        cells = tuple(None if isinstance(row.get(key), (dict, list)) else row.get(key) for key in keys)
+        lines.append((position, cells))
+    return Table.build("json", list(keys), lines, errors)

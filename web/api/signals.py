@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.apitypes import (
-    DATE, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected, date_param, iso, page_of, page_schema,
-    unit_id_for,
+    DATE, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected, body_rows, date_param, iso, page_of,
+    page_schema, rows_table, unit_id_for,
 )
-from core.errors import ValidationError
 from core.i18n import N_, message
-from core.importing import Column, RowError, Table, decimal, iso_date, map_rows, optional_text
+from core.importing import Column, decimal, iso_date, map_rows, optional_text
 from core.ledger.models import Matter
 from core.org.models import Unit
 from core.plugins import signal_kinds
@@ -78,30 +77,10 @@ def list_signals(request: ApiRequest) -> dict[str, Any]:
     return page_of(request, stmt, signal_json)
 
 
-def _rows(body: Any) -> list[Any]:
-    rows = body.get("signals") if isinstance(body, dict) else None
-    if not isinstance(rows, list) or not rows:
-        raise ValidationError("Send {\"signals\": [...]} with at least one row.")
-    if len(rows) > MAX_ROWS:
-        raise ValidationError("Send at most %(count)s rows at once.", count=MAX_ROWS)
-    return rows
-
-
-def _table(rows: list[Any]) -> Table:
-    headers = [column.key for column in COLUMNS]
-    lines, errors = [], []
-    for position, row in enumerate(rows):
-        if not isinstance(row, dict):
-            errors.append(RowError(position, None, message(N_("Each row must be a JSON object."))))
-            continue
-        cells = tuple(None if isinstance(row.get(key), (dict, list)) else row.get(key) for key in headers)
-        lines.append((position, cells))
-    return Table.build("json", headers, lines, errors)
-
-
 def post_signals(request: ApiRequest) -> dict[str, Any]:
     """Store a batch of signals through ``record_signal``: all rows, or none with every bad row named."""
-    mapped = map_rows(_table(_rows(request.body)), COLUMNS, key=("source", "ref"))
+    rows = body_rows(request, "signals", MAX_ROWS)
+    mapped = map_rows(rows_table(rows, [column.key for column in COLUMNS]), COLUMNS, key=("source", "ref"))
     session, scope = request.session, request.scope
     codes = {row["unit_code"] for row in mapped.rows}
     units = dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()) if codes else {}
