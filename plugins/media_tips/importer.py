@@ -8,14 +8,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access.models import User
+from core.access.scope import Scope
 from core.errors import ValidationError
 from core.hooktypes import ImportContext
-from core.i18n import message
-from core.importing import Column, ImportReport, MappedRow, choice, iso_date, map_rows, read_table, region_code, text
+from core.i18n import N_, message
+from core.importing import (
+    Column,
+    ImportReport,
+    MappedRow,
+    MappedTable,
+    choice,
+    iso_date,
+    map_rows,
+    read_table,
+    region_code,
+    text,
+)
 from core.org.models import Unit
 from plugins.media_tips.access import scope_for
 from plugins.media_tips.models import Tip, TipSource
-from plugins.media_tips.triage import NewTip, create_tip, home_unit_for, relink, safe_url
+from plugins.media_tips.triage import (
+    MAX_TEXT,
+    NewTip,
+    create_tip,
+    home_unit_for,
+    relink,
+    safe_url,
+)
 
 SOURCES = {"群众": "public", "公众": "public", "媒体": "media", "热线": "hotline", "其他": "other",
            **{source.value: source.value for source in TipSource}}
@@ -51,12 +70,27 @@ def natural_ref(row: MappedRow) -> str:
 def import_tips(session: Session, data: bytes, filename: str | None, context: ImportContext) -> ImportReport:
     """Create or update tips row by row; the caller commits only when every row is good."""
     mapped = map_rows(read_table(data, filename), COLUMNS, key=("ref",))
+    user = session.get(User, context.user_id) if context.user_id is not None else None
+    report, _tips = store_tip_rows(session, mapped, actor=context.actor,
+                                   scope=scope_for(session, user) if user is not None else None, today=date.today())
+    return report
+
+
+def store_tip_rows(session: Session, mapped: MappedTable, *, actor: str, scope: Scope | None,
+                   today: date) -> tuple[ImportReport, list[Tip]]:
+    """Create or update the tips of ``mapped`` (from a file or an API post); never commits.
+
+    ``scope`` is the filer's (``None`` on the command line: no limit): a tip whose region's
+    supervising unit lies outside it is held by the filer's own unit, and a stored tip
+    held outside it is not changed. Returns the report (with ``mapped``'s errors) and
+    each good row's tip, in row order; any error means the caller must store nothing.
+    """
     report = ImportReport()
+    stored: list[Tip] = []
     units = {code: unit for code, unit in ((u.code, u) for u in session.scalars(select(Unit)))}
-    allowed = _writable_units(session, context)
+    allowed = None if scope is None or scope.is_admin else set(session.scalars(scope.unit_ids("write")))
     refs = [natural_ref(row) for row in mapped.rows]
     existing = {tip.ref: tip for tip in session.scalars(select(Tip).where(Tip.ref.in_(refs)))} if refs else {}
-    today = date.today()
     for row, ref in zip(mapped.rows, refs):
         unit = None
         if row["unit_code"]:
@@ -65,6 +99,10 @@ def import_tips(session: Session, data: bytes, filename: str | None, context: Im
                 mapped.add_error(row.line, "unit_code", message("No unit has the code %(code)s.",
                                                                 code=row["unit_code"]))
                 continue
+        if len(row["text"]) > MAX_TEXT:  # checked here too, for a stored tip changed by a later row
+            mapped.add_error(row.line, "text", message(
+                N_("The description is too long: at most %(limit)s characters."), limit=MAX_TEXT))
+            continue
         fields = {"text": row["text"], "url": safe_url(row["url"] or ""), "region_code": row["region_code"] or "",
                   "category": row["category"] or "", "received_on": row["received_on"],
                   "title": row["title"] or ""}
@@ -72,7 +110,8 @@ def import_tips(session: Session, data: bytes, filename: str | None, context: Im
         if tip is not None:
             if allowed is not None and tip.home_unit_id not in allowed:
                 mapped.add_error(row.line, "ref", message("Tip %(ref)s is held by a unit outside yours.", ref=ref))
-            elif all(getattr(tip, key) == fields[key] for key in UPDATABLE):
+                continue
+            if all(getattr(tip, key) == fields[key] for key in UPDATABLE):
                 report.unchanged += 1
             else:
                 for key in UPDATABLE:
@@ -80,39 +119,30 @@ def import_tips(session: Session, data: bytes, filename: str | None, context: Im
                 session.flush()
                 relink(session, tip, named_unit_id=unit.id if unit else None)
                 report.updated += 1
+            stored.append(tip)
             continue
-        home = home_unit_for(session, fields["region_code"])
-        if allowed is not None and home.id not in allowed:
-            home = _own_unit(session, context)
         try:
             with session.begin_nested():
+                home = home_unit_for(session, fields["region_code"])
+                if allowed is not None and home.id not in allowed:
+                    home = _own_unit(scope)
                 tip, _code = create_tip(session, NewTip(
                     source=TipSource(row["source"]), text=fields["text"], title=fields["title"],
                     url=fields["url"], region_code=fields["region_code"], unit_id=unit.id if unit else None,
                     category=fields["category"], contact=row["contact"] or "", received_on=fields["received_on"],
-                    ref=ref), actor=context.actor, today=today, home_unit=home)
+                    ref=ref), actor=actor, today=today, home_unit=home)
         except ValidationError as error:
             mapped.add_error(row.line, None, error.message)
             continue
         existing[ref] = tip
+        stored.append(tip)
         report.created += 1
     report.extend(mapped.errors)
-    return report
+    return report, stored
 
 
-def _writable_units(session: Session, context: ImportContext) -> set[int] | None:
-    """Units the importing user may file tips under; None for the command line (no limit)."""
-    if context.user_id is None:
-        return None
-    user = session.get(User, context.user_id)
-    scope = scope_for(session, user)
-    if scope.is_admin:
-        return None
-    return set(session.scalars(scope.unit_ids("write")))
-
-
-def _own_unit(session: Session, context: ImportContext) -> Unit:
-    user = session.get(User, context.user_id)
-    if user is None or user.unit is None:
+def _own_unit(scope: Scope | None) -> Unit:
+    unit = scope.user.unit if scope is not None and scope.user is not None else None
+    if unit is None:
         raise ValidationError("You have no unit to file tips under.")
-    return user.unit
+    return unit

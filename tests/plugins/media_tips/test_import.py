@@ -63,3 +63,12 @@ def test_the_upload_page_offers_tips_to_staff(client, auth, db_session, org, peo
     auth.logout()
     auth.login("a1")
     assert client.get("/imports/tips").status_code == 403
+
+
+def test_a_re_import_may_not_make_a_stored_tip_too_long(runner, db_session, org, tmp_path):
+    assert runner.invoke(args=["import", "tips", _write_jsonl(tmp_path, ROWS[:1])]).exit_code == 0
+    longer = [{**ROWS[0], "text": "字" * 5001}]
+    result = runner.invoke(args=["import", "tips", _write_jsonl(tmp_path, longer)])
+    assert result.exit_code == 1 and "5000" in result.output
+    db_session.expire_all()
+    assert db_session.scalar(select(Tip)).text == ROWS[0]["text"]
