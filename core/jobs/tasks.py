@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -88,9 +89,40 @@ def train_model(runtime: JobRuntime, trained_by: str = "schedule") -> dict[str, 
                 "auc": row.metrics.get("auc")}
 
 
+def export_ledger(runtime: JobRuntime, user_id: int, ledger_filter: dict[str, Any], today: str, locale: str,
+                  path: str) -> dict[str, Any]:
+    """Write the ledger XLSX for ``user_id`` (their scope, as of now) and ``ledger_filter`` to ``path``.
+
+    ``today`` fixes the lights and overdue days to the day the user asked; ``locale``
+    is the language of the state and light labels. The file is written beside
+    ``path`` and renamed into place, so a half-written export is never served.
+    Safe to run twice: the second run writes the file again.
+    """
+    from core.access.models import User
+    from core.access.scope import Scope
+    from core.i18n import translation_dirs, translator
+    from core.ledger.export import export_xlsx, filter_from_json
+    from core.plugins import capabilities, plugin_translation_dirs
+
+    session = runtime.db.session()
+    try:
+        scope = Scope(session, session.get(User, user_id), capabilities(runtime.plugins))
+        gettext = translator(locale, translation_dirs(plugin_translation_dirs(runtime.plugins)))
+        data = export_xlsx(scope, filter_from_json(ledger_filter), date.fromisoformat(today), gettext,
+                           warning_days=int(runtime.config.get("DEADLINE_WARNING_DAYS", 3)))
+    finally:
+        session.close()
+    partial = f"{path}.partial"
+    with open(partial, "wb") as handle:
+        handle.write(data)
+    os.replace(partial, path)
+    return {"path": path, "bytes": len(data), "filename": f"ledger-{today}.xlsx"}
+
+
 CORE_JOBS = {
     "deliver_webhooks": deliver_webhooks,
     "purge_idempotency_keys": purge_idempotency_keys,
     "import_file": import_file,
     "train_model": train_model,
+    "export_ledger": export_ledger,
 }

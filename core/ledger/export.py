@@ -20,7 +20,7 @@ from core.importing import safe_cell
 from core.ledger.columns import LEDGER_COLUMNS, REPORT_COLUMNS
 from core.ledger.deadlines import DEFAULT_WARNING_DAYS, days_overdue, light
 from core.ledger.labels import LIGHT_LABELS, STATE_LABELS
-from core.ledger.models import Task, TaskCoUnit
+from core.ledger.models import MatterKind, Task, TaskCoUnit, TaskState
 from core.ledger.queries import LedgerFilter, ledger_select
 
 
@@ -58,6 +58,26 @@ def ledger_rows(scope: Scope, f: LedgerFilter, today: date, gettext: Gettext = _
                 task.delay_reason, task.id,
             ]
         offset += CHUNK
+
+
+def filter_to_json(f: LedgerFilter) -> dict[str, Any]:
+    """``f`` as JSON values, for a background export's arguments."""
+    return {"q": f.q, "kind": f.kind.value if f.kind else None, "state": f.state.value if f.state else None,
+            "light": f.light, "unit_id": f.unit_id, "matter_id": f.matter_id,
+            "deadline_from": f.deadline_from.isoformat() if f.deadline_from else None,
+            "deadline_to": f.deadline_to.isoformat() if f.deadline_to else None, "overdue": f.overdue}
+
+
+def filter_from_json(data: dict[str, Any]) -> LedgerFilter:
+    """The filter written by :func:`filter_to_json`."""
+    def day(value: Any) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    return LedgerFilter(q=str(data.get("q") or ""), kind=MatterKind(data["kind"]) if data.get("kind") else None,
+                        state=TaskState(data["state"]) if data.get("state") else None, light=data.get("light"),
+                        unit_id=data.get("unit_id"), matter_id=data.get("matter_id"),
+                        deadline_from=day(data.get("deadline_from")), deadline_to=day(data.get("deadline_to")),
+                        overdue=bool(data.get("overdue")))
 
 
 def export_xlsx(scope: Scope, f: LedgerFilter, today: date, gettext: Gettext = _identity, *,

@@ -1,13 +1,23 @@
 """The ledger page (every task the user may see), its export, a task's page and its actions."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
 
 from core.ledger.deadlines import days_overdue, light
 from core.ledger.dispatch import redispatch_task
-from core.ledger.export import export_xlsx
+from core.ledger.export import export_xlsx, filter_to_json
 from core.ledger.labels import (
     CADENCE_LABELS,
     EVENT_LABELS,
@@ -16,7 +26,7 @@ from core.ledger.labels import (
     STATE_LABELS,
 )
 from core.ledger.models import MATTER_KIND_LABELS, MatterKind, Task, TaskState
-from core.ledger.queries import ledger_page, light_counts
+from core.ledger.queries import count_tasks, ledger_page, light_counts
 from core.ledger.report_models import ProgressReport
 from core.ledger.timeline import timeline
 from core.ledger.workflow import (
@@ -30,14 +40,18 @@ from core.ledger.workflow import (
     urge_task,
 )
 from core.org.models import Unit
-from web import db
+from web import db, uploads
 from web.actions import USER_ERRORS, done, int_arg, refused
 from web.auth import capability_required
+from web.background import job_queue
+from web.forms import ActionForm
 from web.views.ledger import bp, today, warning_days
 from web.views.ledger.filters import filter_args, ledger_filter
 from web.views.ledger.forms import NoteForm, RedispatchForm, ReportForm, ReviewForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Ledgers with more matching tasks than this are exported in the background (EXPORT_IN_BACKGROUND_ROWS).
+BACKGROUND_ROWS = 5000
 
 
 def list_context() -> dict[str, object]:
@@ -58,11 +72,34 @@ def tasks() -> str:
 
 @bp.get("/export.xlsx")
 @capability_required("ledger.view")
-def export() -> Response:
-    """The filtered ledger as XLSX, in the import's columns."""
-    data = export_xlsx(db.scope(), ledger_filter(), today(), gettext, warning_days=warning_days())
+def export() -> Response | str:
+    """The filtered ledger as XLSX, in the import's columns.
+
+    Over ``EXPORT_IN_BACKGROUND_ROWS`` tasks, a page offers to prepare it in the background instead.
+    """
+    scope, f, now = db.scope(), ledger_filter(), today()
+    count = count_tasks(scope, f, now, warning_days())
+    if count > int(current_app.config.get("EXPORT_IN_BACKGROUND_ROWS", BACKGROUND_ROWS)):
+        return render_template("ledger/export_background.html", count=count, args=filter_args())
+    data = export_xlsx(scope, f, now, gettext, warning_days=warning_days())
     return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=ledger-{today().isoformat()}.xlsx"})
+        "Content-Disposition": f"attachment; filename=ledger-{now.isoformat()}.xlsx"})
+
+
+@bp.post("/export")
+@capability_required("ledger.view")
+def export_background() -> Response:
+    """Queue the ``export_ledger`` job for the filter in the query string; open its run's page."""
+    if not ActionForm().validate_on_submit():
+        raise BadRequest()
+    scope, session = db.scope(), db.session()
+    path = uploads.job_file("exports", scope.user.id, ".xlsx")
+    run_id = job_queue().enqueue("export_ledger", scope.user.id, filter_to_json(ledger_filter()),
+                                 today().isoformat(), str(get_locale() or "zh_CN"), path, session=session,
+                                 requested_by=scope.user.id)
+    session.commit()
+    flash(gettext("The export is being prepared in the background; this page offers it once it is ready."), "info")
+    return redirect(url_for("job_runs.show", run_id=run_id))
 
 
 @bp.get("/tasks/<int:task_id>")
