@@ -27,13 +27,17 @@ def run(workers: int) -> None:
     queue.consumer(workers=workers).run()
 
 
+# Jobs queued by a user's action with its arguments (a file, a filter), never by hand.
+NEEDS_ARGUMENTS = frozenset({"import_file", "export_ledger"})
+
+
 @jobs_group.command("enqueue", help="Queue one job now (tick, train_model, poll_feeds, deliver_webhooks, …).")
 @click.argument("name")
 @with_appcontext
 def enqueue(name: str) -> None:
     queue = job_queue()
-    if name not in queue.tasks or name == "import_file":
-        raise click.BadParameter(f"choose one of {', '.join(sorted(set(queue.tasks) - {'import_file'}))}")
+    if name not in queue.tasks or name in NEEDS_ARGUMENTS:
+        raise click.BadParameter(f"choose one of {', '.join(sorted(set(queue.tasks) - NEEDS_ARGUMENTS))}")
     queue.enqueue(name)
     click.echo(f"queued {name}")
 

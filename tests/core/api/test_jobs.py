@@ -42,3 +42,15 @@ def test_the_apps_queue_runs_core_jobs(app, db_session):
     queue = app.extensions["duban.jobs"]
     assert {"tick", "deliver_webhooks", "purge_idempotency_keys", "import_file"} <= set(queue.tasks)
     assert queue.runtime.db is app.extensions["duban.db"]
+
+
+def test_duban_jobs_enqueue_queues_plugin_and_core_jobs_but_not_those_needing_a_users_arguments(app, runner,
+                                                                                               db_session):
+    from core.jobs import JobRun
+
+    queue = app.extensions["duban.jobs"]
+    queue.huey.flush()
+    assert runner.invoke(args=["jobs", "enqueue", "poll_feeds"]).output == "queued poll_feeds\n"
+    assert db_session.scalar(select(JobRun.job)) == "poll_feeds" and queue.huey.pending_count() == 1
+    refused = runner.invoke(args=["jobs", "enqueue", "export_ledger"])
+    assert refused.exit_code != 0 and "train_model" in refused.output and "import_file" not in refused.output
