@@ -1,9 +1,13 @@
-"""Tips in the JSON API: a filtered list, and one tip with its triage, links and deadlines.
+"""Tips in the JSON API: a filtered list, one tip with its triage, links and deadlines, and new tips.
 
-Read only, for those holding ``tips.view`` (the staff who see the tips pages), and always
+Reading is for those holding ``tips.view`` (the staff who see the tips pages), always
 through the scope: a tip held by a sibling unit answers 404. The receipt code (and its
 hash) and the tipster's contact are never sent, and attachments are counted, not named;
 the schemas forbid any other field, so the OpenAPI checks catch one added by mistake.
+
+Posting is for those holding ``tips.triage`` (the staff who take tips in), for systems
+such as a hotline's: rows with the columns of ``duban import tips``, stored by the same
+code as an import (:func:`plugins.media_tips.importer.store_tip_rows`), all or none.
 """
 from __future__ import annotations
 
@@ -23,15 +27,22 @@ from core.apitypes import (
     ApiParam,
     ApiRequest,
     ApiRoute,
+    RowsRejected,
+    body_rows,
     choice_param,
     date_param,
     iso,
     page_of,
     page_schema,
+    rows_table,
     unit_id_for,
 )
-from core.i18n import N_
+from core.i18n import N_, message
+from core.importing import map_rows
 from core.ledger.models import Matter
+from plugins.media_tips.importer import CATEGORIES as CATEGORY_SPELLINGS
+from plugins.media_tips.importer import COLUMNS, store_tip_rows
+from plugins.media_tips.importer import SOURCES as SOURCE_SPELLINGS
 from plugins.media_tips.models import (
     CATEGORY_LABELS,
     SOURCE_LABELS,
@@ -41,6 +52,7 @@ from plugins.media_tips.models import (
     TipSource,
     TipState,
 )
+from plugins.media_tips.triage import MAX_TEXT, safe_url
 
 STATES = [state.value for state in TipState]
 SOURCES = [source.value for source in TipSource]
@@ -89,6 +101,37 @@ DETAIL_PROPERTIES: dict[str, Any] = {
 }
 DETAIL_SCHEMA = {"type": "object", "additionalProperties": False, "required": list(DETAIL_PROPERTIES),
                  "properties": DETAIL_PROPERTIES}
+
+
+MAX_POST_ROWS = 200
+# What the table holds; an import cuts longer text short, a post is refused.
+POST_LENGTHS = {"ref": 120, "title": 300, "url": 1000, "contact": 300}
+NULLABLE_STRING = {"type": ["string", "null"]}
+POST_ROW_SCHEMA = {
+    "type": "object", "required": ["text", "source", "received_on"],
+    "properties": {
+        "ref": {**NULLABLE_STRING, "maxLength": POST_LENGTHS["ref"],
+                "description": "The tip's number, its natural key; made from the row when left out."},
+        "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+        "source": {"type": "string", "enum": list(SOURCE_SPELLINGS)},
+        "received_on": DATE,
+        "title": {**NULLABLE_STRING, "maxLength": POST_LENGTHS["title"]},
+        "url": {**NULLABLE_STRING, "maxLength": POST_LENGTHS["url"], "description": "An http(s) address."},
+        "region_code": {**NULLABLE_STRING, "pattern": "^[0-9]{6}$"},
+        "unit_code": {**NULLABLE_STRING, "description": "The unit the tip is about."},
+        "category": {"type": ["string", "null"], "enum": [*CATEGORY_SPELLINGS, None]},
+        "contact": {**NULLABLE_STRING, "maxLength": POST_LENGTHS["contact"],
+                    "description": "The tipster's contact, shown only to the staff handling the tip."},
+    },
+}
+POST_SCHEMA = {"type": "object", "required": ["tips"], "properties": {
+    "tips": {"type": "array", "minItems": 1, "maxItems": MAX_POST_ROWS, "items": POST_ROW_SCHEMA}}}
+POSTED_SCHEMA = {"type": "object", "additionalProperties": False,
+                 "required": ["stored", "created", "changed", "unchanged", "ids", "refs"], "properties": {
+                     "stored": {"type": "integer"}, "created": {"type": "integer"},
+                     "changed": {"type": "integer"}, "unchanged": {"type": "integer"},
+                     "ids": {"type": "array", "items": {"type": "integer"}},
+                     "refs": {"type": "array", "items": TEXT}}}
 
 
 def _code(unit: Any) -> str | None:
@@ -186,6 +229,32 @@ def get_tip(request: ApiRequest) -> dict[str, Any]:
     return body
 
 
+def _refuse_what_an_import_would_cut(mapped: Any) -> None:
+    """A post's text too long for its column, or a link that is not http(s), is a row error."""
+    for row in mapped.rows:
+        for key, limit in POST_LENGTHS.items():
+            if row[key] is not None and len(str(row[key])) > limit:
+                mapped.add_error(row.line, key, message(N_("At most %(count)s characters."), count=limit))
+        if row["url"] and not safe_url(row["url"]):
+            mapped.add_error(row.line, "url", message(N_("A link must start with http:// or https://.")))
+
+
+def post_tips(request: ApiRequest) -> dict[str, Any]:
+    """File new tips (or change stored ones by their ``ref``): every row, or none with each bad row named."""
+    rows = body_rows(request, "tips", MAX_POST_ROWS)
+    mapped = map_rows(rows_table(rows, [column.key for column in COLUMNS]), COLUMNS, key=("ref",))
+    _refuse_what_an_import_would_cut(mapped)
+    bad = {error.line for error in mapped.errors}
+    mapped.rows = [row for row in mapped.rows if row.line not in bad]
+    assert request.scope.user is not None  # the API always knows the token's account
+    report, tips = store_tip_rows(request.session, mapped, actor=f"{request.scope.user.username} (api)",
+                                  scope=request.scope, today=date.today())
+    if report.errors:
+        raise RowsRejected(sorted(report.errors, key=lambda error: (error.line is None, error.line or 0)))
+    return {"stored": len(tips), "created": report.created, "changed": report.updated,
+            "unchanged": report.unchanged, "ids": [tip.id for tip in tips], "refs": [tip.ref for tip in tips]}
+
+
 ROUTES = [
     ApiRoute("/tips", "GET", list_tips, "List tips from the public, the media and the hotline.", "tips.view",
              tag="tips",
@@ -202,6 +271,8 @@ ROUTES = [
                               description="Handed over and not answered by the date due."),
                      ApiParam("q", description="Words in the tip, its title or its number.")),
              response_schema=page_schema(TIP_SCHEMA)),
+    ApiRoute("/tips", "POST", post_tips, "File tips from a hotline or another system (all rows or none).",
+             "tips.triage", tag="tips", request_schema=POST_SCHEMA, response_schema=POSTED_SCHEMA, status=201),
     ApiRoute("/tips/{tip_id}", "GET", get_tip, "One tip: triage, links, hand-over and deadlines.", "tips.view",
              tag="tips", params=(ApiParam("tip_id", "path", ID),), response_schema=DETAIL_SCHEMA),
 ]

@@ -223,7 +223,9 @@ API_ALLOWED = {
     "/api/v1/surveys/{survey_id}/results": frozenset({"admin", "supervisor", "leader"}),
 }
 API_POST_ALLOWED = {"/api/v1/signals": frozenset({"admin", "supervisor"}),
-                    "/api/v1/review-outcomes": frozenset({"admin", "supervisor"})}
+                    "/api/v1/review-outcomes": frozenset({"admin", "supervisor"}),
+                    # Staff who take tips in may file one; a sibling city's holds it itself.
+                    "/api/v1/tips": frozenset({"admin", "supervisor", "sibling_supervisor"})}
 
 
 @pytest.mark.parametrize("name", sorted(USERS) + ["anonymous"])
@@ -238,9 +240,15 @@ def test_no_token_reaches_an_api_route_it_should_not(app, client, db_session, wo
         _token, secret = create_token_for(db_session, user)
         db_session.commit()
         headers = {"Authorization": f"Bearer {secret}"}
-    unexpected, unlisted = [], []
-    body = {"signals": [{"source": "hotline", "kind": "complaints", "ref": f"r-{name}", "unit_code": "A1",
-                         "value": 1, "observed_on": "2026-11-01"}]}
+    unexpected, unlisted, refused = [], [], []
+    payloads = {
+        "/api/v1/signals": {"signals": [{"source": "hotline", "kind": "complaints", "ref": f"r-{name}",
+                                         "unit_code": "A1", "value": 1, "observed_on": "2026-11-01"}]},
+        "/api/v1/review-outcomes": {"outcomes": [
+            {"task_id": world["task_id"], "visited_on": "2026-11-01", "problem_found": False}]},
+        "/api/v1/tips": {"tips": [{"text": "河东区加装电梯停工", "source": "hotline", "region_code": "990102",
+                                   "received_on": "2026-11-01"}]},
+    }
     for rule in app.url_map.iter_rules():
         template = _template(rule)
         if not template.startswith("/api/") or template == "/api/v1/openapi.json":
@@ -251,11 +259,12 @@ def test_no_token_reaches_an_api_route_it_should_not(app, client, db_session, wo
                 unlisted.append((method, template))
                 continue
             url = _url(rule, world)
-            payload = body if template.endswith("/signals") else {"outcomes": [
-                {"task_id": world["task_id"], "visited_on": "2026-11-01", "problem_found": False}]}
             response = client.get(url, headers=headers) if method == "GET" else \
-                client.post(url, json=payload, headers=headers, csrf=False)
+                client.post(url, json=payloads[template], headers=headers, csrf=False)
             if name not in table[template] and 200 <= response.status_code < 300:
                 unexpected.append((method, url, response.status_code))
-    assert unlisted == [], "add these API routes to API_ALLOWED / API_POST_ALLOWED"
+            if method == "POST" and name in table[template] and not 200 <= response.status_code < 300:
+                refused.append((method, url, response.status_code, response.get_json()))
+    assert unlisted == [], "add these API routes to API_ALLOWED / API_POST_ALLOWED (and a payload for posts)"
     assert unexpected == [], "\n".join(map(str, unexpected))
+    assert refused == [], "a post the table allows was refused:\n" + "\n".join(map(str, refused))

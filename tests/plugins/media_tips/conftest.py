@@ -57,6 +57,19 @@ def people(org: Any) -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def token(db_session: Any, people: dict[str, Any]) -> Any:
+    """``token(name)``: the Authorization header of a new API token for one of ``people``."""
+    from core.access.tokens import create_token_for
+
+    def make(name: str) -> dict[str, str]:
+        _token, secret = create_token_for(db_session, people[name])
+        db_session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
 def file_public_tip(client: Any, text: str, region: str = "990102", **extra: Any) -> str:
     """File a tip through the public form; returns the receipt code shown."""
     data = {"text": text, "region": region, "category": "slow_action", "place": "", "unit_named": "",

@@ -51,16 +51,6 @@ def tips(db_session, org, ledger, people) -> Tips:
     return Tips(db_session, org, ledger, people)
 
 
-@pytest.fixture
-def token(db_session, people):
-    def make(name: str) -> dict[str, str]:
-        _token, secret = create_token_for(db_session, people[name])
-        db_session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
-
-
 def _schema(client, path: str) -> Any:
     document = client.get("/api/v1/openapi.json").get_json()
     return document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
