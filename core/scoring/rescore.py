@@ -52,7 +52,7 @@ class Scores:
     def reasons(self, row: int, context: ScoringContext) -> list[dict[str, Any]]:
         """The stored reasons of task ``row``: top rule hits, then the strongest feature pushes."""
         values = dict(zip(self.table.names, self.table.values[row].tolist()))
-        found = [rule_reason(rule.reason, sorted(rule.features), values, context.catalogue, rule.points, rule.id)
+        found = [rule_reason(rule.reason, rule.shown_features, values, context.catalogue, rule.points, rule.id)
                  for rule in self.hits.top(row, TOP_RULES)]
         if self.contributions is not None:
             pushes = self.contributions[row]

@@ -75,6 +75,11 @@ class Rule:
         """True when the condition names a signal feature (``source.kind``)."""
         return any("." in name for name in self.features)
 
+    @property
+    def shown_features(self) -> list[str]:
+        """The features whose values go with a hit: those the condition reads and the reason names."""
+        return sorted(self.features | set(_PLACEHOLDER.findall(self.reason)))
+
 
 @dataclass
 class RuleSet:

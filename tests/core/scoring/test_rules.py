@@ -91,3 +91,18 @@ def test_a_plugin_default_naming_a_blocked_plugins_feature_is_skipped_not_fatal(
     rules = load_rules(CATALOGUE, defaults)
     assert "audit.severe" not in {rule.id for rule in rules.rules}
     assert [rule_id for rule_id, _msg in rules.skipped] == ["audit.severe"]
+
+
+def test_a_reason_is_filled_in_with_features_its_condition_does_not_read():
+    from types import SimpleNamespace
+
+    from core.scoring.explain import render_reasons
+    from core.scoring.rescore import Scores
+
+    text = ('[[rule]]\nid = "late"\nwhen = "overdue_days > 0"\npoints = 10\n'
+            'reason = "%(overdue_days)s days late, sent back %(returned_count)s times"\n')
+    rules = load_rules(CATALOGUE, (), text)
+    data = table(overdue_days=[12.0], returned_count=[3.0])
+    scores = Scores(data, rules.evaluate(data), np.zeros(1), np.ones(1), np.zeros(1), "rules", None)
+    reasons = scores.reasons(0, SimpleNamespace(catalogue=CATALOGUE, model=None))
+    assert render_reasons(reasons, lambda msgid: msgid) == ["12 days late, sent back 3 times"]
