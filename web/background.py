@@ -1,7 +1,8 @@
 """The application's job queue and webhook outbox, wired to Flask.
 
 ``app.extensions["duban.jobs"]`` holds the :class:`core.jobs.JobQueue`. Jobs run
-inside an application context, so ``tick`` is exactly ``duban tick``. Storage is
+inside an application context, so ``tick`` is ``duban tick`` less the plugins' jobs
+(feed polling), which the consumer runs on their own schedules. Storage is
 ``jobs.sqlite`` in the instance folder unless ``JOBS_URL`` names Redis; schedules
 come from ``JOB_SCHEDULES`` (job name → crontab text, empty text to turn one off).
 ``JOB_LEASE``, ``JOB_LOST_AFTER`` (seconds) and ``JOB_RUNS_KEEP_DAYS`` tune the job
