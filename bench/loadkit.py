@@ -145,10 +145,10 @@ class Client:
 
     def form(self, path: str, fields: dict[str, str]) -> tuple[int, bytes]:
         status, page = self.request("GET", path)
-        match = CSRF.search(page.decode("utf-8", "replace"))
-        if status != 200 or not match:
+        if status != 200:
             return status, page
-        body = urlencode({**fields, "csrf_token": match.group(1)}).encode()
+        match = CSRF.search(page.decode("utf-8", "replace"))  # the survey answer page has none
+        body = urlencode({**fields, **({"csrf_token": match.group(1)} if match else {})}).encode()
         return self.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
 
     def login(self, username: str, password: str) -> bool:

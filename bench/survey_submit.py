@@ -2,7 +2,7 @@
 
 Serves Duban with gunicorn (2 workers) on loopback with a published 20-question survey, and
 next to it a bare Flask app whose one endpoint inserts one row. N concurrent respondents
-each open the form (not timed: it gives the CSRF cookie and the form's token), then send
+each open the form (not timed: it gives the browser cookie and the form's token), then send
 their answers (timed). A few respondents click twice, as people do. Prints responses per
 second and p99 latency of both, their ratio, then counts stored responses and prints how
 many acknowledged answers were lost and how many were stored twice.
@@ -38,7 +38,6 @@ from urllib.parse import urlencode
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 QUESTIONS = 20
 DOUBLE_CLICK_EVERY = 20  # one respondent in 20 sends the form twice
@@ -165,7 +164,7 @@ def gunicorn(app: str, env: dict[str, str], cwd: str, probe: str, threads: int) 
 
 
 def opened_form(port: int, slug: str) -> tuple[str, str, str]:
-    """Open the form as a respondent: (cookie header, CSRF token, form token)."""
+    """Open the form as a respondent: (cookie header, browser cookie, form token)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", f"/s/{slug}")
     response = conn.getresponse()
@@ -175,7 +174,7 @@ def opened_form(port: int, slug: str) -> tuple[str, str, str]:
         cookie.load(header)
     conn.close()
     jar = "; ".join(f"{key}={morsel.value}" for key, morsel in cookie.items())
-    return jar, CSRF.search(page).group(1), TOKEN.search(page).group(1)  # type: ignore[union-attr]
+    return jar, cookie["survey_browser"].value, TOKEN.search(page).group(1)  # type: ignore[union-attr]
 
 
 def drive(port: int, path: str, bodies: list[tuple[dict[str, str], bytes, int]],
@@ -224,14 +223,14 @@ def drive(port: int, path: str, bodies: list[tuple[dict[str, str], bytes, int]],
     return time.perf_counter() - started, latencies, acknowledged, failed
 
 
-def token_key(body: bytes) -> str:
-    """The submission key Duban derives from the form token in ``body``."""
+def token_key(body: bytes, browser: str) -> str:
+    """The submission key Duban derives from the form token in ``body``, opened in ``browser``."""
     from urllib.parse import parse_qs
 
     from plugins.survey.tokens import read_render_token
 
     token = parse_qs(body.decode())["form_token"][0]
-    return read_render_token("bench-secret", token, int(SURVEY_ID[0])).key
+    return read_render_token("bench-secret", token, int(SURVEY_ID[0]), browser).key
 
 
 SURVEY_ID: list[int] = [0]
@@ -282,12 +281,14 @@ def run(url: str | None, clients: int, respondents: int, rounds: int) -> None:
         threads = clients // 2 + 1
         with gunicorn("web.app:create_app()", env, ROOT, "/login", threads=threads) as port, \
                 gunicorn("bare_app:app", bare_env, os.path.join(folder, "bare"), "/", threads=threads) as bare_port:
-            opened = []
+            opened: list[tuple[dict[str, str], bytes, int]] = []
+            browsers: list[str] = []
             for respondent in range(per_round * rounds):
-                cookie, csrf, token = opened_form(port, slug)
-                body = urlencode({**answers(respondent), "csrf_token": csrf, "form_token": token}).encode()
+                cookie, browser, token = opened_form(port, slug)
+                body = urlencode({**answers(respondent), "form_token": token}).encode()
                 headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
                 opened.append((headers, body, 2 if respondent % DOUBLE_CLICK_EVERY == 0 else 1))
+                browsers.append(browser)
             bare_bodies = [({"Content-Type": "application/x-www-form-urlencoded"},
                             urlencode({**answers(respondent), "key": f"k{respondent}"}).encode(), 1)
                            for respondent in range(per_round * rounds)]
@@ -312,8 +313,8 @@ def run(url: str | None, clients: int, respondents: int, rounds: int) -> None:
         with engine.connect() as connection:
             stored_keys = list(connection.scalars(select(SurveyResponse.submission_key)
                                                   .where(SurveyResponse.survey_id == survey_id)))
-        keys = {token_key(body) for _headers, body, _sends in opened}
-        acknowledged_keys = {token_key(opened[index][1]) for index in acknowledged}
+        keys = {token_key(body, browser) for (_headers, body, _sends), browser in zip(opened, browsers)}
+        acknowledged_keys = {token_key(opened[index][1], browsers[index]) for index in acknowledged}
         engine.dispose()
 
     duban_rate, bare_rate = median_rate(duban_rounds), median_rate(bare_rounds)

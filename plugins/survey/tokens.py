@@ -1,12 +1,19 @@
 """Tokens: one per form render (so a page sent twice stores once) and one per invitation.
 
-A render token is signed, not stored: it names the survey and when the form was opened, and
-its random part becomes the response's unique submission key. Invitation tokens are random;
-only their SHA-256 is kept, so a copy of the database cannot answer in anyone's name.
+A render token is signed, not stored: it names the survey, when the form was opened and the
+browser it was opened in, and its random part becomes the response's unique submission key.
+It is also what protects the answer page from cross-site posts: it must come back with the
+browser cookie it names (a signed double-submit token), which another site can neither read
+nor send along with a cross-site post (the cookie is SameSite=Lax). Unlike a session-bound
+CSRF token it stays good as long as the form does, so answers typed over a long day are not
+lost. Invitation tokens are random; only their SHA-256 is kept, so a copy of the database
+cannot answer in anyone's name.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,6 +25,9 @@ from core.i18n import N_
 
 # A form may stay open on a phone for a while; after this it must be reloaded.
 RENDER_TOKEN_MAX_AGE = 3 * 24 * 3600
+# The browser cookie render tokens are bound to: random, kept only in the browser and the token.
+BROWSER_COOKIE = "survey_browser"
+_BROWSER = re.compile(r"[0-9a-f]{32}")
 
 
 class TokenRejected(ValidationError):
@@ -37,14 +47,21 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="survey-form")
 
 
-def issue_render_token(secret: str, survey_id: int, now: datetime) -> str:
-    """A new token for one rendering of the form of ``survey_id``."""
-    return _serializer(secret).dumps({"s": survey_id, "k": secrets.token_hex(16),
+def browser_nonce(cookie: str | None) -> tuple[str, bool]:
+    """The browser's nonce from its cookie, or a new one: (nonce, whether it is new)."""
+    if cookie and _BROWSER.fullmatch(cookie):
+        return cookie, False
+    return secrets.token_hex(16), True
+
+
+def issue_render_token(secret: str, survey_id: int, now: datetime, browser: str) -> str:
+    """A new token for one rendering of the form of ``survey_id`` in the browser ``browser``."""
+    return _serializer(secret).dumps({"s": survey_id, "k": secrets.token_hex(16), "b": browser,
                                       "t": int(now.replace(tzinfo=timezone.utc).timestamp())})
 
 
-def read_render_token(secret: str, token: str, survey_id: int) -> RenderToken:
-    """Check a token sent back with answers; raises :class:`TokenRejected`."""
+def read_render_token(secret: str, token: str, survey_id: int, browser: str) -> RenderToken:
+    """Check a token sent back with answers from the browser ``browser``; raises :class:`TokenRejected`."""
     try:
         data = _serializer(secret).loads(token, max_age=RENDER_TOKEN_MAX_AGE)
     except SignatureExpired as exc:
@@ -53,6 +70,9 @@ def read_render_token(secret: str, token: str, survey_id: int) -> RenderToken:
         raise TokenRejected(N_("This form could not be verified. Reload the page and answer again.")) from exc
     if not isinstance(data, dict) or data.get("s") != survey_id or not isinstance(data.get("k"), str):
         raise TokenRejected(N_("This form could not be verified. Reload the page and answer again."))
+    if not isinstance(data.get("b"), str) or not hmac.compare_digest(data["b"], browser or ""):
+        raise TokenRejected(N_("This form was opened in another browser, or its cookies were cleared. "
+                               "Reload the page and answer again."))
     started = datetime.fromtimestamp(int(data.get("t", 0)), tz=timezone.utc).replace(tzinfo=None)
     return RenderToken(survey_id, "w:" + data["k"], started)
 

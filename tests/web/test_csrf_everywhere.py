@@ -4,8 +4,10 @@ from __future__ import annotations
 from core.access.models import Role
 from web.extensions import csrf
 
-# Routes that authenticate otherwise (bearer tokens, OpenRosa clients) may be exempt.
-ALLOWED_EXEMPT_PREFIXES = ("/api/", "/submission", "/formList", "/collect/")
+# Routes that authenticate otherwise (bearer tokens, OpenRosa clients) may be exempt, and the
+# survey answer page, whose signed form token is bound to a browser cookie (a double-submit
+# token; tests/plugins/survey/test_respond.py shows a cross-site post refused).
+ALLOWED_EXEMPT_PREFIXES = ("/api/", "/submission", "/formList", "/collect/", "/s/")
 
 
 def _sample_url(rule) -> str:

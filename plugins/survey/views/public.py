@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -18,10 +18,11 @@ from plugins.survey.engine import Checked, Moment, check
 from plugins.survey.models import Access, Survey
 from plugins.survey.render import answers_from_form, view_nodes
 from plugins.survey.submission import FormChanged, Submission, check_open, find_invitation, store
-from plugins.survey.tokens import issue_render_token, read_render_token
+from plugins.survey.tokens import BROWSER_COOKIE, browser_nonce, issue_render_token, read_render_token
 from plugins.survey.views import bp
 from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown, today
 from web import db
+from web.extensions import csrf
 from web.ratelimit import count_request
 from web.i18n import render_message
 
@@ -42,7 +43,7 @@ def _refused(survey: Survey | None, error: DubanError) -> tuple[str, int]:
 
 
 @bp.get("/s/<slug>")
-def respond(slug: str) -> str | tuple[str, int]:
+def respond(slug: str) -> Response | tuple[str, int]:
     """Show the form to a respondent."""
     survey = _survey(slug)
     invitation = request.args.get("t", "")
@@ -52,11 +53,17 @@ def respond(slug: str) -> str | tuple[str, int]:
             find_invitation(db.session().connection(), survey.id, invitation)
     except DubanError as error:
         return _refused(survey, error)
-    token = issue_render_token(current_app.config["SECRET_KEY"], survey.id, local_now())
-    return _form_page(survey, token, invitation, {}, {})
+    browser, new = browser_nonce(request.cookies.get(BROWSER_COOKIE))
+    token = issue_render_token(current_app.config["SECRET_KEY"], survey.id, local_now(), browser)
+    response = make_response(_form_page(survey, token, invitation, {}, {}))
+    if new:
+        response.set_cookie(BROWSER_COOKIE, browser, max_age=30 * 24 * 3600, path="/s/", httponly=True,
+                            samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
 
 
 @bp.post("/s/<slug>")
+@csrf.exempt  # the form token is bound to the browser's cookie instead (see plugins.survey.tokens)
 def submit(slug: str) -> Response | tuple[str, int] | str:
     """Check the answers; store them once; show what is wrong in the respondent's language.
 
@@ -94,7 +101,8 @@ def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, An
             abort(404)
         try:
             check_open(form, today())
-            token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form.id)
+            token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form.id,
+                                      request.cookies.get(BROWSER_COOKIE, ""))
         except DubanError as error:
             return error
         raw = answers_from_form(request.form.to_dict(flat=False))

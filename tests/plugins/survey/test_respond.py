@@ -105,12 +105,21 @@ def test_a_draft_is_not_public(client, make_survey) -> None:  # type: ignore[no-
     assert client.get(f"/s/{survey.slug}").status_code == 410
 
 
-def test_csrf_is_required(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_post_from_another_browser_or_site_is_refused(app, client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
     survey = make_survey()
-    token = form_token(client.get(f"/s/{survey.slug}").get_data(as_text=True))
-    page = client.post(f"/s/{survey.slug}", data={**GOOD, "form_token": token}, csrf=False)
-    assert page.status_code == 400
+    opened = client.get(f"/s/{survey.slug}")
+    assert "survey_browser=" in opened.headers["Set-Cookie"] and "HttpOnly" in opened.headers["Set-Cookie"]
+    token = form_token(opened.get_data(as_text=True))
+    cross_site = app.test_client()  # a forged post carries the token but not the cookie
+    refused = cross_site.post(f"/s/{survey.slug}", data={**GOOD, "form_token": token})
+    assert refused.status_code == 400 and "另一个浏览器" in refused.get_data(as_text=True)
+    other_browser = app.test_client()
+    other_browser.get(f"/s/{survey.slug}")  # a cookie of its own
+    assert other_browser.post(f"/s/{survey.slug}", data={**GOOD, "form_token": token}).status_code == 400
     assert stored(db_session, survey) == 0
+    # The browser that opened the form needs nothing else: no session-bound token that expires.
+    assert client.post(f"/s/{survey.slug}", data={**GOOD, "form_token": token}, csrf=False).status_code == 303
+    assert stored(db_session, survey) == 1
 
 
 def test_an_invitation_answers_once_and_a_replayed_token_is_refused(client, make_survey, db_session, org, form_token) -> None:  # type: ignore[no-untyped-def]
