@@ -4,12 +4,16 @@ Configuration (the application's config mapping): ``MAIL_SERVER``, ``MAIL_PORT``
 ``MAIL_SENDER``, and optionally ``MAIL_USERNAME``/``MAIL_PASSWORD``,
 ``MAIL_USE_TLS`` (STARTTLS), ``MAIL_USE_SSL``, ``MAIL_TIMEOUT`` (seconds) and
 ``BASE_URL`` (to turn a notification's link into a full address).
+
+Plugins that write to addresses of their own (survey reminders to invitees) open a
+connection with :func:`mail_connection` and send with :func:`send_plain`.
 """
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -57,7 +61,7 @@ def deliver_email(session: Session, config: Mapping[str, Any], *, limit: int = 1
         session.rollback()
         result.error = str(error)
         return result
-    dirs = _translation_dirs(config)
+    dirs = mail_translation_dirs(config)
     try:
         attempted = 0
         while pending:
@@ -69,10 +73,7 @@ def deliver_email(session: Session, config: Mapping[str, Any], *, limit: int = 1
             # Walk forward by id, so a message refused this run is not retried in it.
             pending = _pending(session, min(limit - attempted, BATCH), after=last_id)
     finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
+        _quit(smtp)
     return result
 
 
@@ -86,6 +87,50 @@ def _pending(session: Session, limit: int, after: int) -> list[Notification]:
         # Two ticks running at once must not send the same message twice.
         stmt = stmt.with_for_update(skip_locked=True, of=Notification)
     return list(session.scalars(stmt).unique())
+
+
+@contextmanager
+def mail_connection(config: Mapping[str, Any]) -> Iterator[smtplib.SMTP]:
+    """A connection to the configured mail server, closed on leaving.
+
+    Raises ``OSError`` or ``smtplib.SMTPException`` when the server cannot be reached.
+    """
+    smtp = _connect(config)
+    try:
+        yield smtp
+    finally:
+        _quit(smtp)
+
+
+def send_plain(smtp: smtplib.SMTP, config: Mapping[str, Any], to: str, subject: str, text: str) -> None:
+    """Send one plain-text message to the address ``to`` over ``smtp``.
+
+    Returns once the server has taken it; raises ``smtplib.SMTPException`` when it refuses
+    it (see :func:`address_refused`) and ``OSError`` when the connection is lost.
+    """
+    email = EmailMessage()
+    email["From"] = str(config.get("MAIL_SENDER") or "duban@localhost")
+    email["To"] = to
+    email["Subject"] = subject
+    email["Date"] = formatdate(localtime=True)
+    email["Message-ID"] = make_msgid(domain="duban")
+    email.set_content(text)
+    smtp.send_message(email)
+
+
+def address_refused(error: BaseException) -> bool:
+    """True when the server refused the recipient's address for good (a 5xx reply to it)."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False
+    codes = [code for code, _text in error.recipients.values()]
+    return bool(codes) and all(code >= 500 for code in codes)
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
 
 
 def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
@@ -104,7 +149,8 @@ def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
     return smtp
 
 
-def _translation_dirs(config: Mapping[str, Any]) -> tuple[str, ...]:
+def mail_translation_dirs(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The catalogue folders e-mail is translated with (core's and every plugin's)."""
     configured = config.get("BABEL_TRANSLATION_DIRECTORIES")
     if configured:
         return tuple(part for part in str(configured).split(";") if part)
@@ -119,21 +165,14 @@ def _send_one(session: Session, smtp: smtplib.SMTP, notification: Notification, 
         return
     locale = user.locale if user.locale in LOCALES else DEFAULT_LOCALE
     gettext = translator(locale, dirs)
-    email = EmailMessage()
-    email["From"] = str(config.get("MAIL_SENDER") or "duban@localhost")
-    email["To"] = user.email
-    email["Subject"] = load_message(notification.subject).render(gettext)
-    email["Date"] = formatdate(localtime=True)
-    email["Message-ID"] = make_msgid(domain="duban")
     text = load_message(notification.body).render(gettext)
     if notification.link:
         base = str(config.get("BASE_URL") or "").rstrip("/")
         link = notification.link if "://" in notification.link else base + notification.link
         text += "\n\n" + gettext(N_("Open in Duban: %(link)s")) % {"link": link}
-    email.set_content(text)
     notification.email_attempts += 1
     try:
-        smtp.send_message(email)
+        send_plain(smtp, config, user.email, load_message(notification.subject).render(gettext), text)
     except smtplib.SMTPException as error:
         log.warning("mail to %s refused: %s", user.email, error)
         if notification.email_attempts >= MAX_ATTEMPTS:
