@@ -182,7 +182,12 @@ class SurveyResponse(Base):
 
 
 class SurveyInvitation(Base):
-    """One invitee's single-use link; only the token's hash is kept."""
+    """One invitee's single-use link; only the token's hash is kept.
+
+    The token is derived from ``token_nonce`` and the instance's secret key (see
+    :func:`plugins.survey.tokens.invitation_token`), so reminders can carry the link again
+    while the database alone cannot. Invitations made before nonces existed have none.
+    """
 
     __tablename__ = "survey_invitations"
     __table_args__ = (UniqueConstraint("survey_id", "token_hash"),)
@@ -190,6 +195,7 @@ class SurveyInvitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey_surveys.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
+    token_nonce: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str] = mapped_column(String(200), default="")
     name: Mapped[str] = mapped_column(String(200), default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
