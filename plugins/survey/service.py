@@ -17,7 +17,7 @@ from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.survey.definition import walk
 from plugins.survey.models import Access, Survey, SurveyInvitation, SurveyMatter, SurveyQuota, SurveyStatus, SurveyUnit
-from plugins.survey.tokens import hash_token, new_invitation_token
+from plugins.survey.tokens import hash_token, invitation_token, new_invitation_nonce
 from plugins.survey.xlsform import convert
 
 INDICATOR_KINDS = ("satisfaction", "awareness", "not_delivered")
@@ -109,11 +109,13 @@ def set_indicator(survey: Survey, kind: str, field: str, values: list[str], targ
     survey.indicators = [*kept, {"kind": kind, "field": field, "values": values, "target": target}]
 
 
-def invite(session: Session, survey: Survey, data: bytes, filename: str, today: date) -> list[tuple[SurveyInvitation, str]]:
+def invite(session: Session, survey: Survey, data: bytes, filename: str, today: date, *,
+           secret: str) -> list[tuple[SurveyInvitation, str]]:
     """Create one single-use invitation per row of a CSV/XLSX of invitees.
 
     Columns: ``email`` 邮箱 (optional), ``name`` 姓名 (optional), ``unit_code`` 单位代码 (optional).
-    Returns each invitation with its token, which is shown once and never stored.
+    Returns each invitation with its token, which is never stored: each token is derived from
+    a stored nonce and the instance's ``secret`` key, so reminders can send it again.
     """
     table = read_table(data, filename)
     headers = [header.strip().lower() for header in table.headers]
@@ -134,10 +136,11 @@ def invite(session: Session, survey: Survey, data: bytes, filename: str, today: 
                                   line=row.line, code=cells["unit_code"])
         if len(made) >= MAX_INVITEES:
             raise ValidationError(N_("At most %(count)s invitees per list."), count=MAX_INVITEES)
-        token = new_invitation_token()
-        invitation = SurveyInvitation(survey_id=survey.id, token_hash=hash_token(token), email=cells["email"][:200],
-                                      name=cells["name"][:200], unit_id=units.get(cells["unit_code"]),
-                                      invited_on=today)
+        nonce = new_invitation_nonce()
+        token = invitation_token(secret, nonce)
+        invitation = SurveyInvitation(survey_id=survey.id, token_hash=hash_token(token), token_nonce=nonce,
+                                      email=cells["email"][:200], name=cells["name"][:200],
+                                      unit_id=units.get(cells["unit_code"]), invited_on=today)
         session.add(invitation)
         made.append((invitation, token))
     session.flush()

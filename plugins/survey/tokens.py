@@ -6,11 +6,13 @@ It is also what protects the answer page from cross-site posts: it must come bac
 browser cookie it names (a signed double-submit token), which another site can neither read
 nor send along with a cross-site post (the cookie is SameSite=Lax). Unlike a session-bound
 CSRF token it stays good as long as the form does, so answers typed over a long day are not
-lost. Invitation tokens are random; only their SHA-256 is kept, so a copy of the database
-cannot answer in anyone's name.
+lost. An invitation token is an HMAC of a random per-invitation nonce under the instance's
+secret key: the database keeps the nonce and the token's SHA-256, so reminders can carry the
+link again, while a copy of the database without the secret key cannot answer in anyone's name.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -77,9 +79,18 @@ def read_render_token(secret: str, token: str, survey_id: int, browser: str) -> 
     return RenderToken(survey_id, "w:" + data["k"], started)
 
 
-def new_invitation_token() -> str:
-    """A fresh single-use invitation token (shown once, in the invitee's link)."""
+INVITATION_PURPOSE = "survey-invitation:"
+
+
+def new_invitation_nonce() -> str:
+    """A fresh random nonce for one invitation (stored; worthless without the secret key)."""
     return secrets.token_urlsafe(18)
+
+
+def invitation_token(secret: str, nonce: str) -> str:
+    """The single-use token of the invitation with ``nonce``: HMAC-SHA256 under ``secret``, URL-safe."""
+    digest = hmac.new(secret.encode(), (INVITATION_PURPOSE + nonce).encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def hash_token(token: str) -> str:

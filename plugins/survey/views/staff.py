@@ -2,7 +2,7 @@
 quotas, indicators, results and exports. Every lookup goes through the scope."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
 
@@ -192,7 +192,8 @@ def invite(survey_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         session = db.session()
         try:
-            made = service.invite(session, survey, _read(form.file.data), form.file.data.filename or "", today())
+            made = service.invite(session, survey, _read(form.file.data), form.file.data.filename or "", today(),
+                                  secret=current_app.config["SECRET_KEY"])
             session.commit()
         except DubanError as error:
             session.rollback()
