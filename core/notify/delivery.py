@@ -118,12 +118,32 @@ def send_plain(smtp: smtplib.SMTP, config: Mapping[str, Any], to: str, subject: 
     smtp.send_message(email)
 
 
+def one_address(text: str) -> bool:
+    """True when ``text`` is one plain address (``name@host``): no list, no display name, no line break."""
+    if not text or any(char in text for char in ",;<>\"()[]\\ \t\r\n"):
+        return False
+    local, _at, host = text.rpartition("@")
+    return bool(local) and "@" not in local and "." in host.strip(".")
+
+
 def address_refused(error: BaseException) -> bool:
-    """True when the server refused the recipient's address for good (a 5xx reply to it)."""
+    """True when sending failed for good because of the recipient's address.
+
+    A 5xx reply to the address, or a server that cannot take it (a non-ASCII address
+    without SMTPUTF8); any other failure may pass.
+    """
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return True
     if not isinstance(error, smtplib.SMTPRecipientsRefused):
         return False
     codes = [code for code, _text in error.recipients.values()]
     return bool(codes) and all(code >= 500 for code in codes)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """True when a failure while sending means the connection to the server is gone."""
+    return isinstance(error, smtplib.SMTPServerDisconnected) or (
+        isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException))
 
 
 def _quit(smtp: smtplib.SMTP) -> None:
