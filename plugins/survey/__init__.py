@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import MenuItem, Panel, SignalKind
+from core.hooktypes import JobSpec, MenuItem, Panel, SignalKind
 from core.i18n import N_
 from plugins.survey import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.survey.access import SURVEY_CAPABILITIES
@@ -89,12 +89,19 @@ def duban_cli_commands() -> list[Any]:
 
 @hookimpl
 def duban_tick(session: Session, now: datetime) -> list[str]:
-    from plugins.survey.reminders import send_reminders
     from plugins.survey.signals import refresh_signals
 
-    reminded = send_reminders(session, now.date())
     changed = refresh_signals(session, now.date())
-    return [f"survey: {reminded} reminder(s) sent, {changed} signal(s) updated"]
+    return [f"survey: {changed} signal(s) updated"]
+
+
+@hookimpl
+def duban_jobs() -> list[JobSpec]:
+    """Reminders e-mail invitees: a job of its own, with the configuration and its own transactions."""
+    from plugins.survey.reminders import reminders_job
+
+    # Hourly, off the tick's and the feeds' minutes; each reminder goes out once a day at most.
+    return [JobSpec("survey_reminders", reminders_job, schedule="10 * * * *", in_tick=True)]
 
 
 @hookimpl

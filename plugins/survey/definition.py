@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.i18n import DEFAULT_LOCALE, LOCALES
 from plugins.survey.rewrite import rewrite
 
 # pyxform's type names → the types Duban renders.
@@ -31,6 +32,7 @@ INPUT_TYPES = frozenset({"text", "integer", "decimal", "range", "select_one", "s
 _TRUE = frozenset({"yes", "true", "true()", "1"})
 _FALSE = frozenset({"", "no", "false", "false()", "0"})
 _LANG_CODE = re.compile(r"\(([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?\)\s*$")
+_LANG_NAMES = {"zh": ("chinese", "中文", "汉语", "简体中文", "zh"), "en": ("english", "英文", "英语", "en")}
 
 
 def build_definition(source: dict[str, Any]) -> dict[str, Any]:
@@ -148,17 +150,26 @@ def _loop_groups(raw: dict[str, Any], choice_lists: dict[str, list[dict[str, Any
 
 def language_key(definition: dict[str, Any], locale: str) -> str:
     """The form's language that fits ``locale`` (``zh_CN`` or ``en``), else its default."""
-    wanted = locale.split("_")[0].lower()
-    names = {"zh": ("chinese", "中文", "汉语", "简体中文", "zh"), "en": ("english", "英文", "英语", "en")}
     for key in definition.get("languages", []):
-        match = _LANG_CODE.search(key)
-        if match and match.group(1).lower() == wanted:
-            return key
-        bare = _LANG_CODE.sub("", key).strip().lower()
-        if bare in names.get(wanted, ()):
+        if _speaks(key, locale):
             return key
     default = definition.get("default_language") or "default"
     return default
+
+
+def form_locale(definition: dict[str, Any]) -> str:
+    """The locale (``zh_CN`` or ``en``) of the form's default language; ``zh_CN`` when it names neither."""
+    default = definition.get("default_language") or "default"
+    return next((locale for locale in LOCALES if _speaks(default, locale)), DEFAULT_LOCALE)
+
+
+def _speaks(key: str, locale: str) -> bool:
+    """True when the form language ``key`` ("English (en)", "中文") is the one of ``locale``."""
+    wanted = locale.split("_")[0].lower()
+    match = _LANG_CODE.search(key)
+    if match and match.group(1).lower() == wanted:
+        return True
+    return _LANG_CODE.sub("", key).strip().lower() in _LANG_NAMES.get(wanted, ())
 
 
 def pick(texts: dict[str, str], language: str) -> str:
