@@ -29,7 +29,10 @@ MAX_COMPARED = 1000
 def similarity(texts: list[str]) -> np.ndarray:
     """Pairwise cosine similarity of ``texts`` (words and character pairs, no single characters)."""
     vectorizer = TfidfVectorizer(analyzer=partial(tokens, singles=False), sublinear_tf=True)
-    matrix = vectorizer.fit_transform(texts)
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # not one word or character pair in any text (digits or symbols only): alike in nothing
+        return np.zeros((len(texts), len(texts)))
     return np.asarray((matrix @ matrix.T).toarray())
 
 

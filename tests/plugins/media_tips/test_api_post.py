@@ -204,3 +204,11 @@ def test_the_post_is_documented_under_the_tips_tag(client):
     assert operation["tags"] == ["tips"] and "`tips.triage`" in operation["description"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert schema["properties"]["tips"]["items"]["required"] == ["text", "source", "received_on"]
+
+
+def test_tips_without_a_single_word_are_filed_and_left_unclustered(client, db_session, org, token):
+    # Nothing to compare (only digits and symbols): no cluster, and no failure either.
+    for text in ("0", "\u008e…"):
+        response = client.post("/api/v1/tips", csrf=False, json={"tips": [_row(text)]}, headers=token("city_a"))
+        assert response.status_code == 201, response.get_json()
+    assert [tip.cluster_id for tip in _tips(db_session)] == [None, None]
