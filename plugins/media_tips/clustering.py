@@ -8,7 +8,7 @@ how much public attention the problem draws.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -48,7 +48,8 @@ def source_key(tip: Tip) -> str:
 
 def cluster_tip(session: Session, tip: Tip) -> TipCluster | None:
     """Put ``tip`` in the cluster of its nearest recent duplicate, if it has one."""
-    since = tip.received_on - timedelta(days=WINDOW_DAYS)
+    # A date in the first days of year 1 (typed by mistake) has no earlier window to look in.
+    since = max(tip.received_on, date.min + timedelta(days=WINDOW_DAYS)) - timedelta(days=WINDOW_DAYS)
     others = list(session.scalars(
         select(Tip).where(Tip.id != tip.id, Tip.received_on >= since)
         .order_by(Tip.received_on.desc(), Tip.id.desc()).limit(MAX_COMPARED)))

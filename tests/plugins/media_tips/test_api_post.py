@@ -212,3 +212,12 @@ def test_tips_without_a_single_word_are_filed_and_left_unclustered(client, db_se
         response = client.post("/api/v1/tips", csrf=False, json={"tips": [_row(text)]}, headers=token("city_a"))
         assert response.status_code == 201, response.get_json()
     assert [tip.cluster_id for tip in _tips(db_session)] == [None, None]
+
+
+def test_a_date_at_the_edge_of_the_calendar_is_stored_as_given(client, db_session, org, token):
+    for day in ("0001-01-01", "0001-01-02", "9999-12-31"):
+        response = client.post("/api/v1/tips", csrf=False, json={"tips": [_row("河东区路灯不亮", received_on=day)]},
+                               headers=token("city_a"))
+        assert response.status_code == 201, response.get_json()
+    assert sorted(tip.received_on.isoformat() for tip in _tips(db_session)) == [
+        "0001-01-01", "0001-01-02", "9999-12-31"]
