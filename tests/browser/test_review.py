@@ -1,4 +1,5 @@
-"""Supervision staff in Chromium: queue, reasons, a round of 20 with its random share, an outcome, retraining."""
+"""Supervision staff in Chromium: queue, reasons, a round of 20 with its random share, an outcome, retraining
+(queued as a job, run here by hand as the consumer would)."""
 from __future__ import annotations
 
 import re
@@ -48,6 +49,12 @@ def test_staff_plan_a_round_record_an_outcome_and_retrain(page, live_server):
     page.goto(live_server("/review/model"))
     page.click("#train")
     page.wait_for_url(live_server("/review/model"))
-    assert "模型已用" in page.inner_text("main")
+    assert "后台训练" in page.inner_text("main")  # queued as the train_model job, not trained in the request
+    assert page.locator("#training-run.queued").count() == 1
+    queue = live_server.app.extensions["duban.jobs"]
+    while (task := queue.huey.dequeue()) is not None:  # the consumer's part, driven by hand
+        queue.huey.execute(task)
+    page.reload()
+    assert "训练已于" in page.locator("#training-run.done").inner_text()
     assert page.locator("#metric-outcomes").inner_text() != trained_before
     assert page.locator("#calibration-plot circle").count() >= 1

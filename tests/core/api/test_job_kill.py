@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
+from core.access.models import User
 from core.db import Base, make_engine, scratch_database
 from core.jobs import JobFailure, JobRun, RunState
+from core.org.models import Unit
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
@@ -42,7 +44,9 @@ def own_database_url() -> Iterator[str]:
     """A database of its own: the consumers are other processes, they cannot share a rolled-back one."""
     with scratch_database(os.environ.get("DUBAN_TEST_DATABASE_URL"), "duban_jobs_kill") as url:
         engine = make_engine(url)
-        Base.metadata.create_all(engine, tables=[JobRun.__table__, JobFailure.__table__])
+        # A run may name the user who asked for it: the journal's tables and those it refers to.
+        Base.metadata.create_all(engine, tables=[Unit.__table__, User.__table__, JobRun.__table__,
+                                                 JobFailure.__table__])
         engine.dispose()
         yield url
 
