@@ -96,28 +96,32 @@ class FormCache:
     def by_slug(self, session: Session, slug: str) -> PublishedForm | None:
         """The form at ``slug`` as it stands now, or None when there is no such survey."""
         row = session.connection().execute(REVISION_BY_SLUG, {"slug": slug}).first()
-        return None if row is None else self._current(session, row.id, row.revision)
+        if row is None:
+            return None
+        form = self._hit(row.id, row.revision)
+        if form is not None:
+            return form
+        survey = session.scalar(select(Survey).where(Survey.id == row.id).options(
+            selectinload(Survey.unit_links).joinedload(SurveyUnit.unit), selectinload(Survey.quotas)))
+        return None if survey is None else self._keep(PublishedForm.of(survey))
 
-    def by_id(self, session: Session, survey_id: int) -> PublishedForm | None:
-        """The form of survey ``survey_id`` as it stands now, or None when there is no such survey."""
-        revision = session.connection().scalar(REVISION_BY_ID, {"survey_id": survey_id})
-        return None if revision is None else self._current(session, survey_id, revision)
+    def of(self, survey: Survey) -> PublishedForm:
+        """The form of ``survey``, a row just read: the cached copy while it is at the same revision."""
+        return self._hit(survey.id, survey.revision) or self._keep(PublishedForm.of(survey))
 
-    def _current(self, session: Session, survey_id: int, revision: int) -> PublishedForm | None:
+    def _hit(self, survey_id: int, revision: int) -> PublishedForm | None:
         with self._lock:
             form = self._forms.get(survey_id)
-            if form is not None and form.revision == revision:
-                self._forms.move_to_end(survey_id)
-                return form
-        survey = session.scalar(select(Survey).where(Survey.id == survey_id).options(
-            selectinload(Survey.unit_links).joinedload(SurveyUnit.unit), selectinload(Survey.quotas)))
-        if survey is None:
-            return None
-        form = PublishedForm.of(survey)
-        with self._lock:
-            self._forms[survey_id] = form
+            if form is None or form.revision != revision:
+                return None
             self._forms.move_to_end(survey_id)
-            self._ids[form.slug] = survey_id
+            return form
+
+    def _keep(self, form: PublishedForm) -> PublishedForm:
+        with self._lock:
+            self._forms[form.id] = form
+            self._forms.move_to_end(form.id)
+            self._ids[form.slug] = form.id
             while len(self._forms) > self.size:
                 _id, dropped = self._forms.popitem(last=False)
                 self._ids.pop(dropped.slug, None)

@@ -74,9 +74,7 @@ def submission(token: str | None = None) -> Response:
     session = db.session()
     try:
         survey, instance_id, answers = _instance(data, token)
-        form = published_forms().by_id(session, survey.id)
-        if form is None:
-            raise SubmissionRejected(N_("The submission is for a form this server does not offer."))
+        form = published_forms().of(survey)  # store() confirms its revision as it writes
         now = local_now()
         language = language_key(form.definition, locale())
         checked = check(form.definition, answers, Moment(now, now, form.anonymous), language, form.walks)
