@@ -59,7 +59,8 @@ class Row(Base):
 
 
 url = os.environ["BARE_DATABASE_URL"]
-engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False} if url.startswith("sqlite") else {})
+engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False} if url.startswith("sqlite") else {},
+                       pool_size=int(os.environ["BARE_POOL_SIZE"]))
 if url.startswith("sqlite"):
     from sqlalchemy import event
 
@@ -279,6 +280,8 @@ def run(url: str | None, clients: int, respondents: int, rounds: int) -> None:
         SURVEY_ID[0] = survey_id
         bare_env = prepare_bare(url, bare_url, folder)
         threads = clients // 2 + 1
+        # Each server keeps a database connection per thread, as docs/deployment.md advises.
+        env["DUBAN_DATABASE_POOL_SIZE"] = bare_env["BARE_POOL_SIZE"] = str(threads)
         with gunicorn("web.app:create_app()", env, ROOT, "/login", threads=threads) as port, \
                 gunicorn("bare_app:app", bare_env, os.path.join(folder, "bare"), "/", threads=threads) as bare_port:
             opened: list[tuple[dict[str, str], bytes, int]] = []

@@ -77,7 +77,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
+            # One connection holds the whole database: there is no pool to size.
             kwargs.setdefault("poolclass", StaticPool)
+            kwargs.pop("pool_size", None)
+            kwargs.pop("max_overflow", None)
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)

@@ -34,6 +34,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PORT": 25,
     "MAIL_SENDER": "duban@localhost",
     "DEADLINE_WARNING_DAYS": 3,
+    # Database connections each process keeps open, and how many more it may open at busy
+    # times. Give a process at least as many as it serves requests at once (gunicorn's
+    # --threads): a request that finds none waits, and connections opened beyond the pool
+    # are closed again as soon as they are returned.
+    "DATABASE_POOL_SIZE": 10,
+    "DATABASE_MAX_OVERFLOW": 20,
 }
 
 
@@ -83,7 +89,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     pm = make_plugin_manager(blocked=app.config["BLOCKED_PLUGINS"], extra=app.config.get("PLUGINS", ()))
     app.extensions["duban.plugins"] = pm
     app.extensions["duban.capabilities"] = capabilities(pm)
-    db = Database(app.config["DATABASE_URL"], info={"plugins": pm})
+    db = Database(app.config["DATABASE_URL"], info={"plugins": pm},
+                  pool_size=int(app.config["DATABASE_POOL_SIZE"]), max_overflow=int(app.config["DATABASE_MAX_OVERFLOW"]))
     audit_log.install(db.sessionmaker)
     app.extensions["duban.db"] = db
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs(plugin_translation_dirs(pm)))
