@@ -10,24 +10,49 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from core.db import WRITE_INTENT
 from core.errors import ValidationError
 from core.i18n import N_
 from core.org.models import Unit
 from plugins.survey.models import AnswerWindow, SurveyInvitation, SurveyQuota, SurveyResponse, SurveyStatus
-from plugins.survey.published import REVISION_BY_ID, PublishedForm, Quota
+from plugins.survey.published import REVISION_BY_ID, SURVEYS, PublishedForm, Quota
 from plugins.survey.tokens import TokenRejected, hash_token
 
 RESPONSES = SurveyResponse.__table__
 QUOTAS = SurveyQuota.__table__
 INVITATIONS = SurveyInvitation.__table__
 UNITS = Unit.__table__
-# Built once: every response is stored with the same statement.
-INSERT_RESPONSE = insert(RESPONSES)
+RESPONSE_FIELDS = ("survey_id", "submission_key", "unit_id", "submitted_on", "submitted_at", "channel", "language",
+                   "answers")
+
+
+def _guarded_insert(dialect_insert: Any) -> Insert:
+    """One response, written only while its survey is at ``:revision`` and its key is new.
+
+    ``INSERT … SELECT … WHERE EXISTS (survey at that revision) ON CONFLICT DO NOTHING``: the
+    check of the cached form and the exactly-once guard are part of the one statement that
+    writes, so storing an answer takes one round trip to the database. Each value carries
+    its column's type (PostgreSQL is told it with a cast, as it cannot infer it in a SELECT).
+    """
+    columns = [RESPONSES.c[name] for name in RESPONSE_FIELDS]
+    values = {name: bindparam(name, type_=RESPONSES.c[name].type) for name in RESPONSE_FIELDS}
+    current = select(SURVEYS.c.id).where(SURVEYS.c.id == values["survey_id"],
+                                         SURVEYS.c.revision == bindparam("revision"))
+    return (dialect_insert(RESPONSES).from_select(columns, select(*values.values()).where(current.exists()))
+            .on_conflict_do_nothing(index_elements=["survey_id", "submission_key"])
+            .execution_options(preserve_rowcount=True))  # how many it wrote: 0 or 1
+
+
+# Built once per database kind: every response is stored with the same statement.
+INSERT_RESPONSE = {
+    "postgresql": _guarded_insert(postgresql.insert),
+    "sqlite": _guarded_insert(sqlite.insert),
+}
 
 
 class SurveyClosed(ValidationError):
@@ -91,14 +116,13 @@ def store(session: Session, form: PublishedForm, submission: Submission) -> bool
     (``WRITE_INTENT``: on SQLite, a transaction that read first could not wait for the write
     lock and would fail at once under load), and only once the answers are checked, so the
     lock is held for a few statements. Responses are written with Core statements on the
-    session's connection: append-only rows need none of the ORM's work.
+    session's connection: append-only rows need none of the ORM's work. The response's own
+    statement confirms the revision and the key as it writes (:data:`INSERT_RESPONSE`).
     """
     check_open(form, submission.day)
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
         session.commit()  # nothing written yet: this only ends a read transaction
     connection = session.connection(execution_options=WRITE_INTENT)
-    if connection.scalar(REVISION_BY_ID, {"survey_id": form.id}) != form.revision:
-        raise FormChanged(N_("The survey changed while your answers were being saved. Please send them again."))
     unit_id = response_unit(connection, form, submission.answers)
     invitation_id = None
     if form.access.value == "invitation":
@@ -106,15 +130,15 @@ def store(session: Session, form: PublishedForm, submission: Submission) -> bool
         if found is None:
             return False
         invitation_id, unit_id = found[0], found[1] or unit_id
-    try:
-        connection.execute(INSERT_RESPONSE, {
-            "survey_id": form.id, "submission_key": submission.key, "unit_id": unit_id,
-            "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
-            "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
-    except IntegrityError:
-        # The same render (or instanceID) was stored already: exactly once. Nothing else has
-        # been written in this transaction, so rolling it back loses nothing.
-        session.rollback()
+    written = connection.execute(INSERT_RESPONSE[connection.dialect.name], {
+        "survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
+        "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
+        "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
+    if written.rowcount != 1:
+        if connection.scalar(REVISION_BY_ID, {"survey_id": form.id}) != form.revision:
+            raise FormChanged(N_("The survey changed while your answers were being saved. Please send them again."))
+        # The same render (or instanceID) was stored already: exactly once. Nothing has been
+        # written in this transaction, so the caller's commit writes nothing.
         return False
     if invitation_id is not None:
         used = connection.execute(update(INVITATIONS).where(
