@@ -6,8 +6,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
-import web.ratelimit  # noqa: F401  (registers the default limiter storage, swept-memory://)
+from web.ratelimit import counted_by_view  # importing it registers the default storage, swept-memory://
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter.request_filter(counted_by_view)

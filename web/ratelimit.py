@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from werkzeug.exceptions import TooManyRequests
 
 SWEEP_SECONDS = 5.0
+# Set on a view that counts its own requests with count_request().
+COUNTS_ITSELF = "_duban_counts_itself"
+View = TypeVar("View", bound=Callable[..., object])
 
 
 class SweptMemoryStorage(MemoryStorage):
@@ -58,3 +64,19 @@ def count_request(limit: str, scope: str, key: str | None = None) -> None:
         return
     if not limiter.limiter.hit(_limit(limit), scope, key if key is not None else get_remote_address() or ""):
         raise TooManyRequests()
+
+
+def counts_itself(view: View) -> View:
+    """Mark a view that calls :func:`count_request` itself, as the first thing it does.
+
+    Flask-Limiter's own check, which runs before every request to find the limits of the
+    view, is then skipped for it (:func:`counted_by_view`): those limits are the view's call.
+    """
+    setattr(view, COUNTS_ITSELF, True)
+    return view
+
+
+def counted_by_view() -> bool:
+    """Flask-Limiter request filter: True for a view marked with :func:`counts_itself`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, COUNTS_ITSELF, False)

@@ -19,6 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -45,6 +46,7 @@ class RenderToken:
     started: datetime
 
 
+@lru_cache(maxsize=8)  # one per secret key: built once, not on every answer sent
 def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="survey-form")
 

@@ -68,3 +68,25 @@ def test_count_request_refuses_past_the_limit_per_scope_and_key(app) -> None:  #
         count_request("2 per minute", "one", key="someone-else")  # and another key
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.0.0.2"}):
         count_request("2 per minute", "one")  # another address
+
+
+def test_a_view_that_counts_itself_is_not_checked_again_by_the_limiter(app) -> None:  # type: ignore[no-untyped-def]
+    """Flask-Limiter's per-request check skips views marked counts_itself; count_request still limits them."""
+    from web.extensions import limiter
+    from web.ratelimit import count_request, counts_itself
+
+    @app.post("/_test/limited-by-decorator")
+    @limiter.limit("1 per minute")
+    def by_decorator() -> str:
+        return "ok"
+
+    @app.post("/_test/counts-itself")
+    @counts_itself
+    @limiter.limit("1 per minute")  # skipped: the view's own count is the one that applies
+    def by_itself() -> str:
+        count_request("2 per minute", "test-counts-itself")
+        return "ok"
+
+    client = app.test_client()
+    assert [client.post("/_test/limited-by-decorator").status_code for _ in range(2)] == [200, 429]
+    assert [client.post("/_test/counts-itself").status_code for _ in range(3)] == [200, 200, 429]

@@ -23,7 +23,7 @@ from plugins.survey.views import bp
 from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown, today
 from web import db
 from web.extensions import csrf
-from web.ratelimit import count_request
+from web.ratelimit import count_request, counts_itself
 from web.i18n import render_message
 
 # A web submission of even a long form is a few kilobytes; anything far larger is refused unread.
@@ -64,6 +64,7 @@ def respond(slug: str) -> Response | tuple[str, int]:
 
 @bp.post("/s/<slug>")
 @csrf.exempt  # the form token is bound to the browser's cookie instead (see plugins.survey.tokens)
+@counts_itself
 def submit(slug: str) -> Response | tuple[str, int] | str:
     """Check the answers; store them once; show what is wrong in the respondent's language.
 
