@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from core.errors import DubanError
-from core.i18n import N_
+from core.i18n import LOCALES, N_
 from plugins.survey.definition import language_key, unsupported
 from plugins.survey.engine import Checked, Moment, check
 from plugins.survey.models import Access, Survey
@@ -44,9 +44,17 @@ def _refused(survey: Survey | None, error: DubanError) -> tuple[str, int]:
 
 @bp.get("/s/<slug>")
 def respond(slug: str) -> Response | tuple[str, int]:
-    """Show the form to a respondent."""
+    """Show the form to a respondent; ``?lang=`` keeps their choice of language and shows it again.
+
+    Respondents get no session cookie until they choose a language: the page's language
+    links come here instead of posting to the site's language switch, which needs a CSRF
+    token kept in the session.
+    """
     survey = _survey(slug)
     invitation = request.args.get("t", "")
+    if request.args.get("lang") in LOCALES:
+        session["lang"] = request.args["lang"]
+        return redirect(url_for("survey.respond", slug=slug, t=invitation or None), code=303)
     try:
         check_open(survey, today())
         if survey.access == Access.invitation:

@@ -151,3 +151,24 @@ def test_quota_refuses_once_full_and_stores_nothing(client, make_survey, db_sess
     assert full.status_code == 409
     assert post(client, survey, {**GOOD, "district": "990103"}, form_token).status_code == 303
     assert stored(db_session, survey) == 2
+
+
+def test_a_respondent_gets_no_session_cookie_until_choosing_a_language(client, make_survey) -> None:  # type: ignore[no-untyped-def]
+    survey = make_survey()
+    page = client.get(f"/s/{survey.slug}")
+    cookies = " ".join(page.headers.getlist("Set-Cookie"))
+    assert "survey_browser=" in cookies and "session=" not in cookies
+    html = page.get_data(as_text=True)
+    assert f'href="/s/{survey.slug}?lang=en"' in html and "/lang" not in html
+    chosen = client.get(f"/s/{survey.slug}?lang=en")
+    assert chosen.status_code == 303 and chosen.headers["Location"] == f"/s/{survey.slug}"
+    assert "session=" in " ".join(chosen.headers.getlist("Set-Cookie"))
+    assert "Send my answers" in client.get(chosen.headers["Location"]).get_data(as_text=True)
+    client.get(f"/s/{survey.slug}?lang=zh_CN")
+    assert "Send my answers" not in client.get(f"/s/{survey.slug}").get_data(as_text=True)
+
+
+def test_an_invitees_language_link_keeps_the_invitation(client, make_survey) -> None:  # type: ignore[no-untyped-def]
+    survey = make_survey()
+    chosen = client.get(f"/s/{survey.slug}?t=abc&lang=en")
+    assert chosen.headers["Location"] == f"/s/{survey.slug}?t=abc"
