@@ -15,6 +15,7 @@ from typing import Any
 
 from core.i18n import N_
 from core.importing.errors import CellError
+from core.mail_address import is_mail_address
 
 Parser = Callable[[Any], Any]
 
@@ -155,6 +156,17 @@ def code_list(value: Any) -> list[str]:
     parts = value if isinstance(value, list) else _CODE_SEPARATORS.split(_as_text(value))
     codes = [_as_text(part) for part in parts if part is not None]
     return list(dict.fromkeys(code for code in codes if code))
+
+
+def email_address(value: Any) -> str:
+    """One plain e-mail address (``name@example.cn``) that mail can be sent to, as written.
+
+    See :func:`core.mail_address.is_mail_address`; a list, a display name or a space is refused.
+    """
+    address = _as_text(value)
+    if not is_mail_address(address):
+        raise CellError(N_("%(value)s is not a valid e-mail address."), value=shown(address))
+    return address
 
 
 def region_code(value: Any) -> str:

@@ -118,14 +118,6 @@ def send_plain(smtp: smtplib.SMTP, config: Mapping[str, Any], to: str, subject: 
     smtp.send_message(email)
 
 
-def one_address(text: str) -> bool:
-    """True when ``text`` is one plain address (``name@host``): no list, no display name, no line break."""
-    if not text or any(char in text for char in ",;<>\"()[]\\ \t\r\n"):
-        return False
-    local, _at, host = text.rpartition("@")
-    return bool(local) and "@" not in local and "." in host.strip(".")
-
-
 def address_refused(error: BaseException) -> bool:
     """True when sending failed for good because of the recipient's address.
 

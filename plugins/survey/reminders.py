@@ -14,7 +14,7 @@ first's claim and then finds it no longer due), and a mail server that is down l
 reminders due for the next run.
 
 The rest — invitations made before tokens were derived (no nonce), invitees without an
-address, links that no longer match because the secret key changed, addresses the mail
+address or with one that is not a valid address (stored before uploads checked them), links that no longer match because the secret key changed, addresses the mail
 server refuses for good, and every invitation when the instance sends no mail (no
 ``MAIL_SERVER`` or ``BASE_URL``) — are counted as reminded and the survey's owning unit is
 notified how many are outstanding, once per survey and day, so staff can remind them
@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from core.i18n import N_, message, translator
+from core.mail_address import is_mail_address
 from core.notify import key_used, notify
 from core.notify.delivery import (
     address_refused,
     connection_lost,
     mail_connection,
     mail_translation_dirs,
-    one_address,
     send_plain,
 )
 from plugins.survey.definition import form_locale
@@ -117,7 +117,7 @@ def _remind_survey(db: Database, config: Mapping[str, Any], mailer: _Mailer, sur
                                .order_by(SurveyInvitation.id)).all()
     secret = str(config.get("SECRET_KEY") or "")
     due = [_Due(row.id, row.email, row.name, _token(secret, row.token_nonce, row.token_hash)) for row in rows]
-    mailable = [item for item in due if mailer.enabled and item.token and one_address(item.email)]
+    mailable = [item for item in due if mailer.enabled and item.token and is_mail_address(item.email)]
     chosen = {item.id for item in mailable}
     for_staff = [item.id for item in due if item.id not in chosen]
     if not mailable or not mailer.ready():

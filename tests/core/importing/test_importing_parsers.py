@@ -13,6 +13,7 @@ from core.importing import (
     choice,
     code_list,
     decimal,
+    email_address,
     integer,
     iso_date,
     optional_text,
@@ -72,6 +73,14 @@ def test_code_list() -> None:
     assert code_list("U1；U2;U3, U4、U1") == ["U1", "U2", "U3", "U4"]
     assert code_list(110000) == ["110000"]
     assert code_list(["a", "b"]) == ["a", "b"]
+
+
+def test_email_address() -> None:
+    assert email_address(" zhang@example.cn ") == "zhang@example.cn"
+    assert refused(email_address, "zhang@example") == "zhang@example is not a valid e-mail address."
+    with pytest.raises(CellError) as error:
+        email_address("Zhang San <zhang@example.cn>")
+    assert error.value.message.params["value"] == "Zhang San <zhang@example.cn>"
 
 
 def test_region_code() -> None:
