@@ -105,10 +105,10 @@ class ApiRoute:
 
 
 class RowsRejected(DubanError):
-    """A bulk post with bad rows: nothing was stored; ``rows`` say where and why.
+    """A bulk post or an upload with bad rows: nothing was stored; ``rows`` say where and why.
 
-    Each :class:`core.importing.RowError` carries the row's position in the posted
-    array (counting from 0) as its ``line``.
+    Each :class:`core.importing.RowError` carries as its ``line`` the row's position in the
+    posted array (counting from 0), or for an uploaded file the row number the user sees.
     """
 
     status = 422

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.apitypes import RowsRejected
 from core.errors import ValidationError
-from core.i18n import N_
-from core.importing import FileRejected, read_table
+from core.i18n import N_, message
+from core.importing import Column, FileRejected, MappedRow, MappedTable, email_address, map_rows, read_table
+from core.importing.parsers import shown
 from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.survey.definition import walk
@@ -109,42 +111,76 @@ def set_indicator(survey: Survey, kind: str, field: str, values: list[str], targ
     survey.indicators = [*kept, {"kind": kind, "field": field, "values": values, "target": target}]
 
 
+INVITEE_COLUMNS = (
+    Column("email", "邮箱", parse=email_address, aliases=("e-mail",)),
+    Column("name", "姓名"),
+    Column("unit_code", "单位代码"),
+)
+MAX_EMAIL = 200  # the width of SurveyInvitation.email
+
+
 def invite(session: Session, survey: Survey, data: bytes, filename: str, today: date, *,
            secret: str) -> list[tuple[SurveyInvitation, str]]:
     """Create one single-use invitation per row of a CSV/XLSX of invitees.
 
     Columns: ``email`` 邮箱 (optional), ``name`` 姓名 (optional), ``unit_code`` 单位代码 (optional).
+    Every row is checked before any is stored, as in every import: an address mail cannot go
+    to, an address twice in the file or already invited to ``survey``, or an unknown unit code
+    raises :class:`~core.apitypes.RowsRejected` naming each bad row, and nothing is stored.
     Returns each invitation with its token, which is never stored: each token is derived from
     a stored nonce and the instance's ``secret`` key, so reminders can send it again.
     """
-    table = read_table(data, filename)
-    headers = [header.strip().lower() for header in table.headers]
-    aliases = {"email": ("email", "邮箱", "e-mail"), "name": ("name", "姓名"), "unit_code": ("unit_code", "单位代码")}
-    position = {key: next((headers.index(alias) for alias in names if alias in headers), None)
-                for key, names in aliases.items()}
-    if all(index is None for index in position.values()):
+    mapped = map_rows(read_table(data, filename), INVITEE_COLUMNS)
+    if not mapped.present:
         raise FileRejected(N_("The invitee list needs an email, name or unit_code column."))
+    rows = [row for row in mapped.rows if any(row.values())]
+    if len(rows) > MAX_INVITEES:
+        raise ValidationError(N_("At most %(count)s invitees per list."), count=MAX_INVITEES)
     units = {unit.code: unit.id for unit in session.scalars(select(Unit))}
+    _check_invitees(session, survey, rows, units, mapped)
+    if mapped.errors:
+        raise RowsRejected(mapped.errors)
     made = []
-    for row in table.rows:
-        cells = {key: (str(row.cells[index]).strip() if index is not None and index < len(row.cells)
-                       and row.cells[index] is not None else "") for key, index in position.items()}
-        if not any(cells.values()):
-            continue
-        if cells["unit_code"] and cells["unit_code"] not in units:
-            raise ValidationError(N_("Line %(line)s: there is no unit with code %(code)s."),
-                                  line=row.line, code=cells["unit_code"])
-        if len(made) >= MAX_INVITEES:
-            raise ValidationError(N_("At most %(count)s invitees per list."), count=MAX_INVITEES)
+    for row in rows:
         nonce = new_invitation_nonce()
         token = invitation_token(secret, nonce)
         invitation = SurveyInvitation(survey_id=survey.id, token_hash=hash_token(token), token_nonce=nonce,
-                                      email=cells["email"][:200], name=cells["name"][:200],
-                                      unit_id=units.get(cells["unit_code"]), invited_on=today)
+                                      email=row["email"] or "", name=(row["name"] or "")[:200],
+                                      unit_id=units.get(row["unit_code"]), invited_on=today)
         session.add(invitation)
         made.append((invitation, token))
     session.flush()
     return made
+
+
+def _check_invitees(session: Session, survey: Survey, rows: list[MappedRow], units: dict[str, int],
+                    mapped: MappedTable) -> None:
+    """Add to ``mapped`` a problem for each unknown unit and each address that would be invited twice.
+
+    Addresses are compared ignoring case: mail servers treat ``Zhang@`` and ``zhang@`` as one mailbox.
+    """
+    invited = {email.casefold() for email in session.scalars(
+        select(SurveyInvitation.email).where(SurveyInvitation.survey_id == survey.id, SurveyInvitation.email != ""))}
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row["unit_code"] and row["unit_code"] not in units:
+            mapped.add_error(row.line, "unit_code", message("No unit has the code %(code)s.",
+                                                            code=shown(row["unit_code"])))
+        email = row["email"]
+        if not email:
+            continue
+        key = email.casefold()
+        if len(email) > MAX_EMAIL:
+            mapped.add_error(row.line, "email", message("The address is longer than %(count)s characters.",
+                                                        count=MAX_EMAIL))
+        elif key in first_line:
+            mapped.add_error(row.line, "email", message("The address %(value)s already appears on row %(first)s.",
+                                                        value=shown(email), first=first_line[key]))
+        elif key in invited:
+            mapped.add_error(row.line, "email", message("The address %(value)s is already invited to this survey.",
+                                                        value=shown(email)))
+        first_line.setdefault(key, row.line)
+    mapped.errors.sort(key=lambda error: error.line or 0)
 
 
 def links_csv(made: list[tuple[SurveyInvitation, str]], base_url: str) -> str:

@@ -6,6 +6,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext
 from sqlalchemy import func, select
 
+from core.apitypes import RowsRejected
 from core.errors import DubanError, NotFound
 from core.i18n import N_
 from core.importing import DEFAULT_LIMITS
@@ -103,7 +104,8 @@ def _show(survey: Survey, **forms: object) -> str:
         "survey/show.html", survey=survey, settings=forms.get("settings_form") or _settings_form(survey),
         matter_form=forms.get("matter_form") or LinkForm(formdata=None, prefix="matter"),
         unit_form=forms.get("unit_form") or LinkForm(formdata=None, prefix="unit"),
-        invite_form=forms.get("invite_form") or InviteForm(formdata=None), quota_form=quota,
+        invite_form=forms.get("invite_form") or InviteForm(formdata=None),
+        invite_problems=forms.get("invite_problems") or [], quota_form=quota,
         indicator_form=indicator, action=ActionForm(), status_labels=STATUS_LABELS, access_labels=ACCESS_LABELS,
         indicator_labels=INDICATOR_LABELS, invited=invited, answered=answered, total=total,
         blocked=unsupported(survey.definition), can_manage=db.scope().can("survey.manage"),
@@ -195,6 +197,10 @@ def invite(survey_id: int) -> Response | tuple[str, int]:
             made = service.invite(session, survey, _read(form.file.data), form.file.data.filename or "", today(),
                                   secret=current_app.config["SECRET_KEY"])
             session.commit()
+        except RowsRejected as error:
+            session.rollback()
+            form.file.errors = [render_message(error.message)]
+            return _show(survey, invite_form=form, invite_problems=error.rows), 400
         except DubanError as error:
             session.rollback()
             form.file.errors = [render_message(error.message)]

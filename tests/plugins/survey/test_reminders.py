@@ -17,7 +17,7 @@ from core.notify.models import Notification, NotificationKey
 from plugins.survey import service
 from plugins.survey.models import Access, SurveyInvitation
 from plugins.survey.reminders import MAX_REMINDERS, send_reminders
-from plugins.survey.tokens import hash_token, invitation_token
+from plugins.survey.tokens import hash_token, invitation_token, new_invitation_nonce
 from tests.conftest import PASSWORD, _free_port
 
 GOOD = {"district": "990102", "aware": "yes", "benefit": "yes", "satisfaction": "satisfied", "years": "12",
@@ -169,8 +169,9 @@ def test_a_server_that_refuses_for_now_or_for_good(app, invitation_survey, db_se
             return "451 try again later"
 
     inbox, mail = smtp_server
-    invite(app, db_session, invitation_survey, body=b"email,name\nnobody@example.cn,Nobody\nzhang@example.cn,Zhang\n"
-           b'"li@example.cn, wang@example.cn",Li\nwang@example.cn,Wang\n')
+    invite(app, db_session, invitation_survey, body=b"email,name\nnobody@example.cn,Nobody\nzhang@example.cn,Zhang\n")
+    stored_before_uploads_were_checked(app, db_session, invitation_survey, "li@example.cn, wang@example.cn", "Li")
+    invite(app, db_session, invitation_survey, body=b"email,name\nwang@example.cn,Wang\n")
     port, picky = _free_port(), Picky()
     controller = Controller(picky, hostname="127.0.0.1", port=port)
     controller.start()
@@ -187,6 +188,34 @@ def test_a_server_that_refuses_for_now_or_for_good(app, invitation_survey, db_se
     app.config.update(mail)
     assert run(app, DUE).emailed == 2 and sorted(message["To"] for message in inbox.messages) == [
         "wang@example.cn", "zhang@example.cn"]
+
+
+def stored_before_uploads_were_checked(app: Any, db_session: Any, survey: Any, email: str, name: str) -> None:
+    """An invitation with a working link whose address an upload would now refuse."""
+    nonce = new_invitation_nonce()
+    db_session.add(SurveyInvitation(survey_id=survey.id, token_nonce=nonce, email=email, name=name, invited_on=TODAY,
+                                    token_hash=hash_token(invitation_token(app.config["SECRET_KEY"], nonce))))
+    db_session.commit()
+
+
+def test_a_stored_address_mail_cannot_go_to_is_left_to_the_owning_unit(app, org, invitation_survey, db_session,
+                                                                        smtp_server) -> None:  # type: ignore[no-untyped-def]
+    inbox, mail = smtp_server
+    app.config.update(mail)
+    officer = org.user("sup_a", Role.supervisor, org.city_a)
+    bad = ["zhang..san@example.cn", "li@-example.cn", "Wang <wang@example.cn>", "zhao@example"]
+    for number, email in enumerate(bad):
+        stored_before_uploads_were_checked(app, db_session, invitation_survey, email, f"Old {number}")
+    invite(app, db_session, invitation_survey, body=b"email,name\nqian@example.cn,Qian\n")
+    result = run(app, DUE)
+    # Nothing is offered to the mail server but Qian's reminder; the others are not lost but
+    # counted in the owning unit's notice, and not offered again the next day.
+    assert (result.emailed, result.to_staff, result.error) == (1, 4, None)
+    assert [message["To"] for message in inbox.messages] == ["qian@example.cn"]
+    assert [invitation(db_session, f"Old {number}").reminders_sent for number in range(4)] == [1, 1, 1, 1]
+    notice = db_session.scalar(select(Notification).where(Notification.user_id == officer.id))
+    assert notice is not None and notice.link == f"/surveys/{invitation_survey.id}"
+    assert run(app, DUE + timedelta(days=1)).to_staff == 0
 
 
 def test_legacy_invitations_and_instances_without_mail_are_left_to_the_owning_unit(
