@@ -1,7 +1,7 @@
 """How many survey answers Duban takes per second, against a bare Flask + SQLAlchemy insert.
 
-Serves Duban with gunicorn (2 workers) on loopback with a published 20-question survey, and
-next to it a bare Flask app whose one endpoint inserts one row. N concurrent respondents
+Serves Duban with gunicorn (2 workers of 8 threads) on loopback with a published 20-question
+survey, and next to it a bare Flask app whose one endpoint inserts one row. N concurrent respondents
 each open the form (not timed: it gives the browser cookie and the form's token), then send
 their answers (timed). A few respondents click twice, as people do. Prints responses per
 second and p99 latency of both, their ratio, then counts stored responses and prints how
@@ -41,6 +41,7 @@ sys.path.insert(0, ROOT)
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 QUESTIONS = 20
 DOUBLE_CLICK_EVERY = 20  # one respondent in 20 sends the form twice
+THREADS = 8  # per gunicorn worker, for both servers
 
 BARE_APP = '''
 import os
@@ -279,8 +280,9 @@ def run(url: str | None, clients: int, respondents: int, rounds: int) -> None:
         env, slug, survey_id = prepare_duban(duban_url, folder)
         SURVEY_ID[0] = survey_id
         bare_env = prepare_bare(url, bare_url, folder)
-        threads = clients // 2 + 1
-        # Each server keeps a database connection per thread, as docs/deployment.md advises.
+        # Each server keeps a database connection per thread, as docs/deployment.md advises;
+        # gunicorn parks the other keep-alive connections until a thread is free.
+        threads = THREADS
         env["DUBAN_DATABASE_POOL_SIZE"] = bare_env["BARE_POOL_SIZE"] = str(threads)
         with gunicorn("web.app:create_app()", env, ROOT, "/login", threads=threads) as port, \
                 gunicorn("bare_app:app", bare_env, os.path.join(folder, "bare"), "/", threads=threads) as bare_port:
