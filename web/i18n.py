@@ -1,8 +1,10 @@
 """Language choice: 中文 by default, English on request."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlparse
 
+from babel import Locale
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
@@ -15,7 +17,18 @@ bp = Blueprint("i18n", __name__)
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
-def select_locale() -> str:
+@lru_cache(maxsize=len(LOCALES))
+def _parsed(code: str) -> Locale:
+    # Flask-Babel parses whatever the selector returns on every request; a Locale is kept as is.
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The request's language, as a :class:`babel.Locale` parsed once per process."""
+    return _parsed(_chosen_locale())
+
+
+def _chosen_locale() -> str:
     chosen = session.get("lang")
     if chosen in LOCALES:
         return chosen

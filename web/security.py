@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from web import sessions
 from web.db import close_session
 from web.extensions import csrf, limiter
 
@@ -34,6 +35,7 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    sessions.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_headers)
