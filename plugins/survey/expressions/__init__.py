@@ -13,7 +13,9 @@ True
 """
 from __future__ import annotations
 
-from .evaluator import EvalContext, evaluate
+from .compiler import compiled
+from .context import EvalContext
+from .evaluator import evaluate
 from .functions import Value, to_boolean, to_number, to_string
 from .lexer import ExpressionError
 from .parser import Node, Ref, parse, walk
@@ -23,6 +25,7 @@ __all__ = [
     "ExpressionError",
     "Node",
     "Value",
+    "compiled",
     "evaluate",
     "parse",
     "references",

@@ -23,7 +23,7 @@ from core.i18n import N_
 from .lexer import ExpressionError
 
 if TYPE_CHECKING:
-    from .evaluator import EvalContext
+    from .context import EvalContext
 
 Scalar: TypeAlias = str | float | bool | date | datetime
 Value: TypeAlias = Scalar | list["Value"]
@@ -33,7 +33,8 @@ MS_PER_DAY = 86_400_000
 MAX_REGEX_LENGTH = 200
 
 # XPath whitespace only, so that both implementations strip and split the same characters.
-_XML_SPACE = " \t\r\n"
+XML_SPACE = " \t\r\n"
+_CHOICE_SEPARATOR = re.compile(r"[ \t\r\n]+")
 _XPATH_NUMBER = re.compile(r"[ \t\r\n]*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))[ \t\r\n]*\Z")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
 _DATETIME = re.compile(
@@ -161,7 +162,7 @@ def _iso_date(value: date) -> str:
 def parse_date(text: str) -> date | datetime | None:
     """``YYYY-MM-DD`` as a date; ``YYYY-MM-DDTHH:MM[:SS[.fff]][offset]`` as a wall-clock
     datetime (the offset is dropped); anything else, or an impossible date, as ``None``."""
-    text = text.strip(_XML_SPACE)
+    text = text.strip(XML_SPACE)
     try:
         match = _DATE.match(text)
         if match:
@@ -417,8 +418,10 @@ def _flatten(args: Sequence[Value]) -> list[Value]:
     return out
 
 
-def _choices(value: Value) -> list[str]:
-    return [part for part in re.split(r"[ \t\r\n]+", to_string(value)) if part]
+def split_choices(value: Value) -> list[str]:
+    """The whitespace-separated parts of a value (a select-multiple answer's choices); only XPath
+    whitespace separates, as in the browser."""
+    return [part for part in _CHOICE_SEPARATOR.split(to_string(value)) if part]
 
 
 def _integral(fn: Callable[[float], int], number: float) -> float:
@@ -443,7 +446,7 @@ def _substr(args: Sequence[Value], ctx: EvalContext) -> str:
 
 
 def _selected_at(args: Sequence[Value], ctx: EvalContext) -> str:
-    choices = _choices(args[0])
+    choices = split_choices(args[0])
     index = to_number(args[1])
     if not math.isfinite(index) or index < 0 or index >= len(choices):
         return ""
@@ -534,7 +537,7 @@ def _date(args: Sequence[Value], ctx: EvalContext) -> Value:
 
 
 def _normalize_space(value: Value) -> str:
-    return " ".join(_choices(value))
+    return " ".join(split_choices(value))
 
 
 def _current_or(args: Sequence[Value], ctx: EvalContext) -> Value:
@@ -576,8 +579,8 @@ FUNCTIONS: dict[str, tuple[int, int | None, Function]] = {
     "max": (1, None, lambda a, c: _extreme(a, max)),
     "sum": (1, 1, _sum),
     "count": (1, 1, _count),
-    "selected": (2, 2, lambda a, c: to_string(a[1]).strip(_XML_SPACE) in _choices(a[0])),
-    "count-selected": (1, 1, lambda a, c: float(len(_choices(a[0])))),
+    "selected": (2, 2, lambda a, c: to_string(a[1]).strip(XML_SPACE) in split_choices(a[0])),
+    "count-selected": (1, 1, lambda a, c: float(len(split_choices(a[0])))),
     "selected-at": (2, 2, _selected_at),
     "string-length": (0, 1, lambda a, c: float(len(to_string(_current_or(a, c))))),
     "normalize-space": (0, 1, lambda a, c: _normalize_space(_current_or(a, c))),
