@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from core.access.accounts import save_account
 from core.access.models import ROLE_LABELS, Role, User
@@ -15,6 +15,7 @@ from core.errors import ValidationError
 from web import db
 from web.auth import capability_required
 from web.i18n import render_message
+from web.forms import MailAddress
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -22,7 +23,7 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 class AccountForm(FlaskForm):
     username = StringField(lazy_gettext("Username"), validators=[DataRequired(), Length(max=80)])
     display_name = StringField(lazy_gettext("Name"), validators=[Length(max=200)])
-    email = EmailField(lazy_gettext("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    email = EmailField(lazy_gettext("E-mail"), validators=[Optional(), MailAddress(), Length(max=254)])
     role = SelectField(lazy_gettext("Role"), choices=[])
     unit_code = StringField(lazy_gettext("Unit code"), validators=[Length(max=64)])
     is_unit_head = BooleanField(lazy_gettext("Heads the unit (sees its whole subtree)"))

@@ -131,3 +131,17 @@ def test_admin_creates_an_account_that_can_log_in(client, auth, people):
     assert response.status_code == 302
     auth.logout()
     assert auth.login("newbie", "a-long-enough-password").status_code == 302
+
+
+def test_an_accounts_e_mail_address_is_checked(client, auth, people, db_session):
+    from core.access.models import User
+
+    auth.login("admin")
+    form = {"username": "mailer", "display_name": "邮件", "role": "unit_officer", "unit_code": "A2",
+            "active": "y", "password": "a-long-enough-password"}
+    refused = client.post("/users/new", data={**form, "email": "zhang..san@example"})
+    assert refused.status_code == 200
+    assert "请填写一个电子邮箱地址" in refused.get_data(as_text=True)
+    assert db_session.query(User).filter_by(username="mailer").count() == 0
+    assert client.post("/users/new", data={**form, "email": "zhang.san@example.cn"}).status_code == 302
+    assert db_session.query(User).filter_by(username="mailer").one().email == "zhang.san@example.cn"
