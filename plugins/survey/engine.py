@@ -15,7 +15,7 @@ from typing import Any
 
 from core.i18n import Message, message
 from plugins.survey.definition import INPUT_TYPES, pick, walk
-from plugins.survey.expressions import EvalContext, ExpressionError, evaluate, references, to_boolean, to_string
+from plugins.survey.expressions import EvalContext, ExpressionError, compiled, references, to_boolean, to_string
 from plugins.survey.rewrite import CHOICE_PREFIX
 
 MAX_TEXT = 5000
@@ -63,12 +63,15 @@ def check(definition: dict[str, Any], raw: Mapping[str, Any], moment: Moment, la
     """
     walks = walks_needed(definition) if walks is None else walks
     lists = _repeat_lists(definition["nodes"], raw)
-    scope: dict[str, Any] = {}
+    seen: dict[str, Any] = {}
     result = Checked({})
     for _ in range(walks):
         result = Checked({})
-        seen, scope = scope, {}
-        _Walker(moment, language, result, lists, seen).nodes(definition["nodes"], raw, result.answers, scope, True, "")
+        # In view from the start: the repeats' answer lists, then what an earlier walk found;
+        # each field's answer replaces its entry when the walk reaches it.
+        scope = {**lists, **seen}
+        _Walker(moment, language, result).nodes(definition["nodes"], raw, result.answers, scope, True, "")
+        seen = scope
     return result
 
 
@@ -120,26 +123,32 @@ def _fields(nodes: list[dict[str, Any]]) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, moment: Moment, language: str, result: Checked, lists: dict[str, list[Any]],
-                 seen: dict[str, Any]) -> None:
+    def __init__(self, moment: Moment, language: str, result: Checked) -> None:
         self.moment = moment
         self.language = language
         self.result = result
-        # Repeats' answer lists, then what an earlier walk found for fields not yet reached.
-        self.background = {**lists, **seen}
         self.today = moment.ended.date()
+        self.scope: Mapping[str, Any] | None = None
+        self.scope_context = EvalContext()
 
     def context(self, scope: Mapping[str, Any], current: Any = None) -> EvalContext:
-        values = {**self.background, **scope} if self.background else scope
-        return EvalContext(values, current=current, today=self.today, now=self.moment.ended)
+        """The context reading ``scope``, which sees answers as they are added to it.
+
+        Made once per scope (the form's, a repeat instance's, a choice's) rather than once per
+        expression; a constraint's, which also sees the answer as ``.``, is made each time.
+        """
+        if current is not None:
+            return EvalContext(scope, current=current, today=self.today, now=self.moment.ended)
+        if scope is not self.scope:
+            self.scope = scope
+            self.scope_context = EvalContext(scope, today=self.today, now=self.moment.ended)
+        return self.scope_context
 
     def truth(self, expr: str, scope: Mapping[str, Any], current: Any = None) -> bool:
-        if not expr or expr == "true()":  # pyxform writes "required: yes" as true()
+        if not expr:
             return True
-        if expr == "false()":
-            return False
-        try:
-            return to_boolean(evaluate(expr, self.context(scope, current)))
+        try:  # true() and false() (pyxform writes "required: yes" as true()) compile to constants
+            return to_boolean(compiled(expr)(self.context(scope, current)))
         except ExpressionError:
             return False
 
@@ -163,7 +172,7 @@ class _Walker:
             count = 0
         elif node.get("count"):
             try:
-                number = float(to_string(evaluate(node["count"], self.context(scope))) or 0)
+                number = float(to_string(compiled(node["count"])(self.context(scope))) or 0)
             except (ExpressionError, ValueError):
                 number = 0
             count = int(number) if math.isfinite(number) else 0
@@ -206,7 +215,7 @@ class _Walker:
 
     def calculate(self, node: dict[str, Any], scope: Mapping[str, Any]) -> str:
         try:
-            return _stored(evaluate(node["calculate"], self.context(scope)))
+            return _stored(compiled(node["calculate"])(self.context(scope)))
         except ExpressionError:
             return ""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -18,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plugins.survey import engine
 from plugins.survey.definition import walk
-from plugins.survey.engine import EXPRESSION_KEYS
+from plugins.survey.engine import EXPRESSION_KEYS, Moment, check
 from plugins.survey.expressions import EvalContext, ExpressionError, compiled, evaluate, parse
 from plugins.survey.expressions.evaluator import interpreted
 from plugins.survey.expressions.functions import FUNCTIONS
@@ -227,3 +229,46 @@ RANDOM_CONTEXTS = st.builds(
 def test_random_expressions_agree(expr: str, ctx: EvalContext) -> None:
     interpreter, closures = both_ways(expr, ctx)
     assert identical(interpreter, closures), (interpreter, closures)
+
+
+# ---- whole forms -------------------------------------------------------------------------------
+
+BY_TYPE = {
+    "integer": ["0", "3", "5", "15", "49", "50", "72", "80", "101", "-1"],
+    "decimal": ["10.5", "11", "18.39", "12.25", ".5", "1e1"],
+    "date": ["2026-11-01", "2026-10-31", "2027-01-01", "2026-02-29"],
+    "time": ["10:30", "23:59:59", "24:00"],
+    "datetime": ["2026-11-01T10:00", "2026-11-01 10:00:00"],
+    "acknowledge": ["OK"],
+    "text": ["a", "x@y.com", "why not", "意见"],
+}
+ANYTHING = ["", "0", "5", "-3", "abc", "10.6", "1e3", "2026-11-01", "10:30", "OK", "yes", "no", "other", "意见"]
+
+
+def random_answers(nodes: list[dict[str, Any]], rng: random.Random) -> dict[str, Any]:
+    """Answers as a respondent might send them: mostly fitting the question, some not, some missing."""
+    out: dict[str, Any] = {}
+    for node in nodes:
+        if node["kind"] in ("group", "meta"):
+            out.update(random_answers(node["children"], rng))
+        elif node["kind"] == "repeat":
+            out[node["name"]] = [random_answers(node["children"], rng) for _ in range(rng.randrange(4))]
+        elif rng.random() < 0.85:
+            names = [choice["name"] for choice in node.get("choices") or []] or ["x"]
+            fitting = (names + [" ".join(names[:2]), names[:3]] if node["type"] == "select_multiple" else
+                       names if node["type"] == "select_one" else BY_TYPE.get(node["type"], ANYTHING))
+            out[node["name"]] = rng.choice(fitting if rng.random() < 0.75 else ANYTHING)
+    return out
+
+
+def test_whole_forms_are_checked_alike(definitions: dict[str, dict[str, Any]],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    moment = Moment(datetime(2026, 11, 1, 9), datetime(2026, 11, 1, 9, 5), False)
+    answer_sets = {name: [random_answers(definition["nodes"], random.Random(f"{name}{index}")) for index in range(60)]
+                   for name, definition in definitions.items()}
+    results = {name: [check(definitions[name], raw, moment, "default") for raw in sets]
+               for name, sets in answer_sets.items()}
+    monkeypatch.setattr(engine, "compiled", interpreted)
+    for name, sets in answer_sets.items():
+        assert [check(definitions[name], raw, moment, "default") for raw in sets] == results[name], name
+    assert sum(not result.ok for found in results.values() for result in found) > 50
