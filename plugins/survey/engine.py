@@ -214,6 +214,8 @@ class _Walker:
             out[name] = value
 
     def calculate(self, node: dict[str, Any], scope: Mapping[str, Any]) -> str:
+        if not node["calculate"]:  # e.g. meta/instanceID, which only a phone app fills in
+            return ""
         try:
             return _stored(compiled(node["calculate"])(self.context(scope)))
         except ExpressionError:

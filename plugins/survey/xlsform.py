@@ -72,7 +72,8 @@ def convert(data: bytes, *, form_id: str, filename: str = "", limits: UploadLimi
         source = result._pyxform or {}
         served = copy.deepcopy(source)
         served["id_string"] = form_id
-        xform = create_survey_element_from_dict(served).to_xml(pretty_print=False)
+        # validate=False: pyxform would otherwise run ODK Validate, a Java program, when Java is found.
+        xform = create_survey_element_from_dict(served).to_xml(validate=False, pretty_print=False)
     except Exception as exc:  # pyxform raises assorted types for a bad form; its text is the message
         raise FormRejected(N_("The form was refused: %(reason)s"), reason=_reason(exc)) from exc
     definition = build_definition(source)

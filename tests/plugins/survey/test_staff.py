@@ -35,7 +35,8 @@ def test_wilson_interval_matches_the_textbook() -> None:
 
 
 def test_upload_shows_pyxforms_refusal_and_imports_a_good_form(client, staff, form_bytes, db_session) -> None:  # type: ignore[no-untyped-def]
-    bad = client.post("/surveys/new", data={"file": (io.BytesIO(form_bytes("bad_calc.xlsx")), "bad_calc.xlsx")},
+    bad = client.post("/surveys/new", data={"file": (io.BytesIO(form_bytes("unknown_question_type.xls")),
+                                                      "unknown_question_type.xls")},
                       content_type="multipart/form-data")
     assert bad.status_code == 400 and "问卷未被接受" in bad.get_data(as_text=True)
     good = client.post("/surveys/new", data={"file": (io.BytesIO(form_bytes("tutorial.xls")), "tutorial.xls"),
