@@ -15,7 +15,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from core.db import WRITE_INTENT
 from core.errors import ValidationError
 from core.i18n import N_
 from core.org.models import Unit
@@ -112,24 +111,27 @@ def store(session: Session, form: PublishedForm, submission: Submission) -> bool
     answers must be checked again against the survey as it now is.
 
     The writes (response, invitation, quotas) form one transaction, which the caller commits,
-    or rolls back on any refusal, so nothing is left half-written. It begins as a writer
-    (``WRITE_INTENT``: on SQLite, a transaction that read first could not wait for the write
-    lock and would fail at once under load), and only once the answers are checked, so the
-    lock is held for a few statements. Responses are written with Core statements on the
-    session's connection: append-only rows need none of the ORM's work. The response's own
-    statement confirms the revision and the key as it writes (:data:`INSERT_RESPONSE`).
+    or rolls back on any refusal, so nothing is left half-written. What must be read (the
+    unit named by code, the invitation) is read first, in a transaction of its own; the
+    writing transaction then begins with the response's own statement, which confirms the
+    revision and the key as it writes (:data:`INSERT_RESPONSE`). On SQLite that statement
+    takes the write lock as it starts, waiting for it if need be, and the lock is held only
+    until the commit: for an open survey without quotas, one statement. (A transaction that
+    read before writing could not wait for the lock: see ``core.db.WRITE_INTENT``.)
+    Responses are written with Core statements on the session's connection: append-only
+    rows need none of the ORM's work.
     """
     check_open(form, submission.day)
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.commit()  # nothing written yet: this only ends a read transaction
-    connection = session.connection(execution_options=WRITE_INTENT)
-    unit_id = response_unit(connection, form, submission.answers)
+    unit_id = response_unit(session, form, submission.answers)
     invitation_id = None
     if form.access.value == "invitation":
-        found = find_invitation_for_store(connection, form.id, submission)
+        found = find_invitation_for_store(session.connection(), form.id, submission)
         if found is None:
             return False
         invitation_id, unit_id = found[0], found[1] or unit_id
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()  # nothing written yet: this only ends a read transaction
+    connection = session.connection()
     written = connection.execute(INSERT_RESPONSE[connection.dialect.name], {
         "survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
         "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
@@ -175,7 +177,7 @@ def _fill_quotas(connection: Connection, quotas: tuple[Quota, ...], answers: dic
             raise QuotaFull(N_("Enough answers like yours have been received; thank you for your time."))
 
 
-def response_unit(connection: Connection, form: PublishedForm, answers: dict[str, Any]) -> int | None:
+def response_unit(session: Session, form: PublishedForm, answers: dict[str, Any]) -> int | None:
     """The unit a response speaks about: the answer to the survey's unit question, else its only unit.
 
     The unit question's answer may be a unit code or a region code of a linked unit.
@@ -186,7 +188,7 @@ def response_unit(connection: Connection, form: PublishedForm, answers: dict[str
             for unit in form.units:
                 if answer in (unit.code, unit.region_code):
                     return unit.id
-            found = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == answer))
+            found = session.scalar(select(UNITS.c.id).where(UNITS.c.code == answer))
             if found is not None:
                 return found
     return form.units[0].id if len(form.units) == 1 else None
