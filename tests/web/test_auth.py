@@ -90,6 +90,19 @@ def test_security_headers(client):
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"  # pages may show what others must not see
+    assert len(response.headers.getlist("Content-Security-Policy")) == 1
+
+
+def test_a_views_own_security_header_is_kept(app, client):
+    @app.get("/_test/framed")
+    def framed():  # type: ignore[no-untyped-def]
+        return "ok", 200, {"X-Frame-Options": "SAMEORIGIN", "Cache-Control": "max-age=60"}
+
+    response = client.get("/_test/framed")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["Cache-Control"] == "max-age=60"
+    assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_open_redirect_after_login_is_refused(client, auth, org):
