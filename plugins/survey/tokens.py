@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from core.errors import ValidationError
 from core.i18n import N_
@@ -31,6 +31,7 @@ RENDER_TOKEN_MAX_AGE = 3 * 24 * 3600
 # The browser cookie render tokens are bound to: random, kept only in the browser and the token.
 BROWSER_COOKIE = "survey_browser"
 _BROWSER = re.compile(r"[0-9a-f]{32}")
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class TokenRejected(ValidationError):
@@ -47,8 +48,10 @@ class RenderToken:
 
 
 @lru_cache(maxsize=8)  # one per secret key: built once, not on every answer sent
-def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="survey-form")
+def _signer(secret: str) -> TimestampSigner:
+    # The token is "survey.key.browser.opened", timestamped and signed: plain text needs no
+    # serializer, and every part is digits or hex, so none holds the separator.
+    return TimestampSigner(secret, salt="survey-form")
 
 
 def browser_nonce(cookie: str | None) -> tuple[str, bool]:
@@ -60,25 +63,26 @@ def browser_nonce(cookie: str | None) -> tuple[str, bool]:
 
 def issue_render_token(secret: str, survey_id: int, now: datetime, browser: str) -> str:
     """A new token for one rendering of the form of ``survey_id`` in the browser ``browser``."""
-    return _serializer(secret).dumps({"s": survey_id, "k": secrets.token_hex(16), "b": browser,
-                                      "t": int(now.replace(tzinfo=timezone.utc).timestamp())})
+    opened = int(now.replace(tzinfo=timezone.utc).timestamp())  # wall-clock time, kept as it reads
+    return _signer(secret).sign(f"{survey_id}.{secrets.token_hex(16)}.{browser}.{opened}").decode()
 
 
 def read_render_token(secret: str, token: str, survey_id: int, browser: str) -> RenderToken:
     """Check a token sent back with answers from the browser ``browser``; raises :class:`TokenRejected`."""
     try:
-        data = _serializer(secret).loads(token, max_age=RENDER_TOKEN_MAX_AGE)
+        value = _signer(secret).unsign(token, max_age=RENDER_TOKEN_MAX_AGE).decode()
     except SignatureExpired as exc:
         raise TokenRejected(N_("This form was opened too long ago. Reload the page and answer again.")) from exc
     except BadSignature as exc:
         raise TokenRejected(N_("This form could not be verified. Reload the page and answer again.")) from exc
-    if not isinstance(data, dict) or data.get("s") != survey_id or not isinstance(data.get("k"), str):
+    parts = value.split(".")
+    if len(parts) != 4 or parts[0] != str(survey_id) or not _KEY.fullmatch(parts[1]) or not parts[3].isdigit():
         raise TokenRejected(N_("This form could not be verified. Reload the page and answer again."))
-    if not isinstance(data.get("b"), str) or not hmac.compare_digest(data["b"], browser or ""):
+    if not hmac.compare_digest(parts[2], browser or ""):
         raise TokenRejected(N_("This form was opened in another browser, or its cookies were cleared. "
                                "Reload the page and answer again."))
-    started = datetime.fromtimestamp(int(data.get("t", 0)), tz=timezone.utc).replace(tzinfo=None)
-    return RenderToken(survey_id, "w:" + data["k"], started)
+    started = datetime.fromtimestamp(int(parts[3]), tz=timezone.utc).replace(tzinfo=None)
+    return RenderToken(survey_id, "w:" + parts[1], started)
 
 
 INVITATION_PURPOSE = "survey-invitation:"

@@ -116,13 +116,14 @@ def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, An
             return error
         raw = answers_from_form(request.form.to_dict(flat=False))
         now = local_now()
-        language = language_key(form.definition, locale())
+        spoken = locale()
+        language = language_key(form.definition, spoken)
         checked = check(form.definition, raw, Moment(token.started, now, form.anonymous), language, form.walks)
         if not checked.ok:
             return raw, checked
         try:
             store(session, form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
-                                            language=locale(), invitation=invitation))
+                                            language=spoken, invitation=invitation))
             session.commit()
             return None
         except FormChanged as error:
