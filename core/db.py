@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -155,14 +155,35 @@ class Database:
         self.engine = make_engine(self.url, **engine_kwargs)
         self.info = info or {}
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False, info=self.info)
+        self._bound: Connection | None = None
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     def bind(self, connection: Any) -> None:
-        """Make every new session join ``connection`` (tests roll it back afterwards)."""
+        """Make every new session, and :meth:`begin`, join ``connection`` (tests roll it back afterwards)."""
         self.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+        self._bound = connection
+
+    @contextmanager
+    def begin(self, **execution_options: Any) -> Iterator[Connection]:
+        """A Core connection in a transaction of its own: committed as the block ends, rolled back if it raises.
+
+        For the busiest writes, which need none of the ORM's work (no session, no identity map,
+        no audit log): e.g. ``database.begin(**WRITE_INTENT)``. Under :meth:`bind`, a savepoint
+        of the bound connection; a session using that connection must have ended its own
+        transaction first, or rolling that back would take this one with it.
+        """
+        if self._bound is not None:
+            with self._bound.begin_nested():
+                yield self._bound
+            return
+        with self.engine.connect() as connection:
+            if execution_options:
+                connection.execution_options(**execution_options)
+            with connection.begin():
+                yield connection
 
     def session(self, **kwargs: Any) -> Session:
         """A new session; callers own its transaction."""

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from core.db import WRITE_INTENT, Database
 from core.errors import ValidationError
 from core.i18n import N_
 from core.org.models import Unit
@@ -104,51 +104,50 @@ def find_invitation(connection: Connection, survey_id: int, token: str) -> tuple
     return row.id, row.unit_id
 
 
-def store(session: Session, form: PublishedForm, submission: Submission) -> bool:
+def store(database: Database, form: PublishedForm, submission: Submission) -> bool:
     """Store ``submission``, checked against ``form``; returns False when it was stored before.
 
     Raises :class:`FormChanged` when the survey is no longer at ``form``'s revision: the
     answers must be checked again against the survey as it now is.
 
-    The writes (response, invitation, quotas) form one transaction, which the caller commits,
-    or rolls back on any refusal, so nothing is left half-written. What must be read (the
-    unit named by code, the invitation) is read first, in a transaction of its own; the
-    writing transaction then begins with the response's own statement, which confirms the
-    revision and the key as it writes (:data:`INSERT_RESPONSE`). On SQLite that statement
-    takes the write lock as it starts, waiting for it if need be, and the lock is held only
-    until the commit: for an open survey without quotas, one statement. (A transaction that
-    read before writing could not wait for the lock: see ``core.db.WRITE_INTENT``.)
-    Responses are written with Core statements on the session's connection: append-only
-    rows need none of the ORM's work.
+    The writes (response, invitation, quotas) form one transaction of their own, committed
+    here, or rolled back on any refusal, so nothing is left half-written. It is a Core
+    transaction (``Database.begin``): append-only rows need none of the ORM's work. Its first
+    statement is usually the response's own, which confirms the revision and the key as it
+    writes (:data:`INSERT_RESPONSE`); on SQLite that statement takes the write lock as it
+    starts, waiting for it if need be, and the lock is held only until the commit: for an
+    open survey without quotas, one statement. When something must be read first (the
+    invitation, a unit named by its code), the transaction begins as a writer instead
+    (``WRITE_INTENT``: on SQLite, a transaction that read first could not wait for the lock).
     """
     check_open(form, submission.day)
-    unit_id = response_unit(session, form, submission.answers)
-    invitation_id = None
-    if form.access.value == "invitation":
-        found = find_invitation_for_store(session.connection(), form.id, submission)
-        if found is None:
-            return False
-        invitation_id, unit_id = found[0], found[1] or unit_id
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.commit()  # nothing written yet: this only ends a read transaction
-    connection = session.connection()
-    written = connection.execute(INSERT_RESPONSE[connection.dialect.name], {
-        "survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
-        "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
-        "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
-    if written.rowcount != 1:
-        if connection.scalar(REVISION_BY_ID, {"survey_id": form.id}) != form.revision:
-            raise FormChanged(N_("The survey changed while your answers were being saved. Please send them again."))
-        # The same render (or instanceID) was stored already: exactly once. Nothing has been
-        # written in this transaction, so the caller's commit writes nothing.
-        return False
-    if invitation_id is not None:
-        used = connection.execute(update(INVITATIONS).where(
-            INVITATIONS.c.id == invitation_id, INVITATIONS.c.responded_on.is_(None))
-            .values(responded_on=submission.day))
-        if used.rowcount != 1:
-            raise TokenRejected(N_("This invitation has already been used to answer."))
-    _fill_quotas(connection, form.quotas, submission.answers)
+    unit_id, code = known_unit(form, submission.answers)
+    reads_first = form.access.value == "invitation" or code is not None
+    with database.begin(**(WRITE_INTENT if reads_first else {})) as connection:
+        if code is not None:
+            unit_id = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == code)) or unit_id
+        invitation_id = None
+        if form.access.value == "invitation":
+            found = find_invitation_for_store(connection, form.id, submission)
+            if found is None:
+                return False
+            invitation_id, unit_id = found[0], found[1] or unit_id
+        written = connection.execute(INSERT_RESPONSE[connection.dialect.name], {
+            "survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
+            "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
+            "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
+        if written.rowcount != 1:
+            if connection.scalar(REVISION_BY_ID, {"survey_id": form.id}) != form.revision:
+                raise FormChanged(N_("The survey changed while your answers were being saved. "
+                                     "Please send them again."))
+            return False  # the same render (or instanceID) was stored already: exactly once
+        if invitation_id is not None:
+            used = connection.execute(update(INVITATIONS).where(
+                INVITATIONS.c.id == invitation_id, INVITATIONS.c.responded_on.is_(None))
+                .values(responded_on=submission.day))
+            if used.rowcount != 1:
+                raise TokenRejected(N_("This invitation has already been used to answer."))
+        _fill_quotas(connection, form.quotas, submission.answers)
     return True
 
 
@@ -177,18 +176,19 @@ def _fill_quotas(connection: Connection, quotas: tuple[Quota, ...], answers: dic
             raise QuotaFull(N_("Enough answers like yours have been received; thank you for your time."))
 
 
-def response_unit(session: Session, form: PublishedForm, answers: dict[str, Any]) -> int | None:
-    """The unit a response speaks about: the answer to the survey's unit question, else its only unit.
+def known_unit(form: PublishedForm, answers: dict[str, Any]) -> tuple[int | None, str | None]:
+    """The unit a response speaks about, as far as the form tells: (unit id, code to look up).
 
-    The unit question's answer may be a unit code or a region code of a linked unit.
+    The answer to the survey's unit question may be the code or region code of a linked unit
+    (known at once) or the code of another unit (to be looked up: the second item). Without
+    such an answer, the survey's only linked unit, if it has one.
     """
+    only = form.units[0].id if len(form.units) == 1 else None
     if form.unit_field:
         answer = str(answers.get(form.unit_field, "")).strip()
         if answer:
             for unit in form.units:
                 if answer in (unit.code, unit.region_code):
-                    return unit.id
-            found = session.scalar(select(UNITS.c.id).where(UNITS.c.code == answer))
-            if found is not None:
-                return found
-    return form.units[0].id if len(form.units) == 1 else None
+                    return unit.id, None
+            return only, answer
+    return only, None

@@ -81,9 +81,9 @@ def submission(token: str | None = None) -> Response:
         if not checked.ok:
             problems = "; ".join(f"{path}: {shown(problem)}" for path, problem in checked.errors.items())
             return _xml(response_xml(problems), 400)
-        store(session, form, Submission(key="o:" + instance_id[:60], answers=checked.answers, day=now.date(),
-                                        at=now, channel="openrosa", language=locale()))
-        session.commit()
+        session.commit()  # the reads end here; the answers are stored in a transaction of their own
+        store(db.database(), form, Submission(key="o:" + instance_id[:60], answers=checked.answers,
+                                              day=now.date(), at=now, channel="openrosa", language=locale()))
     except DubanError as error:
         session.rollback()
         return _xml(response_xml(render_message(error.message)), error.status)

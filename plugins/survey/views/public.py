@@ -99,13 +99,17 @@ def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, An
     Every respondent sends this, so the answers are checked against the process's cached copy
     of the form, with no query, and stored in one short transaction that confirms the copy
     is still current; when it is not, they are checked again against the survey as it now is.
+    The request's session is used only to read a form not yet cached, and ends its read
+    before the answers are stored in a transaction of their own.
     """
-    session = db.session()
     forms = published_forms()
     form = forms.cached(slug)
     changed: DubanError | None = None
     for _attempt in range(2):
-        form = form or forms.by_slug(session, slug)
+        if form is None:
+            session = db.session()
+            form = forms.by_slug(session, slug)
+            session.commit()
         if form is None:
             abort(404)
         try:
@@ -122,19 +126,13 @@ def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, An
         if not checked.ok:
             return raw, checked
         try:
-            store(session, form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
-                                            language=spoken, invitation=invitation))
-            session.commit()
+            store(db.database(), form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
+                                                  language=spoken, invitation=invitation))
             return None
         except FormChanged as error:
-            session.rollback()
             form, changed = None, error
         except DubanError as error:
-            session.rollback()
             return error
-        except BaseException:
-            session.rollback()
-            raise
     return changed
 
 

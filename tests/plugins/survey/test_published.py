@@ -116,7 +116,7 @@ def test_answers_checked_against_a_stale_copy_are_checked_again(client, make_sur
     assert db_session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) == 2
 
 
-def test_storing_against_a_stale_copy_is_refused(make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_storing_against_a_stale_copy_is_refused(app, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
     from plugins.survey.published import PublishedForm
@@ -129,10 +129,10 @@ def test_storing_against_a_stale_copy_is_refused(make_survey, db_session) -> Non
     db_session.commit()
     today = datetime(2026, 11, 1).date()
     with pytest.raises(FormChanged):
-        store(db_session, stale, Submission(key="w:stale", answers={"aware": "no"}, day=today, at=None))
-    db_session.rollback()
-    assert store(db_session, PublishedForm.of(survey), Submission(key="w:fresh", answers={"aware": "no"},
-                                                                   day=today, at=None))
+        store(app.extensions["duban.db"], stale, Submission(key="w:stale", answers={"aware": "no"}, day=today,
+                                                            at=None))
+    assert store(app.extensions["duban.db"], PublishedForm.of(survey), Submission(
+        key="w:fresh", answers={"aware": "no"}, day=today, at=None))
     db_session.commit()
     keys = list(db_session.scalars(select(SurveyResponse.submission_key).where(SurveyResponse.survey_id == survey.id)))
     assert keys == ["w:fresh"]
