@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
 
@@ -156,6 +157,10 @@ class Database:
         self.info = info or {}
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False, info=self.info)
         self._bound: Connection | None = None
+        # SQLite lets one transaction write at a time, and a writer that finds the lock taken
+        # sleeps for growing intervals before it tries again. Writers of this process wait
+        # for each other here instead, and each takes over the moment the last one commits.
+        self._writer = threading.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -173,13 +178,15 @@ class Database:
         For the busiest writes, which need none of the ORM's work (no session, no identity map,
         no audit log): e.g. ``database.begin(**WRITE_INTENT)``. Under :meth:`bind`, a savepoint
         of the bound connection; a session using that connection must have ended its own
-        transaction first, or rolling that back would take this one with it.
+        transaction first, or rolling that back would take this one with it. On SQLite, such
+        blocks of one process run one at a time (they are meant for writes, which SQLite runs
+        one at a time anyway).
         """
         if self._bound is not None:
             with self._bound.begin_nested():
                 yield self._bound
             return
-        with self.engine.connect() as connection:
+        with self._writer or nullcontext(), self.engine.connect() as connection:
             if execution_options:
                 connection.execution_options(**execution_options)
             with connection.begin():

@@ -44,3 +44,32 @@ def test_under_bind_a_block_is_a_savepoint_of_the_bound_connection(tmp_path) -> 
     outer.close()
     assert _count(database) == 0  # the test's rollback takes everything
     database.engine.dispose()
+
+
+def test_on_sqlite_the_blocks_of_one_process_take_turns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A second writer waits in the process for the first to commit, not in SQLite's busy loop."""
+    import threading
+
+    database = Database("sqlite:///" + str(tmp_path / "turns.sqlite"))
+    with database.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    inside = threading.Event()
+    events: list[str] = []
+
+    def first() -> None:
+        with database.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+            inside.set()
+            threading.Event().wait(0.2)
+            events.append("first commits")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    inside.wait(5)
+    with database.begin() as connection:
+        events.append("second begins")
+        connection.execute(text("INSERT INTO t VALUES (2)"))
+    thread.join()
+    assert events == ["first commits", "second begins"]
+    assert _count(database) == 2
+    database.engine.dispose()
