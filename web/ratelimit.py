@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TypeVar
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
@@ -70,7 +70,8 @@ def counts_itself(view: View) -> View:
     """Mark a view that calls :func:`count_request` itself, as the first thing it does.
 
     Flask-Limiter's own check, which runs before every request to find the limits of the
-    view, is then skipped for it (:func:`counted_by_view`): those limits are the view's call.
+    view, is then skipped for it (:func:`skip_check_for_counted_views`, and for a decorator's
+    check, :func:`counted_by_view`): those limits are the view's call.
     """
     setattr(view, COUNTS_ITSELF, True)
     return view
@@ -80,3 +81,18 @@ def counted_by_view() -> bool:
     """Flask-Limiter request filter: True for a view marked with :func:`counts_itself`."""
     view = current_app.view_functions.get(request.endpoint or "")
     return getattr(view, COUNTS_ITSELF, False)
+
+
+def skip_check_for_counted_views(app: Flask, check: Callable[[], None]) -> None:
+    """Run Flask-Limiter's per-request ``check`` (its before-request hook) only for views not marked.
+
+    Its request filter (:func:`counted_by_view`) still leaves it looking up the view's limits
+    and meta limits on every request; the busiest public pages need none of that.
+    """
+    hooks = app.before_request_funcs.setdefault(None, [])
+
+    def check_unless_counted() -> None:
+        if not counted_by_view():
+            check()
+
+    hooks[:] = [check_unless_counted if hook == check else hook for hook in hooks]

@@ -6,6 +6,7 @@ from flask import Flask, Response
 from web import sessions
 from web.db import close_session
 from web.extensions import csrf, limiter
+from web.ratelimit import skip_check_for_counted_views
 
 # Everything Duban serves comes from Duban: no CDN, no inline script or style.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -45,5 +46,6 @@ def init_app(app: Flask) -> None:
     sessions.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    skip_check_for_counted_views(app, limiter._check_request_limit)
     app.after_request(_headers)
     app.teardown_appcontext(close_session)

@@ -90,3 +90,28 @@ def test_a_view_that_counts_itself_is_not_checked_again_by_the_limiter(app) -> N
     client = app.test_client()
     assert [client.post("/_test/limited-by-decorator").status_code for _ in range(2)] == [200, 429]
     assert [client.post("/_test/counts-itself").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_limiters_per_request_check_does_not_run_for_a_view_that_counts_itself(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from web.extensions import limiter
+    from web.ratelimit import counts_itself
+
+    looked_up: list[str] = []
+    scope = limiter.limit_manager.exemption_scope
+    monkeypatch.setattr(limiter.limit_manager, "exemption_scope",
+                        lambda *args, **kwargs: looked_up.append(args[1]) or scope(*args, **kwargs))
+
+    @app.get("/_test/plain")
+    def plain() -> str:
+        return "ok"
+
+    @app.get("/_test/counted")
+    @counts_itself
+    def counted() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/_test/counted").status_code == 200
+    assert looked_up == []
+    assert client.get("/_test/plain").status_code == 200
+    assert "plain" in looked_up
