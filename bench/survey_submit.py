@@ -9,7 +9,7 @@ many acknowledged answers were lost and how many were stored twice.
 
     .venv/bin/python bench/survey_submit.py                      # SQLite in a temporary folder
     .venv/bin/python bench/survey_submit.py --url postgresql://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python bench/survey_submit.py --clients 50 --respondents 3000 --rounds 5
+    .venv/bin/python bench/survey_submit.py --clients 50 --respondents 10000 --rounds 5
 
 The two servers run side by side and the respondents are sent in rounds that alternate
 between them, so that both meet the same machine; each side's figure is its median round.
@@ -342,8 +342,8 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("DUBAN_BENCH_DATABASE_URL"),
                         help="a PostgreSQL server URL (default: SQLite in a temporary folder)")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--respondents", type=int, default=1500)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each server")
+    parser.add_argument("--respondents", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of each server")
     args = parser.parse_args()
     run(args.url, args.clients, args.respondents, max(1, args.rounds))
 
