@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from core.i18n import Message, message
-from plugins.survey.definition import INPUT_TYPES, pick, walk
+from plugins.survey.definition import INPUT_TYPES, pick
 from plugins.survey.expressions import EvalContext, ExpressionError, compiled, references, to_boolean, to_string
 from plugins.survey.rewrite import CHOICE_PREFIX
 
@@ -58,20 +58,26 @@ def check(definition: dict[str, Any], raw: Mapping[str, Any], moment: Moment, la
     """Check ``raw`` answers against ``definition``; nothing is evaluated with ``eval``.
 
     Calculations and conditions may read later fields. When one does (``walks_needed``, which
-    callers holding a cached form pass as ``walks``), the form is walked a second time with
-    every answer of the first walk in view, and only the second walk's verdict is kept.
+    callers holding a cached form pass as ``walks``), the form is walked again with every
+    answer of the walk before in view, and only the last walk's verdict is kept.
+
+    A field inside a repeat reads, outside it, as the list of its answers in the instances the
+    walk kept (``sum()``, ``count()``): exactly what is stored, a refused answer counting as
+    empty. Only the first of several walks, where later answers are not known yet and may
+    refuse an answer wrongly, counts what the respondent sent in place of a refused answer.
     """
     walks = walks_needed(definition) if walks is None else walks
-    lists = _repeat_lists(definition["nodes"], raw)
     seen: dict[str, Any] = {}
+    earlier: dict[str, dict[str, Any]] = {}
     result = Checked({})
-    for _ in range(walks):
+    for number in range(walks):
         result = Checked({})
-        # In view from the start: the repeats' answer lists, then what an earlier walk found;
-        # each field's answer replaces its entry when the walk reaches it.
-        scope = {**lists, **seen}
-        _Walker(moment, language, result).nodes(definition["nodes"], raw, result.answers, scope, True, "")
-        seen = scope
+        walker = _Walker(moment, language, result, earlier, guessing=number == 0 and walks > 1)
+        # In view from the start: what an earlier walk found; each answer replaces its entry
+        # when the walk reaches it.
+        scope = dict(seen)
+        walker.nodes(definition["nodes"], raw, result.answers, scope, True, "")
+        seen, earlier = scope, walker.instances
     return result
 
 
@@ -79,9 +85,18 @@ EXPRESSION_KEYS = ("relevant", "required", "constraint", "calculate", "count", "
 
 
 def walks_needed(definition: dict[str, Any]) -> int:
-    """2 when an expression reads a field defined after it (or itself), else 1."""
+    """How many walks ``check`` needs for its verdict to see every answer it reads.
+
+    1 when every expression reads only fields before it; 2 when one reads a later field (or
+    itself); 3 when one reads, from outside a repeat, the answers of a repeat not walked yet:
+    the second walk sees the first walk's lists, which are a guess, so the third decides.
+    """
+    placed = list(_placed(definition["nodes"], ()))
+    lists = {node["name"]: repeats + ((node["name"],) if node["kind"] == "repeat" else ())
+             for node, repeats in placed if node.get("name")}
     defined: set[str] = set()
-    for node in walk(definition["nodes"]):
+    needed = 1
+    for node, repeats in placed:
         for key in EXPRESSION_KEYS:
             expr = node.get(key)
             if not expr:
@@ -90,43 +105,48 @@ def walks_needed(definition: dict[str, Any]) -> int:
                 names = references(expr)
             except ExpressionError:
                 continue
-            if names - defined:
-                return 2
+            for name in names - defined:
+                needed = max(needed, 3 if set(lists.get(name, ())) - set(repeats) else 2)
+                if needed == 3:
+                    return needed
         if node.get("name"):
             defined.add(node["name"])
-    return 1
+    return needed
 
 
-def _repeat_lists(nodes: list[dict[str, Any]], raw: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Each field inside a repeat, as the list of its answers (for ``sum()`` and ``count()``)."""
-    lists: dict[str, list[Any]] = {}
+def _placed(nodes: list[dict[str, Any]], repeats: tuple[str, ...]) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
+    """Every node in document order, with the repeats it is inside (a repeat is not inside itself)."""
     for node in nodes:
-        if node["kind"] in ("group", "meta"):
-            lists.update(_repeat_lists(node["children"], raw))
-        elif node["kind"] == "repeat":
-            instances = raw.get(node["name"]) or []
-            instances = instances if isinstance(instances, list) else []
-            for child in _fields(node["children"]):
-                lists[child] = [inst.get(child) if isinstance(inst, Mapping) else None for inst in instances]
-            lists[node["name"]] = [str(index + 1) for index in range(len(instances))]
-    return lists
+        yield node, repeats
+        if node.get("children"):
+            inner = repeats + ((node["name"],) if node["kind"] == "repeat" else ())
+            yield from _placed(node["children"], inner)
 
 
 def _fields(nodes: list[dict[str, Any]]) -> list[str]:
+    """The questions and repeats inside a repeat instance, nested ones included."""
     names = []
     for node in nodes:
-        if node["kind"] == "question":
+        if node["kind"] in ("question", "repeat"):
             names.append(node["name"])
-        elif node.get("children"):
+        if node.get("children"):
             names.extend(_fields(node["children"]))
     return names
 
 
 class _Walker:
-    def __init__(self, moment: Moment, language: str, result: Checked) -> None:
+    def __init__(self, moment: Moment, language: str, result: Checked,
+                 earlier: Mapping[str, dict[str, Any]], guessing: bool) -> None:
         self.moment = moment
         self.language = language
         self.result = result
+        # Each repeat instance's own answers, by path: an earlier walk's let an instance read
+        # its own later fields; this walk's are handed to the next.
+        self.earlier = earlier
+        self.instances: dict[str, dict[str, Any]] = {}
+        # In a first walk of several: what was sent for each answer the walk refused.
+        self.guessing = guessing
+        self.refused: dict[str, str] = {}
         self.today = moment.ended.date()
         self.scope: Mapping[str, Any] | None = None
         self.scope_context = EvalContext()
@@ -179,14 +199,26 @@ class _Walker:
         else:
             count = len(given)
         count = max(0, min(count, MAX_REPEATS))
+        scope[node["name"]] = [str(index + 1) for index in range(count)]
+        names = _fields(node["children"])
+        lists: dict[str, list[Any]] = {name: [] for name in names}
         instances = []
         for index in range(count):
             inst_raw = given[index] if index < len(given) and isinstance(given[index], Mapping) else {}
             inst_out: dict[str, Any] = {}
-            inst_scope = dict(scope)
-            self.nodes(node["children"], inst_raw, inst_out, inst_scope, True, f"{prefix}{node['name']}~{index}~")
+            inst_prefix = f"{prefix}{node['name']}~{index}~"
+            inst_scope = {**scope, **self.earlier.get(inst_prefix, {})}
+            self.nodes(node["children"], inst_raw, inst_out, inst_scope, True, inst_prefix)
+            own = {name: inst_scope.get(name, "") for name in names}
+            self.instances[inst_prefix] = own
+            for name, value in own.items():
+                if isinstance(value, list):  # a nested repeat's answers
+                    lists[name].extend(value)
+                else:
+                    lists[name].append(value or self.refused.get(inst_prefix + name, ""))
             instances.append(inst_out)
         out[node["name"]] = instances
+        scope.update(lists)
 
     def question(self, node: dict[str, Any], raw: Mapping[str, Any], out: dict[str, Any],
                  scope: dict[str, Any], relevant: bool, prefix: str) -> None:
@@ -205,10 +237,13 @@ class _Walker:
                 value = self.calculate(node, scope) if relevant else None
             else:
                 value = _given(raw.get(name), kind)
+            sent = value
             if not relevant:
                 value = None
             else:
                 value = self.validate(node, value, scope, path)
+            if self.guessing and not value and sent:
+                self.refused[path] = sent
         scope[name] = value if value is not None else ""
         if value is not None and value != "":
             out[name] = value

@@ -48,7 +48,8 @@
       var name = q.getAttribute("data-q");
       var inst = instanceOf(q);
       if (inst) {
-        (lists[name] = lists[name] || []).push(valueOf(q));
+        /* As on the server, an answer skipped by a condition counts as empty in sum() and count(). */
+        (lists[name] = lists[name] || []).push(isRelevant(q) ? valueOf(q) : "");
       } else { values[name] = valueOf(q); }
     });
     Object.keys(lists).forEach(function (k) { if (!(k in values)) values[k] = lists[k]; });
