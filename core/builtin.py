@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
-from sqlalchemy.orm import Session
-
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -86,8 +82,8 @@ def duban_default_rules() -> list[dict[str, Any]]:
     return [dict(rule) for rule in CORE_RULES]
 
 
-@hookimpl(trylast=True)
-def duban_tick(session: Session, now: datetime) -> list[str] | None:
+@hookimpl(trylast=True, specname="duban_tick")
+def rescore_for_the_day(session: Session, now: datetime) -> list[str] | None:
     """Rescore the review queue for the new day (overdue days grow; new evidence arrived)."""
     pm = session.info.get("plugins")
     if pm is None:
@@ -99,8 +95,8 @@ def duban_tick(session: Session, now: datetime) -> list[str] | None:
     return [f"scoring: {count} tasks rescored"]
 
 
-@hookimpl
-def duban_tick(session: Session, now: datetime) -> list[str]:
+@hookimpl(specname="duban_tick")
+def remind_owed_explanations(session: Session, now: datetime) -> list[str]:
     """Remind criticised units of the reasons and improvement plans they owe."""
     from zoneinfo import ZoneInfo
 

@@ -43,6 +43,7 @@ def test_tick_reminds_once_and_mails_once(app, runner, ledger, db_session, smtp_
 
     assert first.exit_code == 0, first.output
     assert "1 due-soon reminders, 1 overdue notices" in first.output
+    assert "tasks rescored" in first.output  # core's own tick work: the review queue for the day
     assert "0 due-soon reminders, 0 overdue notices" in second.output
     assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "east@example.org"
     overdue_events = db_session.scalar(select(func.count()).select_from(TaskEvent)
