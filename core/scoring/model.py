@@ -27,7 +27,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from core.errors import ValidationError
-from core.scoring.catalogue import DERIVED_FEATURES, Catalogue
+from core.scoring.catalogue import DERIVED_FEATURES
 from core.scoring.features import FeatureTable
 from core.scoring.rules import RuleHits
 

@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,6 @@ person and a tip is the receipt code they keep.
 from __future__ import annotations
 
 from flask import current_app, render_template
-from werkzeug.wrappers import Response
 
 from core.errors import DubanError
 from plugins.media_tips import receipts
