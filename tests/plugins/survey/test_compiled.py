@@ -27,6 +27,7 @@ from plugins.survey.expressions.evaluator import interpreted
 from plugins.survey.expressions.functions import FUNCTIONS
 from plugins.survey.expressions.parser import BINDING_POWER
 from plugins.survey.xlsform import convert
+from tests.plugins.survey.test_expressions import context
 
 HERE = Path(__file__).parent
 CASES: list[dict[str, Any]] = json.loads((HERE / "expression_cases.json").read_text("utf-8"))
@@ -101,16 +102,6 @@ def both_ways(expr: str, ctx: EvalContext) -> tuple[tuple[Any, ...], tuple[Any, 
     return run(lambda: interpreted(expr)(ctx)), run(lambda: compiled(expr)(ctx))
 
 
-def case_context(case: dict[str, Any]) -> EvalContext:
-    """The case's context; without a clock of its own, a fixed one (both runs read it)."""
-    return EvalContext(
-        values=case.get("values", {}),
-        current=case.get("current"),
-        today=date.fromisoformat(case["today"]) if "today" in case else TODAY,
-        now=datetime.fromisoformat(case["now"]) if "now" in case else NOW,
-    )
-
-
 # Repeats with a count, sum() and count() over them, conditions reading later fields (two
 # walks), a choice filter and a constraint comparing with another answer.
 MIXED = b"""survey,type,name,label,calculation,relevant,constraint,repeat_count,choice_filter,required
@@ -149,7 +140,7 @@ def form_expressions(definitions: dict[str, dict[str, Any]]) -> set[str]:
 def test_every_expression_agrees_in_every_context(definitions: dict[str, dict[str, Any]]) -> None:
     expressions = sorted({case["expr"] for case in CASES} | form_expressions(definitions) | set(EDGES)
                          | set(function_calls()))
-    contexts = [case_context(case) for case in CASES] + CONTEXTS
+    contexts = [context(case, TODAY, NOW) for case in CASES] + CONTEXTS  # a fixed clock: both runs read it
     differing, outcomes = [], set()
     for expr in expressions:
         for ctx in contexts:

@@ -66,12 +66,13 @@ def same(actual: Any, expected: Any) -> bool:
     return type(actual) is type(expected) and actual == expected
 
 
-def context(case: dict[str, Any]) -> EvalContext:
+def context(case: dict[str, Any], today: date | None = None, now: datetime | None = None) -> EvalContext:
+    """The case's context; a case without a clock of its own reads ``today`` and ``now``."""
     return EvalContext(
         values=case.get("values", {}),
         current=case.get("current"),
-        today=date.fromisoformat(case["today"]) if "today" in case else None,
-        now=datetime.fromisoformat(case["now"]) if "now" in case else None,
+        today=date.fromisoformat(case["today"]) if "today" in case else today,
+        now=datetime.fromisoformat(case["now"]) if "now" in case else now,
     )
 
 
