@@ -30,8 +30,8 @@ from core.i18n import N_
 RENDER_TOKEN_MAX_AGE = 3 * 24 * 3600
 # The browser cookie render tokens are bound to: random, kept only in the browser and the token.
 BROWSER_COOKIE = "survey_browser"
-_BROWSER = re.compile(r"[0-9a-f]{32}")
-_KEY = re.compile(r"[0-9a-f]{32}")
+# A browser nonce and a render's key alike: 128 random bits in hex.
+_RANDOM_HEX = re.compile(r"[0-9a-f]{32}")
 
 
 class TokenRejected(ValidationError):
@@ -56,7 +56,7 @@ def _signer(secret: str) -> TimestampSigner:
 
 def browser_nonce(cookie: str | None) -> tuple[str, bool]:
     """The browser's nonce from its cookie, or a new one: (nonce, whether it is new)."""
-    if cookie and _BROWSER.fullmatch(cookie):
+    if cookie and _RANDOM_HEX.fullmatch(cookie):
         return cookie, False
     return secrets.token_hex(16), True
 
@@ -76,7 +76,7 @@ def read_render_token(secret: str, token: str, survey_id: int, browser: str) -> 
     except BadSignature as exc:
         raise TokenRejected(N_("This form could not be verified. Reload the page and answer again.")) from exc
     parts = value.split(".")
-    if len(parts) != 4 or parts[0] != str(survey_id) or not _KEY.fullmatch(parts[1]) or not parts[3].isdigit():
+    if len(parts) != 4 or parts[0] != str(survey_id) or not _RANDOM_HEX.fullmatch(parts[1]) or not parts[3].isdigit():
         raise TokenRejected(N_("This form could not be verified. Reload the page and answer again."))
     if not hmac.compare_digest(parts[2], browser or ""):
         raise TokenRejected(N_("This form was opened in another browser, or its cookies were cleared. "
