@@ -116,7 +116,7 @@ INVITEE_COLUMNS = (
     Column("name", "姓名"),
     Column("unit_code", "单位代码"),
 )
-MAX_EMAIL = 200  # the width of SurveyInvitation.email
+MAX_EMAIL = SurveyInvitation.__table__.c.email.type.length  # the longest address the column holds
 
 
 def invite(session: Session, survey: Survey, data: bytes, filename: str, today: date, *,

@@ -122,12 +122,12 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
     """
     check_open(form, submission.day)
     unit_id, code = known_unit(form, submission.answers)
-    reads_first = form.access.value == "invitation" or code is not None
-    with database.begin(**(WRITE_INTENT if reads_first else {})) as connection:
+    invited = form.access.value == "invitation"
+    with database.begin(**(WRITE_INTENT if invited or code is not None else {})) as connection:
         if code is not None:
             unit_id = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == code)) or unit_id
         invitation_id = None
-        if form.access.value == "invitation":
+        if invited:
             found = find_invitation_for_store(connection, form.id, submission)
             if found is None:
                 return False
