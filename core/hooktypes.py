@@ -25,6 +25,13 @@ class SignalKind:
     direction: Literal[1, -1] = 1
     scale: str = "count"
     description: str = ""
+    #: The observations are measurements kept as a time series (a score per
+    #: evaluation, a share per survey wave): scoring adds their history
+    #: (mean, lowest, count, trend, days since the last) per task and per unit.
+    history: bool = False
+    #: The value counts days that go on growing by one a day after the
+    #: observation while it is above zero (days a rectification is overdue).
+    grows_daily: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import audit_log
+from core import audit_log, clock
 from core.db import Database
 from core.i18n import DEFAULT_LOCALE, translation_dirs
 from core.plugins import capabilities, make_plugin_manager, plugin_translation_dirs
@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("DUBAN")
     if config:
         app.config.from_mapping(config)
+    clock.set_zone(app.config.get("BABEL_DEFAULT_TIMEZONE"))
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)

@@ -111,6 +111,23 @@ def iso_date(value: Any) -> dt.date:
                         value=shown(raw)) from None
 
 
+def event_date(value: Any) -> dt.date:
+    """The date something happened: :func:`iso_date`, not after today in the instance's time zone, not before 1990.
+
+    For found, evaluated, received, visited and observed dates; deadlines and due
+    dates may lie ahead and use :func:`iso_date`.
+    """
+    from core import clock
+
+    day = iso_date(value)
+    if day > clock.today():
+        raise CellError(N_("%(value)s is in the future; this column records when something happened."),
+                        value=day.isoformat())
+    if day < clock.EARLIEST_EVENT:
+        raise CellError(N_("%(value)s is before 1990; check the year."), value=day.isoformat())
+    return day
+
+
 def choice(allowed: Mapping[str, str] | Iterable[str]) -> Parser:
     """A parser accepting one of ``allowed``, returning its canonical value.
 
