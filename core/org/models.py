@@ -41,6 +41,8 @@ ALLOWED_PARENT_LEVELS = {
     UnitLevel.town: {UnitLevel.county},
     UnitLevel.department: {UnitLevel.province, UnitLevel.city, UnitLevel.county, UnitLevel.town},
 }
+# Levels a unit without a parent may have: an instance is rooted at one of them.
+TOP_LEVELS = frozenset({UnitLevel.province, UnitLevel.city, UnitLevel.county})
 
 
 class Unit(Base):

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
-from core.org.models import ALLOWED_PARENT_LEVELS, Unit, UnitLevel
+from core.org.models import ALLOWED_PARENT_LEVELS, TOP_LEVELS, Unit, UnitLevel
 
 REGION_CODE = re.compile(r"^\d{6}$")
 # Digits of a GB/T 2260 code that a level fixes: province 2, city 4, county 6.
@@ -33,11 +33,15 @@ def check_region_code(level: UnitLevel, region_code: str, parent: Unit | None) -
 
 
 def check_parent(level: UnitLevel, parent: Unit | None) -> None:
-    """Refuse a parent at a level that cannot contain ``level``."""
-    allowed = ALLOWED_PARENT_LEVELS[level]
-    if parent is None and allowed and level != UnitLevel.department:
+    """Refuse a parent at a level that cannot contain ``level``, or no parent where one is needed.
+
+    An instance may be rooted at a province, a city or a county (city and county
+    governments run their own supervision offices), so those three may stand at
+    the top; a town or a department always sits under another unit.
+    """
+    if parent is None and level not in TOP_LEVELS:
         raise ValidationError("A unit at this level needs a parent unit.")
-    if parent is not None and parent.level not in allowed:
+    if parent is not None and parent.level not in ALLOWED_PARENT_LEVELS[level]:
         raise ValidationError("A unit at this level cannot sit under %(parent)s.", parent=parent.name)
 
 

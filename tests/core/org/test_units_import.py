@@ -84,3 +84,66 @@ def test_unknown_kind_is_named(runner, tmp_path):
     result = runner.invoke(args=["import", "nonsense", str(path)])
     assert result.exit_code == 2
     assert "units" in result.output
+
+
+def _import(runner, tmp_path, text: str):
+    path = tmp_path / "units.csv"
+    path.write_text(text, encoding="utf-8")
+    return runner.invoke(args=["import", "units", str(path)])
+
+
+def test_an_instance_may_be_rooted_at_a_city(runner, tmp_path, db_session):
+    result = _import(runner, tmp_path, "code,name,parent_code,level,region_code\n"
+                                       "A,青山市,,city,990100\n"
+                                       "A1,河东区,A,county,990102\n"
+                                       "A-EDU,市教育局,A,department,990100\n")
+    assert result.exit_code == 0, result.output
+    city = db_session.scalar(select(Unit).where(Unit.code == "A"))
+    assert city.parent is None and [child.code for child in city.children] == ["A-EDU", "A1"]
+
+
+def test_an_instance_may_be_rooted_at_a_county(runner, tmp_path, db_session):
+    result = _import(runner, tmp_path, "单位代码,单位名称,上级单位代码,层级,行政区划代码\n"
+                                       "A1,河东区,,区,990102\n"
+                                       "A1-T1,东湖街道,A1,街道,990102\n")
+    assert result.exit_code == 0, result.output
+    assert db_session.scalar(select(Unit).where(Unit.code == "A1-T1")).parent.code == "A1"
+
+
+def test_a_town_or_a_department_cannot_stand_at_the_top(runner, tmp_path, db_session):
+    result = _import(runner, tmp_path, "code,name,parent_code,level,region_code\n"
+                                       "T,东湖街道,,town,990102\n"
+                                       "D,教育局,,department,990100\n")
+    assert result.exit_code == 1
+    assert result.output.count("该层级的单位须有上级单位") == 2, result.output
+    assert _count(db_session) == 0
+
+
+def test_children_of_a_refused_row_name_it_instead_of_a_cycle(runner, tmp_path, db_session):
+    result = _import(runner, tmp_path, "code,name,parent_code,level,region_code\n"
+                                       "P,示范省,,province,990000\n"
+                                       "X,外省市,P,city,880100\n"        # outside the province: refused
+                                       "X1,某区,X,county,880102\n"        # its child
+                                       "X1-T,某街道,X1,town,880102\n"     # and grandchild
+                                       "Y,云岭市,P,city,99030\n"          # a bad cell: refused on reading
+                                       "Y1,某县,Y,county,990302\n")
+    assert result.exit_code == 1
+    assert "循环" not in result.output, result.output
+    lines = result.output.splitlines()
+
+    def said(row: int) -> str:
+        return " ".join(line for line in lines if f"第 {row} 行" in line)
+
+    assert "X" in said(4) and "第 3 行" in said(4), result.output
+    assert "X1" in said(5) and "第 4 行" in said(5), result.output
+    assert "Y" in said(7) and "第 6 行" in said(7), result.output
+    assert _count(db_session) == 0
+
+
+def test_a_true_cycle_is_still_called_one(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("DUBAN_LANG", "en")
+    result = _import(runner, tmp_path, "code,name,parent_code,level,region_code\n"
+                                       "A,Qingshan,B,city,990100\n"
+                                       "B,Baishui,A,city,990200\n")
+    assert result.exit_code == 1
+    assert result.output.count("cycle of parents") == 2, result.output
