@@ -35,6 +35,11 @@ class Feature:
     direction: int = 1
     scale: str = "count"
     source: str = "ledger"
+    #: For a summary of a kind's history (``mean``, ``min`` …): which summary, and of which feature.
+    summary: str = ""
+    of: str = ""
+    #: A days-count signal that grows by one a day after its observation while above zero.
+    grows_daily: bool = False
 
 
 LEDGER_FEATURES: tuple[Feature, ...] = (
@@ -46,6 +51,10 @@ LEDGER_FEATURES: tuple[Feature, ...] = (
     Feature("days_since_report", N_("Days since the last report"), 1, "days"),
     Feature("days_since_review", N_("Days since the last on-site review"), 1, "days"),
     Feature("past_problems", N_("Problems found at the unit on earlier visits"), 1, "count"),
+    Feature("past_visits", N_("Earlier on-site visits to the unit"), 1, "count"),
+    Feature("past_problem_rate", N_("Share of earlier visits to the unit that found a problem"), 1, "share"),
+    Feature("days_since_unit_visit", N_("Days since the unit's last on-site visit"), 1, "days"),
+    Feature("last_visit_problem", N_("The unit's last visit found a problem"), 1, "flag"),
     Feature("importance", N_("Importance of the matter"), 1, "level"),
     Feature("public_attention", N_("Public attention"), 1, "level"),
     Feature("people_affected", N_("People affected"), 1, "count"),
@@ -58,6 +67,31 @@ DERIVED_FEATURES: tuple[Feature, ...] = (
     Feature("outside_points", N_("Rule points from outside evidence"), 1, "points", "rules"),
     Feature("contradiction", N_("Reported done while outside evidence disagrees"), 1, "flag", "rules"),
 )
+
+
+# What is kept of a kind's history (``history=True``), per task and per unit across matters.
+# Each label is a sentence with the kind's own label in ``%(feature)s``.
+HISTORY_SUMMARIES: tuple[tuple[str, str, str], ...] = (
+    ("mean", N_("%(feature)s, mean of its history"), ""),
+    ("min", N_("%(feature)s, lowest in its history"), ""),
+    ("max", N_("%(feature)s, highest in its history"), ""),
+    ("count", N_("%(feature)s, number of observations"), "count"),
+    ("trend", N_("%(feature)s, change per year"), "trend"),
+    ("days_since", N_("%(feature)s, days since the last observation"), "days"),
+    ("unit_mean", N_("%(feature)s, mean over the unit's matters and history"), ""),
+    ("unit_min", N_("%(feature)s, lowest over the unit's matters and history"), ""),
+    ("unit_max", N_("%(feature)s, highest over the unit's matters and history"), ""),
+)
+
+
+def history_features(base: Feature) -> list[Feature]:
+    """The summary features of a kind kept as a time series (named ``source.kind.summary``)."""
+    found = []
+    for summary, label, scale in HISTORY_SUMMARIES:
+        direction = 1 if scale in ("count", "days") else base.direction
+        found.append(Feature(f"{base.name}.{summary}", label, direction, scale or base.scale, base.source,
+                             summary=summary, of=base.name))
+    return found
 
 
 @dataclass(frozen=True)
@@ -73,6 +107,16 @@ class Catalogue:
     @property
     def signal_features(self) -> list[Feature]:
         return [feature for feature in self.features if feature.source != "ledger"]
+
+    @property
+    def series_features(self) -> list[Feature]:
+        """Signal features read as the latest observation (not history summaries)."""
+        return [feature for feature in self.signal_features if not feature.summary]
+
+    @property
+    def history_features(self) -> list[Feature]:
+        """Summaries of kinds kept as a time series."""
+        return [feature for feature in self.features if feature.summary]
 
     def get(self, name: str) -> Feature | None:
         return next((feature for feature in self.features if feature.name == name), None)
@@ -93,12 +137,19 @@ def build_catalogue(declared: Iterable[SignalKind], observed: Iterable[tuple[str
     for kind in declared:
         name = signal_feature_name(kind.source, kind.name)
         if kind.source != REVIEW_SOURCE and name not in seen:
-            features.append(Feature(name, kind.label, int(kind.direction), kind.scale, kind.source))
+            feature = Feature(name, kind.label, int(kind.direction), kind.scale, kind.source,
+                              grows_daily=kind.grows_daily)
+            features.append(feature)
             seen.add(name)
+            if kind.history:
+                features.extend(history_features(feature))
     for source, kind_name in sorted(observed):
         name = signal_feature_name(source, kind_name)
         if source != REVIEW_SOURCE and name not in seen:
-            features.append(Feature(name, name, 1, "value", source))
+            # A source without a plugin sends dated observations: its history is kept too.
+            feature = Feature(name, name, 1, "value", source)
+            features.append(feature)
+            features.extend(history_features(feature))
             seen.add(name)
     return Catalogue(tuple(features))
 

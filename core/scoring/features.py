@@ -13,12 +13,13 @@ findings, satisfaction in the last survey, tips in the last 90 days).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
@@ -211,20 +212,47 @@ def _as_date(value: datetime | date) -> date:
 
 def _review_history(session: Session, table: FeatureTable, col: dict[str, int], as_of: date,
                     where: ColumnElement[bool]) -> None:
-    """Days since the task's last review; problems confirmed at the unit so far."""
+    """The unit's record of on-site visits so far, and days since the task's own last review.
+
+    Per unit: problems confirmed, visits, the problem rate shrunk toward the
+    instance's overall rate (a unit visited three times with two problems is
+    not ranked above one visited nineteen times with twelve), days since the
+    last visit and whether it found a problem.
+    """
     from core.review.models import ReviewOutcome
 
     values = table.values
     values[:, col["past_problems"]] = 0.0
+    values[:, col["past_visits"]] = 0.0
     units = select(Task.unit_id).where(where).distinct()
     rows = session.execute(
-        select(ReviewOutcome.unit_id, func.count(ReviewOutcome.id))
-        .where(ReviewOutcome.problem_found.is_(True), ReviewOutcome.visited_on <= as_of,
-               ReviewOutcome.unit_id.in_(units))
+        select(ReviewOutcome.unit_id, func.count(ReviewOutcome.id),
+               func.sum(case((ReviewOutcome.problem_found.is_(True), 1), else_=0)), func.max(ReviewOutcome.visited_on))
+        .where(ReviewOutcome.visited_on <= as_of, ReviewOutcome.unit_id.in_(units))
         .group_by(ReviewOutcome.unit_id)).all()
+    overall = session.execute(
+        select(func.count(ReviewOutcome.id), func.sum(case((ReviewOutcome.problem_found.is_(True), 1), else_=0)))
+        .where(ReviewOutcome.visited_on <= as_of)).one()
+    if overall[0]:
+        # A unit never visited is expected to be like the rest.
+        values[:, col["past_problem_rate"]] = float(overall[1] or 0) / float(overall[0])
     if rows:
-        problems = dict(rows)
-        values[:, col["past_problems"]] = [float(problems.get(int(u), 0)) for u in table.unit_ids]
+        unit_ids = np.array([r[0] for r in rows], dtype=np.int64)
+        visits = np.array([r[1] for r in rows], dtype=float)
+        problems = np.array([r[2] or 0 for r in rows], dtype=float)
+        last = np.array([(as_of - _as_date(r[3])).days for r in rows], dtype=float)
+        rate = shrunk_rates(problems, visits, float(overall[1] or 0), float(overall[0] or 0))
+        last_problem = _last_visit_problem(session, as_of, units)
+        order = np.argsort(unit_ids)
+        positions = np.searchsorted(unit_ids[order], table.unit_ids)
+        positions = np.clip(positions, 0, len(unit_ids) - 1)
+        found = unit_ids[order][positions] == table.unit_ids
+        picked = order[positions[found]]
+        values[found, col["past_problems"]] = problems[picked]
+        values[found, col["past_visits"]] = visits[picked]
+        values[found, col["past_problem_rate"]] = rate[picked]
+        values[found, col["days_since_unit_visit"]] = last[picked]
+        values[found, col["last_visit_problem"]] = [last_problem.get(int(u), NAN) for u in unit_ids[picked]]
     rows = session.execute(
         select(ReviewOutcome.task_id, func.max(ReviewOutcome.visited_on))
         .join(Task, Task.id == ReviewOutcome.task_id)
@@ -235,8 +263,48 @@ def _review_history(session: Session, table: FeatureTable, col: dict[str, int], 
         values[positions[found], col["days_since_review"]] = days[found]
 
 
+PRIOR_STRENGTH_BOUNDS = (1.0, 50.0)
+
+
+def shrunk_rates(problems: np.ndarray, visits: np.ndarray, all_problems: float, all_visits: float) -> np.ndarray:
+    """Each unit's problem rate shrunk toward the overall rate (empirical Bayes, beta-binomial).
+
+    The prior's strength (how many visits' worth of weight the overall rate
+    carries) is estimated by the method of moments from the spread of the
+    units' rates beyond what chance alone gives, within 1 to 50 visits.
+    """
+    if all_visits <= 0:
+        return np.full(len(visits), NAN)
+    mean = all_problems / all_visits
+    strength = PRIOR_STRENGTH_BOUNDS[1]
+    seen = visits > 0
+    if seen.sum() >= 2 and 0 < mean < 1:
+        rates = problems[seen] / visits[seen]
+        between = float(np.average((rates - mean) ** 2, weights=visits[seen]))
+        chance = mean * (1 - mean) * float(np.mean(1 / visits[seen]))
+        excess = between - chance
+        if excess > 0:
+            strength = mean * (1 - mean) / excess - 1
+    strength = float(np.clip(strength, *PRIOR_STRENGTH_BOUNDS))
+    return (problems + strength * mean) / (visits + strength)
+
+
+def _last_visit_problem(session: Session, as_of: date, units) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    """Whether each unit's latest visit by ``as_of`` found a problem (any visit that day counts)."""
+    from core.review.models import ReviewOutcome
+
+    last = (select(ReviewOutcome.unit_id, func.max(ReviewOutcome.visited_on).label("day"))
+            .where(ReviewOutcome.visited_on <= as_of, ReviewOutcome.unit_id.in_(units))
+            .group_by(ReviewOutcome.unit_id).subquery())
+    rows = session.execute(
+        select(ReviewOutcome.unit_id, func.max(case((ReviewOutcome.problem_found.is_(True), 1), else_=0)))
+        .join(last, (last.c.unit_id == ReviewOutcome.unit_id) & (last.c.day == ReviewOutcome.visited_on))
+        .group_by(ReviewOutcome.unit_id))
+    return {int(unit_id): float(found) for unit_id, found in rows}
+
+
 def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], int],
-                   where: ColumnElement[bool] | None = None) -> np.ndarray:
+                   where: ColumnElement[bool] | None = None, growing: frozenset[int] = frozenset()) -> np.ndarray:
     """The latest value per (unit, matter, task, kind) observed by ``as_of``, aggregated in SQL.
 
     ``kinds`` maps ``(source, kind)`` to a code; other kinds are not read. Returns
@@ -245,7 +313,9 @@ def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], i
     tasks it selects are read. SQLite takes the value of the row holding
     ``max(observed_on)`` (its documented bare-column rule) while scanning the
     covering index ``ix_signals_latest`` in key order, so nothing is sorted;
-    elsewhere a window function picks the latest row.
+    elsewhere a window function picks the latest row. Codes in ``growing``
+    are days-counts that grow by one a day after their observation while
+    above zero: their value is brought forward to ``as_of``.
     """
     if not kinds:
         return np.zeros((0, 5))
@@ -261,10 +331,11 @@ def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], i
                        func.max(Signal.observed_on)).where(*conditions).group_by(*keys))
         rows = _raw_rows(connection, stmt)
     else:
-        ranked = (select(Signal.unit_id, *columns, Signal.source, Signal.kind, Signal.value, func.row_number().over(
+        ranked = (select(Signal.unit_id, *columns, Signal.source, Signal.kind, Signal.value, Signal.observed_on,
+                         func.row_number().over(
             partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
             .where(*conditions).subquery())
-        rows = _raw_rows(connection, select(*list(ranked.c)[:6]).where(ranked.c.rn == 1))
+        rows = _raw_rows(connection, select(*list(ranked.c)[:6], ranked.c.observed_on).where(ranked.c.rn == 1))
     if not rows:
         return np.zeros((0, 5))
     # Kind names become codes in Python: a CASE in SQL would run on every signal, not every group.
@@ -273,7 +344,15 @@ def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], i
     result[:, 3] = np.fromiter((lookup((row[3], row[4]), -1) for row in rows), dtype=float, count=len(rows))
     for target, source_column in ((0, 0), (1, 1), (2, 2), (4, 5)):
         result[:, target] = np.fromiter((row[source_column] for row in rows), dtype=float, count=len(rows))
+    if growing:
+        for i in np.flatnonzero(np.isin(result[:, 3], list(growing)) & (result[:, 4] > 0)):
+            result[i, 4] += (as_of - _as_date(_date_value(rows[i][6]))).days
     return result
+
+
+def _date_value(value: object) -> date:
+    # SQLite's cursor hands dates back as text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -294,14 +373,90 @@ def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
 def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
                    as_of: date, where: ColumnElement[bool] | None) -> None:
     kinds: dict[tuple[str, str], int] = {}
-    for feature in catalogue.signal_features:
+    growing = set()
+    for feature in catalogue.series_features:
         source, _, kind = feature.name.partition(".")
         kinds[(source, kind)] = col[feature.name]
-    rows = latest_signals(session, as_of, kinds, where)
-    if len(rows) == 0:
+        if feature.grows_daily:
+            growing.add(col[feature.name])
+    rows = latest_signals(session, as_of, kinds, where, frozenset(growing))
+    if len(rows):
+        ints = rows[:, :4].astype(np.int64)
+        assign_signals(table, ints[:, 0], ints[:, 1], ints[:, 2], ints[:, 3], rows[:, 4])
+    _history_values(session, table, catalogue, col, as_of, where)
+
+
+def _history_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
+                    as_of: date, where: ColumnElement[bool] | None) -> None:
+    """Summaries of the kinds kept as time series: per task (most specific level wins) and per unit."""
+    summaries: dict[str, dict[str, int]] = defaultdict(dict)
+    for feature in catalogue.history_features:
+        summaries[feature.of][feature.summary] = col[feature.name]
+    if not summaries:
         return
-    ints = rows[:, :4].astype(np.int64)
-    assign_signals(table, ints[:, 0], ints[:, 1], ints[:, 2], ints[:, 3], rows[:, 4])
+    bases = sorted(summaries)
+    code = {tuple(name.split(".", 1)): k for k, name in enumerate(bases)}
+    conditions = [Signal.observed_on <= as_of, tuple_(Signal.source, Signal.kind).in_(list(code))]
+    if where is not None:
+        conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
+    rows = session.execute(select(Signal.unit_id, func.coalesce(Signal.matter_id, -1),
+                                  func.coalesce(Signal.task_id, -1), Signal.source, Signal.kind, Signal.observed_on,
+                                  Signal.value).where(*conditions)).all()
+    if not rows:
+        return
+    unit = np.array([r[0] for r in rows], dtype=np.int64)
+    matter = np.array([r[1] for r in rows], dtype=np.int64)
+    task = np.array([r[2] for r in rows], dtype=np.int64)
+    kind = np.array([code[(r[3], r[4])] for r in rows], dtype=np.int64)
+    age = np.array([(as_of - _date_value(r[5])).days for r in rows], dtype=float)
+    value = np.array([r[6] for r in rows], dtype=float)
+    levels = (
+        ((matter < 0) & (task < 0), table.unit_ids, unit),
+        ((matter >= 0) & (task < 0), table.unit_ids * (1 << 32) + table.matter_ids, unit * (1 << 32) + matter),
+        (task >= 0, table.task_ids, task),
+    )
+    for mask, task_keys, signal_keys in levels:
+        if mask.any():
+            _assign_summaries(table, task_keys, signal_keys[mask], kind[mask], age[mask], value[mask], bases,
+                              summaries, ("mean", "min", "max", "count", "trend", "days_since"))
+    _assign_summaries(table, table.unit_ids, unit, kind, age, value, bases, summaries,
+                      ("unit_mean", "unit_min", "unit_max"))
+
+
+def _assign_summaries(table: FeatureTable, task_keys: np.ndarray, keys: np.ndarray, kind: np.ndarray,
+                      age: np.ndarray, value: np.ndarray, bases: list[str], summaries: dict[str, dict[str, int]],
+                      wanted: tuple[str, ...]) -> None:
+    groups, group = np.unique(np.column_stack([keys, kind]), axis=0, return_inverse=True)
+    group = group.ravel()
+    count = np.bincount(group).astype(float)
+    years = -age / 365.0
+    total = np.bincount(group, value)
+    found = {
+        "count": count,
+        "mean": total / count, "unit_mean": total / count,
+        "days_since": _group_min(group, age, len(groups)),
+    }
+    lowest = _group_min(group, value, len(groups))
+    highest = -_group_min(group, -value, len(groups))
+    found.update({"min": lowest, "unit_min": lowest, "max": highest, "unit_max": highest})
+    st, stt, stv = np.bincount(group, years), np.bincount(group, years * years), np.bincount(group, years * value)
+    spread = count * stt - st * st
+    with np.errstate(divide="ignore", invalid="ignore"):
+        found["trend"] = np.where(spread > 1e-9, (count * stv - st * total) / spread, NAN)
+    rows, index = _expand(task_keys, groups[:, 0])
+    kinds_of = groups[index, 1]
+    for k, base in enumerate(bases):
+        pick = kinds_of == k
+        for summary in wanted:
+            column = summaries[base].get(summary)
+            if column is not None and pick.any():
+                table.values[rows[pick], column] = found[summary][index[pick]]
+
+
+def _group_min(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    result = np.full(size, np.inf)
+    np.minimum.at(result, group, values)
+    return result
 
 
 def assign_signals(table: FeatureTable, unit: np.ndarray, matter: np.ndarray, task: np.ndarray,

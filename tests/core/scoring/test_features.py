@@ -1,6 +1,7 @@
 """Features as they stood on a given day: no later evidence leaks in."""
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from core.scoring.catalogue import build_catalogue
@@ -56,3 +57,74 @@ def test_a_review_counts_as_history_only_from_its_day(db_session, province):
     after = compute_features(db_session, catalogue, visit_day, [task.id]).row(task.id)
     assert before["past_problems"] == 0 and after["past_problems"] == 1
     assert after["days_since_review"] == 0
+
+
+def test_a_kind_kept_as_history_is_summarised_per_task_and_per_unit(db_session, province):
+    from core.hooktypes import SignalKind
+
+    task = province.tasks[0]
+    other = next(t for t in province.tasks if t.unit_id == task.unit_id and t.id != task.id) \
+        if any(t.unit_id == task.unit_id and t.id != task.id for t in province.tasks) else None
+    today = province.today
+    scores = [(today - timedelta(days=730), 80.0), (today - timedelta(days=365), 70.0), (today - timedelta(days=30), 60.0)]
+    for k, (day, value) in enumerate(scores):
+        record_signal(db_session, source="eval", kind="score", ref=f"s{k}", unit_id=task.unit_id,
+                      matter_id=task.matter_id, task_id=task.id, value=value, observed_on=day)
+    catalogue = build_catalogue([SignalKind("eval", "score", "Score", -1, "0-100", history=True)])
+    row = compute_features(db_session, catalogue, today, [task.id]).row(task.id)
+    assert row["eval.score"] == 60
+    assert row["eval.score.mean"] == 70 and row["eval.score.min"] == 60 and row["eval.score.max"] == 80
+    assert row["eval.score.count"] == 3 and row["eval.score.days_since"] == 30
+    assert abs(row["eval.score.trend"] - (-10.0)) < 0.5  # ten points lost a year
+    assert row["eval.score.unit_min"] == 60
+    # A year and a half ago only the first observation was known.
+    then = compute_features(db_session, catalogue, today - timedelta(days=540), [task.id]).row(task.id)
+    assert then["eval.score"] == 80 and then["eval.score.count"] == 1
+    assert math.isnan(then["eval.score.trend"])  # one observation: no trend
+    if other is not None:
+        # Another task of the unit has no history of its own, but shares the unit's.
+        row = compute_features(db_session, catalogue, today, [other.id]).row(other.id)
+        assert math.isnan(row["eval.score.count"]) and row["eval.score.unit_min"] == 60
+
+
+def test_a_growing_days_count_is_brought_forward_to_the_day(db_session, province):
+    from core.hooktypes import SignalKind
+
+    task = province.tasks[0]
+    today = province.today
+    record_signal(db_session, source="audit", kind="late", ref="a", unit_id=task.unit_id, value=1,
+                  observed_on=today - timedelta(days=20))
+    catalogue = build_catalogue([SignalKind("audit", "late", "Days late", 1, "days", grows_daily=True)])
+    assert compute_features(db_session, catalogue, today, [task.id]).row(task.id)["audit.late"] == 21
+    assert math.isnan(compute_features(db_session, catalogue, today - timedelta(days=25), [task.id]).row(
+        task.id)["audit.late"])
+    record_signal(db_session, source="audit", kind="late", ref="b", unit_id=task.unit_id, value=0,
+                  observed_on=today - timedelta(days=5))
+    assert compute_features(db_session, catalogue, today, [task.id]).row(task.id)["audit.late"] == 0
+
+
+def test_a_units_problem_rate_is_shrunk_toward_the_overall_rate(db_session, province):
+    from core.review.models import ReviewOutcome
+
+    first = province.tasks[0]
+    second = next(t for t in province.tasks if t.unit_id != first.unit_id)
+    today = province.today
+    # The first unit: 12 problems in 19 visits; the second: 2 in 3. Elsewhere: 2 in 10.
+    history = [(first, 19, 12), (second, 3, 2)]
+    third = next(t for t in province.tasks if t.unit_id not in (first.unit_id, second.unit_id))
+    history.append((third, 10, 2))
+    for task, visits, problems in history:
+        for k in range(visits):
+            db_session.add(ReviewOutcome(task_id=task.id, unit_id=task.unit_id, matter_id=task.matter_id,
+                                         visited_on=today - timedelta(days=400 - 10 * k), problem_found=k < problems))
+    db_session.flush()
+    table = compute_features(db_session, build_catalogue([]), today, [first.id, second.id, third.id])
+    a, b = table.row(first.id), table.row(second.id)
+    assert a["past_visits"] == 19 and b["past_visits"] == 3
+    assert a["past_problems"] == 12 and b["past_problems"] == 2
+    overall = 16 / 32
+    # Shrinkage pulls the thinly observed unit further toward the overall rate.
+    assert abs(b["past_problem_rate"] - overall) < abs(2 / 3 - overall)
+    assert abs(a["past_problem_rate"] - 12 / 19) < abs(b["past_problem_rate"] - 2 / 3)
+    assert a["past_problem_rate"] > b["past_problem_rate"]
+    assert a["days_since_unit_visit"] == 400 - 180 and a["last_visit_problem"] == 0
