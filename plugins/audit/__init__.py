@@ -24,7 +24,8 @@ def duban_signal_kinds() -> list[SignalKind]:
         SignalKind("audit", "open_findings", N_("Open audit findings"), 1, "count"),
         SignalKind("audit", "severe_findings", N_("Severe audit findings"), 1, "count"),
         SignalKind("audit", "amount_involved", N_("Amount involved in findings (yuan)"), 1, "yuan"),
-        SignalKind("audit", "rectification_overdue_days", N_("Days rectification is overdue"), 1, "days"),
+        SignalKind("audit", "rectification_overdue_days", N_("Days rectification is overdue"), 1, "days",
+                   grows_daily=True),
         SignalKind("audit", "repeat_findings", N_("Repeated findings of the same category"), 1, "count"),
     ]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from core import clock
 from core.hooktypes import ImportContext
 from core.importing import UploadLimits
 from core.intake import run_import
@@ -73,7 +73,7 @@ def export_command(fmt: str, output: str) -> None:
         # The command line acts for the operator of the instance: everything, like an administrator.
         scope = Scope(session, User(username="cli", role=Role.admin, active=True))
         write = export_csv if fmt == "csv" else export_xlsx
-        data = write(scope, FindingFilter(), date.today())
+        data = write(scope, FindingFilter(), clock.today())
     with open(output, "wb") as handle:
         handle.write(data)
     click.echo(output)

@@ -49,7 +49,8 @@ def seed(session: Session, today: date) -> None:
         finding = Finding(ref=ref, audit_name=AUDIT, unit_id=unit_id, matter_id=matters.get(matter_code or ""),
                           found_on=today - timedelta(days=ago), category=category, severity=severity,
                           amount=Decimal(amount) if amount else None, description=text, status=status,
-                          due=today + timedelta(days=due_in), imported_by="demo")
+                          due=today + timedelta(days=due_in), imported_by="demo",
+                          rectified_on=min(today, today + timedelta(days=due_in)) if status == Status.done else None)
         session.add(finding)
         if status != Status.open and officer is not None:
             finding.steps.append(RectificationStep(kind=StepKind.evidence, actor_id=officer.id,

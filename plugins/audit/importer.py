@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.access.models import Role, User
 from core.audit_log import append_entries
 from core.db import utcnow
@@ -27,7 +28,7 @@ from core.hooktypes import ImportContext
 from core.i18n import N_, Message, message
 from core.importing import (
     DEFAULT_LIMITS, CellError, Column, ImportReport, MappedRow, RowError, Table, UploadLimits, choice, decimal,
-    iso_date, map_rows, read_table, severity, text,
+    event_date, iso_date, map_rows, read_table, severity, text,
 )
 from core.importing.safe_cells import FORMULA_TRIGGERS
 from core.ledger.models import Matter
@@ -40,10 +41,12 @@ LARGE_FILE = 4 * 1024 * 1024  # bytes from which the cycle collector is paused d
 STATUSES = {"未整改": "open", "整改中": "in_progress", "正在整改": "in_progress", "已整改": "done",
             "已完成": "done", **{status.value: status.value for status in Status}}
 # What an import may change on a finding already stored. The rectification status is
-# taken from the file only when a finding is new: afterwards the platform's own record
-# (evidence filed, staff verification) is what counts.
+# taken from the file when a finding is new, and afterwards only when the file says the
+# rectification is done (with the day it was completed): otherwise the platform's own
+# record (evidence filed, staff verification) is what counts.
 UPDATABLE = ("audit_name", "unit_id", "matter_id", "found_on", "category", "severity", "amount",
              "description", "due")
+CHANGEABLE = (*UPDATABLE, "status", "rectified_on")
 
 Progress = Callable[[int, int], None]
 
@@ -114,13 +117,14 @@ def columns() -> tuple[Column, ...]:
         Column("audit_name", "审计项目", parse=remembered(bounded(300)), default=""),
         Column("unit_code", "被审计单位", required=True, parse=remembered(bounded(64)), aliases=("单位代码",)),
         Column("matter_code", "事项编号", parse=remembered(bounded(64))),
-        Column("found_on", "发现日期", required=True, parse=remembered(iso_date)),
+        Column("found_on", "发现日期", required=True, parse=remembered(event_date)),
         Column("category", "问题类别", required=True, parse=remembered(bounded(100))),
         Column("severity", "严重程度", required=True, parse=remembered(severity)),
         Column("amount", "涉及金额", parse=amount),
         Column("description", "问题描述", required=True, parse=plain_text),
-        Column("rectification_status", "整改状态", parse=remembered(choice(STATUSES)), default="open"),
+        Column("rectification_status", "整改状态", parse=remembered(choice(STATUSES))),
         Column("rectification_due", "整改期限", parse=remembered(iso_date)),
+        Column("rectified_on", "整改完成日期", parse=remembered(event_date)),
     )
 
 
@@ -179,7 +183,7 @@ def _import_table(session: Session, table: Table, filename: str | None, context:
     if report.ok and not context.dry_run and writer.touched_units:
         from plugins.audit.signals import refresh_signals
 
-        refresh_signals(session, date.today(), writer.touched_units)
+        refresh_signals(session, clock.today(), writer.touched_units)
     return report
 
 
@@ -196,6 +200,7 @@ class _Writer:
         self.first_line: dict[str, int] = {}
         self.touched_units: set[int] = set()
         self.table = Finding.__table__
+        self.today = clock.today()  # a rectification reported done without its date was done by the import
 
     def check(self, rows: list[MappedRow], report: ImportReport) -> None:
         new: list[dict[str, Any]] = []
@@ -207,14 +212,19 @@ class _Writer:
             if values is None:
                 continue
             current = stored.get(values["ref"])
-            if current is None:
-                values.update(status=row["rectification_status"], imported_by=self.context.actor,
-                              created_at=now, updated_at=now, verified_at=None, verified_by_id=None)
+            self._rectification(values, current)
+            if values["rectified_on"] is not None and values["rectified_on"] < values["found_on"]:
+                report.errors.append(_error(row.line, "rectified_on", message(
+                    N_("The rectification was completed on %(done)s, before the finding date %(found)s."),
+                    done=values["rectified_on"].isoformat(), found=values["found_on"].isoformat())))
+            elif current is None:
+                values.update(imported_by=self.context.actor, created_at=now, updated_at=now, verified_at=None,
+                              verified_by_id=None)
                 new.append(values)
             elif self.allowed is not None and current["unit_id"] not in self.allowed:
                 report.errors.append(_error(row.line, "finding_id", message(
                     N_("Finding %(ref)s belongs to a unit outside your remit."), ref=values["ref"])))
-            elif all(current[key] == values[key] for key in UPDATABLE):
+            elif all(current[key] == values[key] for key in CHANGEABLE):
                 report.unchanged += 1
             else:
                 changed.append((current, values))
@@ -223,6 +233,23 @@ class _Writer:
         if report.errors or self.context.dry_run:
             return
         self._write(new, changed)
+
+    def _rectification(self, values: dict[str, Any], current: dict[str, Any] | None) -> None:
+        """Settle the status and completion day: the file's for a new finding or a rectification done.
+
+        A rectification done without its date was done on the day of the import
+        (that is when Duban learnt it); a finding already done keeps its day.
+        """
+        status, done_on = values.pop("file_status"), values["rectified_on"]
+        if status == Status.done.value:
+            if done_on is None:
+                kept = current is not None and current["status"] == Status.done.value
+                values["rectified_on"] = current["rectified_on"] if kept else self.today
+        elif current is None:
+            values["rectified_on"] = None
+        else:  # open or in progress in the file: what the platform recorded stands
+            status, values["rectified_on"] = current["status"], current["rectified_on"]
+        values["status"] = status
 
     def _values(self, row: MappedRow, report: ImportReport) -> dict[str, Any] | None:
         ref = row["finding_id"]
@@ -256,22 +283,31 @@ class _Writer:
                 N_("The rectification deadline %(due)s is before the finding date %(found)s."),
                 due=due.isoformat(), found=row["found_on"].isoformat())))
             ok = False
+        status, done_on = row["rectification_status"], row["rectified_on"]
+        if done_on is not None and status not in (None, Status.done.value):
+            report.errors.append(_error(row.line, "rectified_on", message(
+                N_("A rectification completion date needs the status done; this row says %(status)s."),
+                status=status)))
+            ok = False
         if not ok:
             return None
         return {"ref": ref, "audit_name": row["audit_name"] or "", "unit_id": unit_id, "matter_id": matter_id,
                 "found_on": row["found_on"], "category": row["category"], "severity": row["severity"],
-                "amount": row["amount"], "description": row["description"], "due": due}
+                "amount": row["amount"], "description": row["description"], "due": due,
+                "file_status": status or (Status.done.value if done_on is not None else Status.open.value),
+                "rectified_on": done_on}
 
     def _stored(self, refs: list[str]) -> dict[str, dict[str, Any]]:
         if not refs:
             return {}
-        columns = [self.table.c.id, self.table.c.ref, *(self.table.c[key] for key in UPDATABLE)]
+        columns = [self.table.c.id, self.table.c.ref, *(self.table.c[key] for key in CHANGEABLE)]
         result = self.session.execute(select(*columns).where(self.table.c.ref.in_(refs)))
         stored = {}
         for row in result.mappings():
             values = dict(row)
             # Core returns the enum's value as stored; compare like with like.
             values["severity"] = getattr(values["severity"], "value", values["severity"])
+            values["status"] = getattr(values["status"], "value", values["status"])
             stored[values["ref"]] = values
         return stored
 
@@ -286,14 +322,14 @@ class _Writer:
                 "file": self.filename, "rows": len(new), "finding_ids": [values["ref"] for values in new]}))
         if changed:
             now = utcnow()
-            params = [{"b_id": current["id"], "updated_at": now, **{key: values[key] for key in UPDATABLE}}
+            params = [{"b_id": current["id"], "updated_at": now, **{key: values[key] for key in CHANGEABLE}}
                       for current, values in changed]
             statement = update(self.table).where(self.table.c.id == bindparam("b_id")).values(
-                {key: bindparam(key) for key in (*UPDATABLE, "updated_at")})
+                {key: bindparam(key) for key in (*CHANGEABLE, "updated_at")})
             connection.execute(statement, params)
             for current, values in changed:
                 self.touched_units.update((current["unit_id"], values["unit_id"]))
-                before = {key: _plain(current[key]) for key in UPDATABLE if current[key] != values[key]}
+                before = {key: _plain(current[key]) for key in CHANGEABLE if current[key] != values[key]}
                 after = {key: _plain(values[key]) for key in before}
                 entries.append(("update", self.table.name, str(current["id"]), before, after))
         if entries:

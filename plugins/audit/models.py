@@ -3,7 +3,9 @@
 A finding (审计发现问题) is one problem an audit found at a unit, possibly about a
 matter of the ledger. Its rectification (整改) runs open → in progress (the unit
 filed evidence) → done (staff verified it); every step is kept in
-:class:`RectificationStep`, the finding's timeline.
+:class:`RectificationStep`, the finding's timeline. A finding is open from the day
+it was found (``found_on``) until the day its rectification was completed
+(``rectified_on``, 整改完成日期), which is what the unit's signals are dated by.
 """
 from __future__ import annotations
 
@@ -95,6 +97,7 @@ class Finding(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[Status] = mapped_column(Enum(Status, native_enum=False, length=20), default=Status.open)
     due: Mapped[date | None] = mapped_column(Date)
+    rectified_on: Mapped[date | None] = mapped_column(Date)  # set exactly when the status is done
     verified_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     imported_by: Mapped[str] = mapped_column(String(120), default="")

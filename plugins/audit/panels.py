@@ -1,11 +1,11 @@
 """The findings panels on a unit's and a matter's page."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.access.models import User
 from core.hooktypes import Panel
 from core.i18n import N_
@@ -20,7 +20,7 @@ def _panel(session: Session, user: User, f: FindingFilter) -> list[Panel]:
     scope = scope_for(session, user)
     if not scope.can("audit.view"):
         return []
-    today = date.today()
+    today = clock.today()
     figures = counts(scope, f, today)
     if not figures["total"]:
         return []

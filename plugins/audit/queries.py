@@ -108,4 +108,4 @@ def export_row(finding: Finding) -> list[Any]:
     """A finding in the import's columns, so an export can be corrected and imported again."""
     return [finding.ref, finding.audit_name, finding.unit.code, finding.matter.code if finding.matter else "",
             finding.found_on, finding.category, finding.severity.value,
-            finding.amount, finding.description, finding.status.value, finding.due]
+            finding.amount, finding.description, finding.status.value, finding.due, finding.rectified_on]

@@ -49,6 +49,7 @@ def verify(session: Session, finding: Finding, *, accept: bool, note: str, user:
     now = utcnow()
     if accept:
         finding.status, finding.verified_at, finding.verified_by_id = Status.done, now, user.id
+        finding.rectified_on = max(today, finding.found_on)
     else:
         finding.status = Status.in_progress
     finding.updated_at = now

@@ -1,72 +1,190 @@
-"""Turning findings into signals about units, refreshed after imports and by ``duban tick``.
+"""Turning findings into signals about units, refreshed after imports, rectifications and by ``duban tick``.
 
-One signal per unit and kind, with the reference ``unit:<id>:<kind>``, so a
-refresh updates the stored value instead of piling up new ones.
+Each unit's figures are series computed from the findings' own dates, so the
+figure as it stood on any past day can be read back (scoring a past on-site
+visit sees the findings open the day before it, not today's). A finding is
+open on day *d* when ``found_on <= d`` and it was not rectified by then
+(``rectified_on`` empty or after *d*); it is overdue from the day after its
+rectification deadline while open. Per unit and kind the series is stored with
+:func:`core.signals.record_series` under the key ``unit:<id>:<kind>``: one
+signal per day on which the figure changed (a finding found, a deadline
+passed, a rectification completed), up to today.
+
+- ``open_findings``, ``severe_findings``: findings open (and severe) that day.
+- ``amount_involved``: the amounts of the findings open that day, in yuan.
+- ``rectification_overdue_days``: days the oldest overdue open finding is past
+  its deadline. The kind grows daily: a point holds the days overdue on the day
+  it was recorded, and a new point is recorded only when the oldest overdue
+  finding changes (one is rectified, or none was overdue before).
+- ``repeat_findings``: findings found by that day in a category the unit had
+  already been found at fault in (rectified or not).
+
+A unit's series begin on the day of its first finding.
 """
 from __future__ import annotations
 
+import heapq
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.signals import Signal, record_signal
+from core import clock
+from core.signals import SERIES_MARK, Signal, record_series
 from plugins.audit.models import Finding, Severity, Status
 
 SOURCE = "audit"
 KINDS = ("open_findings", "severe_findings", "amount_involved", "rectification_overdue_days", "repeat_findings")
+GROWS_DAILY = frozenset({"rectification_overdue_days"})
+CHUNK = 500
+
+Series = dict[str, dict[date, float]]  # kind -> {day: value}
 
 
-def unit_figures(session: Session, today: date, unit_ids: Iterable[int] | None = None) -> dict[int, dict[str, float]]:
-    """Each unit's figures (open and severe findings, amount, overdue days, repeats), in SQL."""
-    open_ = Finding.status != Status.done
-    overdue_days = case((open_ & (Finding.due < today), Finding.due), else_=None)
-    stmt = select(
-        Finding.unit_id,
-        func.sum(case((open_, 1), else_=0)),
-        func.sum(case((open_ & (Finding.severity == Severity.severe), 1), else_=0)),
-        func.sum(case((open_, func.coalesce(Finding.amount, 0)), else_=0)),
-        func.min(overdue_days),
-    ).group_by(Finding.unit_id)
-    repeats = select(Finding.unit_id, Finding.category, func.count().label("n")).group_by(
-        Finding.unit_id, Finding.category)
+@dataclass(frozen=True)
+class _Dated:
+    """What the sweep needs of a finding."""
+
+    found_on: date
+    rectified_on: date | None
+    due: date | None
+    severe: bool
+    amount: Decimal
+    category: str
+
+
+def series_key(unit_id: int, kind: str) -> str:
+    """The key of a unit's series of ``kind`` (its points' refs are ``<key>@<day>``)."""
+    return f"unit:{unit_id}:{kind}"
+
+
+def unit_series(session: Session, until: date, unit_ids: Iterable[int] | None = None) -> dict[int, Series]:
+    """Each unit's figures as change points up to ``until``, from one query over its findings."""
+    stmt = select(Finding.unit_id, Finding.found_on, Finding.rectified_on, Finding.status, Finding.updated_at,
+                  Finding.due, Finding.severity, Finding.amount, Finding.category)
     if unit_ids is not None:
-        wanted = list(set(unit_ids))
-        stmt = stmt.where(Finding.unit_id.in_(wanted))
-        repeats = repeats.where(Finding.unit_id.in_(wanted))
-    figures: dict[int, dict[str, float]] = {}
-    for unit_id, open_count, severe, amount, oldest_due in session.execute(stmt):
-        overdue = (today - _as_date(oldest_due)).days if oldest_due is not None else 0
-        figures[unit_id] = {"open_findings": float(open_count or 0), "severe_findings": float(severe or 0),
-                            "amount_involved": float(amount or 0), "rectification_overdue_days": float(overdue),
-                            "repeat_findings": 0.0}
-    for unit_id, _category, count in session.execute(repeats.subquery().select()):
-        if count > 1 and unit_id in figures:
-            figures[unit_id]["repeat_findings"] += count - 1
-    return figures
+        stmt = stmt.where(Finding.unit_id.in_(list(set(unit_ids))))
+    by_unit: dict[int, list[_Dated]] = defaultdict(list)
+    for unit_id, found_on, rectified_on, status, updated_at, due, severity, amount, category in session.execute(stmt):
+        if status != Status.done:
+            rectified_on = None
+        elif rectified_on is None:  # not expected: every way to complete a rectification dates it
+            rectified_on = max(found_on, _local_day(updated_at))
+        by_unit[unit_id].append(_Dated(found_on, rectified_on, due, severity == Severity.severe,
+                                       Decimal(amount or 0), category))
+    return {unit_id: _sweep(findings, until) for unit_id, findings in by_unit.items()}
 
 
-def _as_date(value: object) -> date:
-    # SQLite hands MIN() over a date column back as text.
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _local_day(moment: datetime) -> date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(clock.zone()).date()
 
 
-def refresh_signals(session: Session, today: date, unit_ids: Iterable[int] | None = None) -> int:
-    """Record the current figures of ``unit_ids`` (every unit with findings when None); returns changes."""
-    figures = unit_figures(session, today, unit_ids)
-    if unit_ids is not None:
-        # A unit whose last finding moved elsewhere keeps a signal: set it to zero.
-        for unit_id in set(unit_ids) - set(figures):
-            figures[unit_id] = dict.fromkeys(KINDS, 0.0)
-    stored = {(signal.unit_id, signal.kind): signal.value for signal in session.scalars(
-        select(Signal).where(Signal.source == SOURCE, Signal.unit_id.in_(list(figures))))} if figures else {}
-    changed = 0
-    for unit_id, values in figures.items():
+def _sweep(findings: list[_Dated], until: date) -> Series:
+    """The figures on every day something changed, in one pass over the findings' dates."""
+    found: dict[date, list[_Dated]] = defaultdict(list)
+    closed: dict[date, list[_Dated]] = defaultdict(list)
+    days: set[date] = set()
+    for finding in findings:
+        found[finding.found_on].append(finding)
+        days.add(finding.found_on)
+        if finding.rectified_on is not None:
+            closed[finding.rectified_on].append(finding)
+            days.add(finding.rectified_on)
+        if finding.due is not None:
+            days.add(finding.due + timedelta(days=1))
+    open_count = severe = 0
+    amount = Decimal(0)
+    categories: Counter[str] = Counter()
+    repeats = 0
+    dues: list[date] = []  # the deadlines of open findings, a heap; rectified ones are taken out lazily
+    gone: Counter[date] = Counter()
+    series: Series = {kind: {} for kind in KINDS}
+    last: dict[str, tuple[date, float]] = {}
+    for day in sorted(d for d in days if d <= until):
+        for finding in found.get(day, ()):
+            open_count += 1
+            severe += finding.severe
+            amount += finding.amount
+            repeats += 1 if categories[finding.category] else 0
+            categories[finding.category] += 1
+            if finding.due is not None:
+                heapq.heappush(dues, finding.due)
+        for finding in closed.get(day, ()):
+            open_count -= 1
+            severe -= finding.severe
+            amount -= finding.amount
+            if finding.due is not None:
+                gone[finding.due] += 1
+        while dues and gone[dues[0]]:
+            gone[heapq.heappop(dues)] -= 1
+        overdue = (day - dues[0]).days if dues and dues[0] < day else 0
+        values = {"open_findings": open_count, "severe_findings": severe, "amount_involved": float(amount),
+                  "rectification_overdue_days": overdue, "repeat_findings": repeats}
         for kind, value in values.items():
-            if stored.get((unit_id, kind)) == value:
+            previous = last.get(kind)
+            if previous is not None and _expected(kind, previous, day) == value:
                 continue
-            _signal, did_change = record_signal(session, source=SOURCE, kind=kind, ref=f"unit:{unit_id}:{kind}",
-                                                unit_id=unit_id, value=value, observed_on=today)
-            changed += int(did_change)
-    return changed
+            series[kind][day] = float(value)
+            last[kind] = (day, float(value))
+    return series
+
+
+def _expected(kind: str, previous: tuple[date, float], day: date) -> float:
+    """The value a series holds on ``day`` without a new point (days overdue go on growing)."""
+    since, value = previous
+    if kind in GROWS_DAILY and value > 0:
+        return value + (day - since).days
+    return value
+
+
+def refresh_signals(session: Session, today: date | None = None, unit_ids: Iterable[int] | None = None) -> int:
+    """Record the series of ``unit_ids`` (every unit with findings or audit signals when None) up to ``today``.
+
+    Only series that differ from what is stored are rewritten, so a second run
+    changes nothing. Points of units left without findings and the old
+    one-per-unit snapshots (refs without a date) are removed. Returns how many
+    signals changed.
+    """
+    until = today or clock.today()
+    wanted_units = None if unit_ids is None else set(unit_ids)
+    computed = unit_series(session, until, wanted_units)
+    stored, stale = _stored(session, wanted_units)
+    changed = 0
+    for unit_id, series in computed.items():
+        for kind, points in series.items():
+            key = series_key(unit_id, kind)
+            if stored.get(key, {}) == points:
+                continue
+            changed += record_series(session, source=SOURCE, kind=kind, key=key, unit_id=unit_id, points=points,
+                                     until=until)
+    for key in stored.keys() - {series_key(u, k) for u in computed for k in KINDS}:
+        stale.extend(ref for ref in _refs(key, stored[key]))
+    for start in range(0, len(stale), CHUNK):
+        session.execute(delete(Signal).where(Signal.source == SOURCE, Signal.ref.in_(stale[start:start + CHUNK])))
+    return changed + len(stale)
+
+
+def _refs(key: str, points: dict[date, float]) -> list[str]:
+    return [f"{key}{SERIES_MARK}{day.isoformat()}" for day in points]
+
+
+def _stored(session: Session, unit_ids: set[int] | None) -> tuple[dict[str, dict[date, float]], list[str]]:
+    """Stored points by series key, and the refs of signals that belong to no series (old snapshots)."""
+    stmt = select(Signal.ref, Signal.value).where(Signal.source == SOURCE)
+    if unit_ids is not None:
+        stmt = stmt.where(Signal.unit_id.in_(list(unit_ids)))
+    stored: dict[str, dict[date, float]] = defaultdict(dict)
+    stale: list[str] = []
+    for ref, value in session.execute(stmt):
+        key, mark, day = ref.rpartition(SERIES_MARK)
+        if not mark:
+            stale.append(ref)
+            continue
+        stored[key][date.fromisoformat(day)] = value
+    return stored, stale
