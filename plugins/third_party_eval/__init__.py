@@ -21,9 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 @hookimpl
 def duban_signal_kinds() -> list[SignalKind]:
     return [
-        SignalKind("third_party_eval", "weighted_score", N_("Weighted evaluation score"), -1, "0-100"),
+        SignalKind("third_party_eval", "weighted_score", N_("Weighted evaluation score"), -1, "0-100", history=True),
         SignalKind("third_party_eval", "below_target", N_("Indicators below target"), 1, "count"),
-        SignalKind("third_party_eval", "self_report_gap", N_("Self-reported completion minus evaluated score"), 1, "points"),
+        SignalKind("third_party_eval", "self_report_gap", N_("Self-reported completion minus evaluated score"), 1,
+                   "points", history=True),
     ]
 
 

@@ -2,26 +2,28 @@
 
 Rows are grouped into batches by (institution, matter, batch code). A batch that
 matches the current version exactly changes nothing; a different one becomes a
-new version and the old version is kept, marked superseded. An evaluator may
+new version and the old version is kept, marked superseded. Batches of other
+codes (other evaluation periods) are never superseded: each stays current and
+gives the unit's signals a point dated on its evaluation day. An evaluator may
 only score units of matters they are assigned to: any other row is refused,
 and, as for every import, one bad row means nothing is written.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.access.assignments import is_assigned, unit_has_task
 from core.access.models import Role, User
 from core.db import utcnow
 from core.errors import ValidationError
 from core.hooktypes import ImportContext
 from core.i18n import N_, message
-from core.importing import CellError, Column, ImportReport, MappedRow, decimal, iso_date, map_rows, read_table, text
+from core.importing import CellError, Column, ImportReport, MappedRow, decimal, event_date, map_rows, read_table, text
 from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.third_party_eval.access import institution_of
@@ -63,7 +65,7 @@ COLUMNS = (
     Column("score", "得分", required=True, parse=score_value),
     Column("weight", "权重", parse=weight_value),
     Column("target", "目标值", parse=score_value),
-    Column("evaluated_on", "评估日期", required=True, parse=iso_date),
+    Column("evaluated_on", "评估日期", required=True, parse=event_date),
     Column("comment", "评语", parse=short(2000), default=""),
 )
 KEY = ("batch", "matter_code", "unit_code", "indicator")
@@ -100,7 +102,8 @@ def import_evaluations(session: Session, data: bytes, filename: str | None,
         return report
     touched: set[tuple[int, int]] = set()
     for (institution_id, matter_id, code), rows in groups.items():
-        outcome = _store(session, institution_id, matter_id, code, rows, user, filename or "", context.dry_run)
+        outcome, replaced = _store(session, institution_id, matter_id, code, rows, user, filename or "",
+                                   context.dry_run)
         if outcome == "unchanged":
             report.unchanged += len(rows)
         elif outcome == "created":
@@ -109,10 +112,11 @@ def import_evaluations(session: Session, data: bytes, filename: str | None,
             report.updated += len(rows)
         if outcome != "unchanged":
             touched.update((matter_id, values["unit_id"]) for values in rows)
+            touched.update((matter_id, unit_id) for unit_id in replaced)  # units the new version leaves out
     if touched and not context.dry_run:
         from plugins.third_party_eval.signals import refresh_signals
 
-        refresh_signals(session, date.today(), touched)
+        refresh_signals(session, clock.today(), touched)
     return report
 
 
@@ -179,8 +183,11 @@ def _comparable(values: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _store(session: Session, institution_id: int, matter_id: int, code: str, rows: list[dict[str, Any]],
-           user: User | None, filename: str, dry_run: bool) -> str:
-    """Store one batch: 'unchanged', 'created' (first version) or 'replaced' (a new version)."""
+           user: User | None, filename: str, dry_run: bool) -> tuple[str, set[int]]:
+    """Store one batch: 'unchanged', 'created' (first version) or 'replaced' (a new version).
+
+    Also returns the units scored in the version replaced.
+    """
     current = session.scalar(select(Batch).where(
         Batch.institution_id == institution_id, Batch.matter_id == matter_id, Batch.code == code,
         Batch.state == BatchState.current))
@@ -189,10 +196,11 @@ def _store(session: Session, institution_id: int, matter_id: int, code: str, row
             "unit_id", "indicator", "score", "weight", "target", "evaluated_on", "comment")})
             for score in current.scores}
         if stored == {_comparable(values) for values in rows}:
-            return "unchanged"
+            return "unchanged", set()
     outcome = "created" if current is None else "replaced"
+    replaced = {score.unit_id for score in current.scores} if current is not None else set()
     if dry_run:
-        return outcome
+        return outcome, replaced
     version = (session.scalar(select(func.max(Batch.version)).where(
         Batch.institution_id == institution_id, Batch.matter_id == matter_id, Batch.code == code)) or 0) + 1
     if current is not None:
@@ -202,4 +210,4 @@ def _store(session: Session, institution_id: int, matter_id: int, code: str, row
     batch.scores = [Score(**values) for values in rows]
     session.add(batch)
     session.flush()
-    return outcome
+    return outcome, replaced

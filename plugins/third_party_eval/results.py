@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
@@ -69,3 +71,43 @@ def matter_results(session: Session, matter_id: int, visible: ColumnElement[bool
                            sum(sums[code]) / len(sums[code]), target))
     units = sorted(by_unit.values(), key=lambda r: r.code)
     return MatterResults(units, indicators)
+
+
+def evaluation_history(session: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[date, UnitResult]]:
+    """Each ``(matter_id, unit_id)``'s result per evaluation day, from the current version of every batch.
+
+    A batch is dated, for a unit, by the latest ``evaluated_on`` among the
+    unit's rows in it. Batches of other codes (other periods) are kept apart;
+    batches dated the same day (two institutions, say) are pooled, each
+    indicator's score and weight averaged as :func:`matter_results` does.
+    """
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    stmt = (select(Batch.id, Batch.matter_id, Score.unit_id, Score.indicator, Score.score, Score.weight,
+                   Score.target, Score.evaluated_on)
+            .join(Batch, Batch.id == Score.batch_id)
+            .where(Batch.state == BatchState.current, Batch.matter_id.in_({m for m, _u in wanted}),
+                   Score.unit_id.in_({u for _m, u in wanted})))
+    rows: dict[tuple[int, int, int], list[tuple[str, float, float, float | None, date]]] = defaultdict(list)
+    for batch_id, matter_id, unit_id, indicator, score, weight, target, evaluated_on in session.execute(stmt):
+        if (matter_id, unit_id) in wanted:
+            rows[(matter_id, unit_id, batch_id)].append((indicator, score, weight, target, evaluated_on))
+    pooled: dict[tuple[int, int], dict[date, dict[str, list[tuple[float, float, float | None]]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list)))
+    for (matter_id, unit_id, _batch), scores in rows.items():
+        day = max(evaluated_on for *_rest, evaluated_on in scores)
+        for indicator, score, weight, target, _on in scores:
+            pooled[(matter_id, unit_id)][day][indicator].append((float(score), float(weight), target))
+    history: dict[tuple[int, int], dict[date, UnitResult]] = {}
+    for (matter_id, unit_id), days in pooled.items():
+        for day, indicators in days.items():
+            result = UnitResult(unit_id, "", "")
+            for indicator, values in sorted(indicators.items()):
+                values.sort(key=lambda v: (v[0], v[1], -1.0 if v[2] is None else v[2]))
+                targets = [float(t) for _s, _w, t in values if t is not None]
+                result.scores[indicator] = (sum(s for s, _w, _t in values) / len(values),
+                                            sum(w for _s, w, _t in values) / len(values),
+                                            max(targets) if targets else None)
+            history.setdefault((matter_id, unit_id), {})[day] = result
+    return history

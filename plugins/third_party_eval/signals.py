@@ -1,42 +1,145 @@
-"""Evaluation signals per (matter, unit): weighted score, indicators below target, and the
-gap between the unit's self-reported completion and its evaluation."""
+"""Evaluation signals per (matter, unit), one per evaluation: weighted score, indicators below
+target, and the gap between the unit's self-reported completion and its evaluation.
+
+Every batch (evaluation period) of a (matter, unit) counts, dated on the day
+the unit was evaluated in it (see :func:`evaluation_history`); a corrected
+version of a batch replaces that batch's point, never another period's. Each
+kind is stored with :func:`core.signals.record_series` under the key
+``matter:<m>:unit:<u>:<kind>``, so scoring a past day sees the evaluations
+made by then. The self-reported percent compared is the one the unit's task
+stood at on the evaluation day: its last progress report filed by the end of
+that day (100 once closed); a task that never filed a report is compared with
+its percent as the ledger holds it now (it has no dated history).
+"""
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.ledger.models import Task
-from core.signals import record_signal
-from plugins.third_party_eval.results import matter_results
+from core.ledger.report_models import ProgressReport
+from core.signals import SERIES_MARK, Signal, record_series
+from plugins.third_party_eval.models import Batch, BatchState, Score
+from plugins.third_party_eval.results import evaluation_history
 
 SOURCE = "third_party_eval"
+KINDS = ("weighted_score", "below_target", "self_report_gap")
+CHUNK = 500
+
+Pair = tuple[int, int]  # matter id, unit id
 
 
-def refresh_signals(session: Session, today: date, pairs: Iterable[tuple[int, int]]) -> int:
-    """Record the signals of each ``(matter_id, unit_id)``; returns how many changed."""
-    wanted: dict[int, set[int]] = {}
-    for matter_id, unit_id in pairs:
-        wanted.setdefault(matter_id, set()).add(unit_id)
+def series_key(matter_id: int, unit_id: int, kind: str) -> str:
+    """The key of a (matter, unit)'s series of ``kind`` (its points' refs are ``<key>@<day>``)."""
+    return f"matter:{matter_id}:unit:{unit_id}:{kind}"
+
+
+def refresh_signals(session: Session, today: date | None, pairs: Iterable[Pair]) -> int:
+    """Record the series of each ``(matter_id, unit_id)`` up to ``today``; returns how many signals changed.
+
+    Series equal to what is stored are left alone, so refreshing twice changes
+    nothing; the old undated signal of each pair (``matter:<m>:unit:<u>:<kind>``)
+    is removed.
+    """
+    until = today or clock.today()
+    wanted = set(pairs)
+    if not wanted:
+        return 0
+    history = evaluation_history(session, wanted)
+    tasks = _tasks(session, wanted)
+    percents = _percent_history(session, [task_id for task_id, _percent in tasks.values()])
+    stored, stale = _stored(session, wanted)
     changed = 0
-    for matter_id, unit_ids in wanted.items():
-        results = {r.unit_id: r for r in matter_results(session, matter_id).units}
-        tasks = {unit_id: (task_id, percent) for task_id, unit_id, percent in session.execute(
-            select(Task.id, Task.unit_id, Task.percent_done).where(Task.matter_id == matter_id,
-                                                                   Task.unit_id.in_(unit_ids)).order_by(Task.id))}
-        for unit_id in unit_ids:
-            result = results.get(unit_id)
-            if result is None:
-                continue
-            task_id, percent = tasks.get(unit_id, (None, None))
-            values = {"weighted_score": round(result.weighted, 2), "below_target": float(result.below_target)}
+    for matter_id, unit_id in sorted(wanted):
+        task_id, current = tasks.get((matter_id, unit_id), (None, None))
+        points: dict[str, dict[date, float]] = {kind: {} for kind in KINDS}
+        for day, result in history.get((matter_id, unit_id), {}).items():
+            points["weighted_score"][day] = round(result.weighted, 2)
+            points["below_target"][day] = float(result.below_target)
+            percent = _percent_on(percents.get(task_id), current, day) if task_id is not None else None
             if percent is not None:
-                values["self_report_gap"] = round(percent - result.weighted, 2)
-            for kind, value in values.items():
-                _signal, did = record_signal(session, source=SOURCE, kind=kind,
-                                             ref=f"matter:{matter_id}:unit:{unit_id}:{kind}", unit_id=unit_id,
-                                             matter_id=matter_id, task_id=task_id, value=value, observed_on=today)
-                changed += int(did)
-    return changed
+                points["self_report_gap"][day] = round(percent - result.weighted, 2)
+        for kind, series in points.items():
+            key = series_key(matter_id, unit_id, kind)
+            if stored.get(key, {}) == {day: (value, task_id) for day, value in series.items() if day <= until}:
+                continue
+            changed += record_series(session, source=SOURCE, kind=kind, key=key, unit_id=unit_id,
+                                     matter_id=matter_id, task_id=task_id, points=series, until=until)
+    for start in range(0, len(stale), CHUNK):
+        session.execute(delete(Signal).where(Signal.source == SOURCE, Signal.ref.in_(stale[start:start + CHUNK])))
+    return changed + len(stale)
+
+
+def refresh_all(session: Session, today: date | None = None) -> int:
+    """Refresh every (matter, unit) with current scores or evaluation signals."""
+    pairs = set(session.execute(select(Batch.matter_id, Score.unit_id).join(Batch, Batch.id == Score.batch_id)
+                                .where(Batch.state == BatchState.current).distinct()).tuples())
+    pairs.update(session.execute(select(Signal.matter_id, Signal.unit_id).where(
+        Signal.source == SOURCE, Signal.matter_id.is_not(None)).distinct()).tuples())
+    return refresh_signals(session, today, pairs)  # type: ignore[arg-type]
+
+
+def _tasks(session: Session, pairs: set[Pair]) -> dict[Pair, tuple[int, int]]:
+    """The (first) task of each pair, with its percent done as the ledger holds it."""
+    found: dict[Pair, tuple[int, int]] = {}
+    stmt = (select(Task.matter_id, Task.unit_id, Task.id, Task.percent_done)
+            .where(Task.matter_id.in_({m for m, _u in pairs}), Task.unit_id.in_({u for _m, u in pairs}))
+            .order_by(Task.id))
+    for matter_id, unit_id, task_id, percent in session.execute(stmt):
+        if (matter_id, unit_id) in pairs:
+            found.setdefault((matter_id, unit_id), (task_id, percent))
+    return found
+
+
+def _percent_history(session: Session, task_ids: list[int]) -> dict[int, list[tuple[datetime, int]]]:
+    """Every task's self-reported percents in the order filed, closing counting as 100."""
+    history: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    if not task_ids:
+        return history
+    for task_id, at, percent in session.execute(
+            select(ProgressReport.task_id, ProgressReport.submitted_at, ProgressReport.percent_done)
+            .where(ProgressReport.task_id.in_(task_ids))):
+        history[task_id].append((_aware(at), percent))
+    for task_id, closed_at in session.execute(select(Task.id, Task.closed_at).where(
+            Task.id.in_(task_ids), Task.closed_at.is_not(None))):
+        history[task_id].append((_aware(closed_at), 100))
+    for reports in history.values():
+        reports.sort()
+    return history
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _percent_on(reports: list[tuple[datetime, int]] | None, current: int | None, day: date) -> float | None:
+    """The percent the task stood at by the end of ``day`` in the instance's time zone."""
+    if not reports:
+        return None if current is None else float(current)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=clock.zone())
+    before = [percent for at, percent in reports if at < end]
+    return float(before[-1]) if before else 0.0
+
+
+def _stored(session: Session, pairs: set[Pair]) -> tuple[dict[str, dict[date, tuple[float, int | None]]], list[str]]:
+    """Stored points of the pairs by series key, and the refs of their old undated signals."""
+    stored: dict[str, dict[date, tuple[float, int | None]]] = defaultdict(dict)
+    stale: list[str] = []
+    stmt = select(Signal.matter_id, Signal.unit_id, Signal.ref, Signal.value, Signal.task_id).where(
+        Signal.source == SOURCE, Signal.matter_id.in_({m for m, _u in pairs}),
+        Signal.unit_id.in_({u for _m, u in pairs}))
+    for matter_id, unit_id, ref, value, task_id in session.execute(stmt):
+        if (matter_id, unit_id) not in pairs:
+            continue
+        key, mark, day = ref.rpartition(SERIES_MARK)
+        if mark:
+            stored[key][date.fromisoformat(day)] = (value, task_id)
+        else:
+            stale.append(ref)
+    return stored, stale
+
