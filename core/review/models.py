@@ -163,6 +163,9 @@ class ReviewOutcome(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     selection: Mapped[Selection] = mapped_column(Enum(Selection, native_enum=False, length=10),
                                                  default=Selection.manual)
+    # The chance the visit had of being chosen (入选概率, in (0, 1]); None when unknown. Training
+    # weights an outcome by its inverse, so a random draw's outcomes stand for the tasks not drawn.
+    selection_probability: Mapped[float | None] = mapped_column(Float)
     external_ref: Mapped[str | None] = mapped_column(String(120))  # review_id of an imported check
     recorded_by: Mapped[str] = mapped_column(String(120), default="")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -42,6 +42,9 @@ class OutcomeInput:
     unit_response: str = ""
     rectification_deadline: date | None = None
     requirement: str = ""
+    # For an outcome without a planned visit: the chance the visit had of being chosen (入选概率).
+    # A planned visit's outcome takes its visit's inclusion probability instead.
+    selection_probability: float | None = None
 
 
 def record_outcome(scope: Scope, data: OutcomeInput, *, visit_id: int | None = None, task_id: int | None = None,
@@ -58,6 +61,8 @@ def record_outcome(scope: Scope, data: OutcomeInput, *, visit_id: int | None = N
     if visit is not None and visit.state != VisitState.planned:
         raise InvalidTransition("The outcome of this visit is already recorded.")
     _check(data)
+    if visit is not None and data.selection_probability is not None:
+        raise ValidationError("A planned visit's outcome takes the visit's own selection probability; leave it out.")
     checked = check_uploads(list(photos), max_bytes)
     if any(photo.content_type not in PHOTO_TYPES for photo in checked):
         raise ValidationError("Photos must be PNG or JPEG images.")
@@ -69,6 +74,7 @@ def record_outcome(scope: Scope, data: OutcomeInput, *, visit_id: int | None = N
         visited_on=data.visited_on, problem_found=data.problem_found,
         severity=data.severity if data.problem_found else None, findings=data.findings.strip(),
         unit_response=data.unit_response.strip(), selection=visit.selection if visit else Selection.manual,
+        selection_probability=visit.inclusion_probability if visit else data.selection_probability,
         recorded_by=scope.user.username if scope.user else "")
     session.add(outcome)
     stored: list[str] = []
@@ -102,6 +108,8 @@ def _check(data: OutcomeInput) -> None:
         raise ValidationError("A rectification is only opened for a problem that was found.")
     if data.rectification_deadline is not None and data.rectification_deadline < data.visited_on:
         raise ValidationError("The rectification deadline cannot come before the visit.")
+    if data.selection_probability is not None and not 0 < data.selection_probability <= 1:
+        raise ValidationError("A selection probability is a number above 0 and at most 1.")
 
 
 def record_outcome_signal(session, outcome: ReviewOutcome) -> None:  # type: ignore[no-untyped-def]

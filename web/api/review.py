@@ -30,7 +30,10 @@ OUTCOME_SCHEMA = {"type": "object", "required": ["visited_on", "problem_found"],
     "severity": {"type": ["string", "null"], "enum": [s.value for s in Severity] + [None]},
     "findings": {"type": "string", "maxLength": 20000}, "unit_response": {"type": "string", "maxLength": 20000},
     "rectification_deadline": {"type": ["string", "null"], "format": "date"},
-    "requirement": {"type": "string", "maxLength": 20000}}}
+    "requirement": {"type": "string", "maxLength": 20000},
+    "selection_probability": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1,
+                              "description": "The chance the visit had of being chosen (with task_id only: "
+                                             "a planned visit's outcome takes the visit's own)."}}}
 POST_SCHEMA = {"type": "object", "required": ["outcomes"], "properties": {
     "outcomes": {"type": "array", "minItems": 1, "maxItems": MAX_ROWS, "items": OUTCOME_SCHEMA}}}
 POSTED_SCHEMA = {"type": "object", "required": ["stored", "ids"], "properties": {
@@ -81,8 +84,12 @@ def _outcome(row: Any) -> tuple[OutcomeInput, int | None, int | None]:
     texts = {key: row.get(key) or "" for key in ("findings", "unit_response", "requirement")}
     if not all(isinstance(value, str) for value in texts.values()):
         raise ValidationError("Each row must be a JSON object.")
+    probability = row.get("selection_probability")
+    if probability is not None and (isinstance(probability, bool) or not isinstance(probability, (int, float))):
+        raise ValidationError("A selection probability is a number above 0 and at most 1.")
     data = OutcomeInput(visited_on=visited_on, problem_found=row["problem_found"],
                         severity=Severity(severity) if severity else None,
+                        selection_probability=float(probability) if probability is not None else None,
                         rectification_deadline=_date(row.get("rectification_deadline"), "rectification_deadline"),
                         **texts)
     return data, ids[0], ids[1]

@@ -73,3 +73,29 @@ def test_a_problem_needs_findings_and_a_severity(scored):
     with pytest.raises(ValidationError):
         record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=True),
                        task_id=scored.tasks[0].id)
+
+
+def test_an_outcome_of_a_planned_visit_keeps_the_chance_the_visit_had(db_session, scored):
+    from core.errors import ValidationError
+
+    review_round = plan_round(scored.scope, name="第一轮", budget=3, today=scored.today, random_share=0.34, seed=5)
+    drawn = next(v for v in review_round.visits if v.selection == Selection.random)
+    ranked = next(v for v in review_round.visits if v.selection == Selection.ranked)
+    found = record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False), visit_id=drawn.id)
+    assert found.selection == Selection.random and found.selection_probability == pytest.approx(0.5)
+    assert record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False),
+                          visit_id=ranked.id).selection_probability == 1.0
+    # Without a visit the caller says what the chance was, or nothing is known.
+    unplanned = [t for t in scored.tasks if t.id not in {v.task_id for v in review_round.visits}]
+    told = record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False,
+                                                     selection_probability=0.2), task_id=unplanned[0].id)
+    assert told.selection == Selection.manual and told.selection_probability == 0.2
+    assert record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False),
+                          task_id=unplanned[0].id).selection_probability is None
+    with pytest.raises(ValidationError):
+        record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False,
+                                                  selection_probability=1.5), task_id=unplanned[0].id)
+    with pytest.raises(ValidationError):
+        record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False,
+                                                  selection_probability=0.3),
+                       visit_id=next(v for v in review_round.visits if v.state == VisitState.planned).id)

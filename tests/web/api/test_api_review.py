@@ -47,3 +47,16 @@ def test_outcomes_are_all_stored_or_none_with_positions(api, ledger, db_session)
     again = caller.post("/api/v1/review-outcomes", {"outcomes": [good]}, headers={"Idempotency-Key": "visit-1"})
     assert response.status_code == again.status_code == 201 and again.get_json() == response.get_json()
     assert _count(db_session) == 1
+
+
+def test_an_outcome_posted_with_its_selection_probability_keeps_it(api, ledger, db_session):
+    caller = api(ledger.token("sup_a", Role.supervisor, ledger.org.city_a))
+    row = {"task_id": ledger.task_a1.id, "visited_on": "2026-11-20", "problem_found": False}
+    for wrong in (0, 1.5, "0.5", True):
+        response = caller.post("/api/v1/review-outcomes", {"outcomes": [{**row, "selection_probability": wrong}]})
+        assert response.status_code in (400, 422), wrong
+    assert _count(db_session) == 0
+    response = caller.post("/api/v1/review-outcomes", {"outcomes": [{**row, "selection_probability": 0.25}]})
+    assert response.status_code == 201
+    stored = db_session.get(ReviewOutcome, response.get_json()["ids"][0])
+    assert stored.selection_probability == 0.25
