@@ -1,6 +1,7 @@
 """Importing findings: formats, row-by-row reports, one transaction, idempotent re-imports."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -100,16 +101,20 @@ def test_a_dry_run_counts_but_writes_nothing(app, db_session, org, ledger):
 
 
 def test_an_import_records_unit_signals(app, db_session, org, ledger):
+    from core import clock
+    from tests.plugins.audit.test_dates import figure
+
     _import(app, db_session, csv_bytes([
         row("F-1", 严重程度="严重", 涉及金额="100", 整改期限="2020-01-31", 发现日期="2020-01-01"),
         row("F-2", 涉及金额="50"),
         row("F-3", 整改状态="已整改", 涉及金额="1000"),
     ]))
-    signals = {s.kind: s.value for s in db_session.scalars(select(Signal).where(
-        Signal.source == "audit", Signal.unit_id == org.county_a1.id))}
+    today = clock.today()
+    signals = {kind: figure(db_session, org.county_a1.id, kind, today) for kind in (
+        "open_findings", "severe_findings", "amount_involved", "repeat_findings", "rectification_overdue_days")}
     assert signals["open_findings"] == 2 and signals["severe_findings"] == 1
     assert signals["amount_involved"] == 150 and signals["repeat_findings"] == 2
-    assert signals["rectification_overdue_days"] > 2000
+    assert signals["rectification_overdue_days"] == (today - date(2020, 1, 31)).days
 
 
 def test_progress_is_reported_batch_by_batch(app, db_session, org, ledger):

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from core.hooktypes import ImportContext
 from core.intake import run_import
 from core.notify import Notification
@@ -91,9 +92,11 @@ def test_the_unit_files_evidence_and_staff_verify_it(client, auth, app, db_sessi
     client.post(url + "/verify", data={"decision": "accept", "note": "凭证齐全"})
     db_session.refresh(found["F-1"])
     assert found["F-1"].status == Status.done and found["F-1"].verified_by_id == people["province"].id
-    signal = db_session.scalar(select(Signal).where(Signal.source == "audit", Signal.kind == "open_findings",
-                                                    Signal.unit_id == found["F-1"].unit_id))
-    assert signal.value == 0
+    today = clock.today()
+    assert found["F-1"].rectified_on == today
+    series = {s.observed_on: s.value for s in db_session.scalars(select(Signal).where(
+        Signal.source == "audit", Signal.kind == "open_findings", Signal.unit_id == found["F-1"].unit_id))}
+    assert series == {date(2026, 3, 1): 1, today: 0}  # open from the day found to the day verified
 
 
 def test_overdue_rectification_shows_red_and_filters(client, auth, app, db_session, people, ledger):
