@@ -47,6 +47,13 @@ def duban_importers() -> list[Importer]:
 
 
 @hookimpl
+def duban_cli_commands() -> list[Any]:
+    from plugins.third_party_eval.cli import evaluations_group
+
+    return [evaluations_group]
+
+
+@hookimpl
 def duban_blueprints() -> list[Any]:
     from plugins.third_party_eval.views import bp
 

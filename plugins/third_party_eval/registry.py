@@ -28,9 +28,28 @@ def add_evaluator(session: Session, institution: Institution, *, username: str, 
     """Create an evaluator account (through core's accounts) and make it a member of ``institution``."""
     user = save_account(session, User(), username=username, role=Role.evaluator, display_name=display_name,
                         email=email or None, password=password)
-    session.add(Evaluator(institution_id=institution.id, user_id=user.id))
-    session.flush()
+    attach_evaluator(session, institution, user)
     return user
+
+
+def attach_evaluator(session: Session, institution: Institution, user: User) -> Evaluator:
+    """Make the existing evaluator account ``user`` a member of ``institution``.
+
+    Returns the membership, the stored one when ``user`` is a member already. An
+    account belongs to one institution at most; a non-evaluator account is refused.
+    """
+    if user.role != Role.evaluator:
+        raise ValidationError("Only evaluator accounts can belong to an evaluation institution.")
+    membership = session.scalar(select(Evaluator).where(Evaluator.user_id == user.id))
+    if membership is not None:
+        if membership.institution_id == institution.id:
+            return membership
+        raise ValidationError("The account %(username)s belongs to the institution %(institution)s already.",
+                              username=user.username, institution=membership.institution.name)
+    membership = Evaluator(institution_id=institution.id, user_id=user.id)
+    session.add(membership)
+    session.flush()
+    return membership
 
 
 def save_indicator(session: Session, matter_id: int, *, code: str, name: str, weight: float,
