@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.access.models import User
 from core.access.scope import Scope
 from core.errors import ValidationError
@@ -18,7 +19,7 @@ from core.importing import (
     MappedRow,
     MappedTable,
     choice,
-    iso_date,
+    event_date,
     map_rows,
     read_table,
     region_code,
@@ -50,7 +51,7 @@ COLUMNS = (
     Column("region_code", "行政区划代码", parse=region_code),
     Column("unit_code", "单位代码"),
     Column("category", "类别", parse=choice(CATEGORIES)),
-    Column("received_on", "日期", required=True, parse=iso_date),
+    Column("received_on", "日期", required=True, parse=event_date),
     Column("title", "标题"),
     Column("contact", "联系方式"),
 )
@@ -72,7 +73,7 @@ def import_tips(session: Session, data: bytes, filename: str | None, context: Im
     mapped = map_rows(read_table(data, filename), COLUMNS, key=("ref",))
     user = session.get(User, context.user_id) if context.user_id is not None else None
     report, _tips = store_tip_rows(session, mapped, actor=context.actor,
-                                   scope=scope_for(session, user) if user is not None else None, today=date.today())
+                                   scope=scope_for(session, user) if user is not None else None, today=clock.today())
     return report
 
 

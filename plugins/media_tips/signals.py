@@ -1,89 +1,270 @@
-"""Turning tips into signals per unit and per (unit, matter) over recent windows.
+"""Turning tips into signals per unit and per (unit, matter), as they stood on each day.
 
-``tips_recent``    tips received in the last 90 days
-``cluster_size``   the largest cluster among those tips (public attention)
-``verified_share`` share of decided tips found true (only where some were decided)
-``answers_overdue`` tips handed over whose answer is late
-``media_reports``  media tips in the last 90 days
+``tips_recent``     tips received in the last 90 days
+``media_reports``   media tips received in the last 90 days
+``cluster_size``    the largest cluster among those tips (public attention)
+``verified_share``  share of those tips already decided that were found true
+``answers_overdue`` tips handed over whose answer is late (by the unit they were handed to)
 
-One signal per kind, unit, matter and day (``ref`` carries the date), so running
-``duban tick`` twice a day changes nothing and the history stays readable.
+Every kind is a time series rebuilt from the tips' own dates, so a history that
+arrives by import has a value for every past day, exactly as if it had been
+entered day by day:
+
+- a tip counts from its ``received_on`` and leaves the window 90 days later;
+- a cluster's size on a day counts its members received by that day;
+- a tip counts as decided from the day of its decision (the triage step to
+  verified or unfounded, read from the tip's events in the instance's time zone;
+  a decision without such a step counts from the tip's ``received_on``);
+- an answer is overdue from the day after ``answer_due`` (and not before the
+  hand-over, ``handed_at``) until the day of the answer (``answered_at``) or of
+  the decision that ended the hand-over.
+
+Each figure is stored through :func:`core.signals.record_series`: one signal on
+each day its value changed, up to today. A refresh reads everything in a few
+queries, sweeps the days in Python, and writes only the series that differ from
+what is stored, so running ``duban tick`` twice changes nothing.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, timedelta
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import case, func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.ledger.models import Task
-from core.signals import record_signal
-from plugins.media_tips.models import Tip, TipCluster, TipSource
+from core.signals import SERIES_MARK, Signal, change_points, record_series
+from plugins.media_tips.models import Tip, TipEvent, TipSource, TipState
 
 SOURCE = "media_tips"
 WINDOW_DAYS = 90
+WINDOW = timedelta(days=WINDOW_DAYS)
+KINDS = ("tips_recent", "media_reports", "cluster_size", "verified_share", "answers_overdue")
+DECIDED = (TipState.verified.value, TipState.unfounded.value)
 
 Key = tuple[int, int | None]  # (unit id, matter id or None for the unit as a whole)
+SeriesKey = tuple[str, int, int | None]  # (kind, unit id, matter id or None)
+Series = dict[date, float]
 
 
-def compute(session: Session, today: date) -> dict[str, dict[Key, float]]:
-    """Signal values by kind, then by (unit, matter); aggregated in SQL."""
-    since = today - timedelta(days=WINDOW_DAYS)
-    values: dict[str, dict[Key, float]] = defaultdict(dict)
+@dataclass(frozen=True)
+class TipFacts:
+    """What the window kinds need of one tip, with its dates as calendar days."""
+
+    received_on: date
+    media: bool
+    cluster_id: int | None
+    decided_on: date | None
+    verified: bool
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day, in the instance's time zone, of a stored timestamp (UTC when naive)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(clock.zone()).date()
+
+
+def _after(day: date, delta: timedelta) -> date:
+    """``day + delta``, or the calendar's last day (a due date typed as 9999-12-31 is still a date)."""
+    return day + delta if day <= date.max - delta else date.max
+
+
+def compute_series(session: Session, until: date) -> dict[SeriesKey, Series]:
+    """Every kind's change points per (unit, matter), up to ``until``; a few queries and a sweep."""
     rows = session.execute(
-        select(Tip.unit_id, Tip.matter_id, func.count(Tip.id),
-               func.sum(case((Tip.source == TipSource.media, 1), else_=0)),
-               func.max(func.coalesce(TipCluster.size, 1)))
-        .outerjoin(TipCluster, TipCluster.id == Tip.cluster_id)
-        .where(Tip.unit_id.is_not(None), Tip.received_on >= since)
-        .group_by(Tip.unit_id, Tip.matter_id))
-    for unit_id, matter_id, count, media, cluster in rows:
-        for key in _keys(unit_id, matter_id):
-            values["tips_recent"][key] = values["tips_recent"].get(key, 0) + count
-            values["media_reports"][key] = values["media_reports"].get(key, 0) + (media or 0)
-            values["cluster_size"][key] = max(values["cluster_size"].get(key, 0), cluster or 1)
-    decided: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
-    for unit_id, matter_id, verified, total in session.execute(
-            select(Tip.unit_id, Tip.matter_id,
-                   func.sum(case((Tip.outcome == "verified", 1), else_=0)), func.count(Tip.id))
-            .where(Tip.unit_id.is_not(None), Tip.outcome != "", Tip.received_on >= since)
-            .group_by(Tip.unit_id, Tip.matter_id)):
-        for key in _keys(unit_id, matter_id):
-            decided[key][0] += verified or 0
-            decided[key][1] += total
-    for key, (verified, total) in decided.items():
-        values["verified_share"][key] = round(verified / total, 4)
-    for unit_id, matter_id, count in session.execute(
-            select(Tip.handed_unit_id, Tip.matter_id, func.count(Tip.id))
-            .where(Tip.answer_overdue(today), Tip.handed_unit_id.is_not(None))
-            .group_by(Tip.handed_unit_id, Tip.matter_id)):
-        for key in _keys(unit_id, matter_id):
-            values["answers_overdue"][key] = values["answers_overdue"].get(key, 0) + count
-    return values
+        select(Tip.id, Tip.unit_id, Tip.matter_id, Tip.received_on, Tip.source, Tip.cluster_id, Tip.outcome,
+               Tip.state, Tip.handed_unit_id, Tip.handed_at, Tip.answer_due, Tip.answered_at)
+        .where(or_(Tip.unit_id.is_not(None), Tip.handed_unit_id.is_not(None)))).all()
+    decided_on: dict[int, date] = {}
+    left_handover: dict[int, date] = {}
+    for tip_id, state_from, state_to, at in session.execute(
+            select(TipEvent.tip_id, TipEvent.state_from, TipEvent.state_to, TipEvent.at)
+            .where(or_(TipEvent.state_to.in_(DECIDED), TipEvent.state_from == TipState.handed_over.value))
+            .order_by(TipEvent.id)):
+        day = local_day(at)
+        if state_to in DECIDED:
+            decided_on[tip_id] = day
+        if state_from == TipState.handed_over.value:
+            left_handover[tip_id] = day
+    members: dict[int, list[date]] = defaultdict(list)
+    for cluster_id, received_on in session.execute(
+            select(Tip.cluster_id, Tip.received_on).where(Tip.cluster_id.is_not(None))):
+        members[cluster_id].append(received_on)
+    for days in members.values():
+        days.sort()
+
+    by_key: dict[Key, list[TipFacts]] = defaultdict(list)
+    overdue: dict[Key, list[tuple[date, date | None]]] = defaultdict(list)
+    for (tip_id, unit_id, matter_id, received_on, source, cluster_id, outcome, state, handed_unit_id, handed_at,
+         answer_due, answered_at) in rows:
+        if unit_id is not None:
+            decided = decided_on.get(tip_id, received_on) if outcome else None
+            facts = TipFacts(received_on, source == TipSource.media, cluster_id, decided, outcome == "verified")
+            for key in _keys(unit_id, matter_id):
+                by_key[key].append(facts)
+        if handed_unit_id is not None and answer_due is not None:
+            span = _overdue_span(received_on if handed_at is None else local_day(handed_at), answer_due,
+                                 None if answered_at is None else local_day(answered_at),
+                                 left_handover.get(tip_id), still_handed=state == TipState.handed_over)
+            if span is not None:
+                for key in _keys(handed_unit_id, matter_id):
+                    overdue[key].append(span)
+
+    series: dict[SeriesKey, Series] = {}
+    for (unit_id, matter_id), facts in by_key.items():
+        for kind, points in _window_series(facts, members, until).items():
+            if points:
+                series[(kind, unit_id, matter_id)] = points
+    for (unit_id, matter_id), spans in overdue.items():
+        points = _count_series(spans, until)
+        if points:
+            series[("answers_overdue", unit_id, matter_id)] = points
+    return series
 
 
 def _keys(unit_id: int, matter_id: int | None) -> list[Key]:
     return [(unit_id, None)] if matter_id is None else [(unit_id, None), (unit_id, matter_id)]
 
 
+def _overdue_span(handed: date, due: date, answered: date | None, left: date | None, *,
+                  still_handed: bool) -> tuple[date, date | None] | None:
+    """The days ``[start, end)`` on which the answer was overdue (``end`` None: it still is)."""
+    start = max(handed, _after(due, timedelta(days=1)))
+    ends = [day for day in (answered, left) if day is not None]
+    if not ends and not still_handed:
+        return None  # the hand-over ended on a day nothing records: never counted as overdue
+    end = min(ends) if ends else None
+    return None if end is not None and end <= start else (start, end)
+
+
+def _count_series(spans: Iterable[tuple[date, date | None]], until: date) -> Series:
+    """How many spans hold on each day they start or end, as change points."""
+    delta: Counter[date] = Counter()
+    for start, end in spans:
+        delta[start] += 1
+        if end is not None:
+            delta[end] -= 1
+    running = 0
+    values = []
+    for day in sorted(delta):
+        if day > until:
+            break
+        running += delta[day]
+        values.append((day, float(running)))
+    return change_points(values)
+
+
+def _window_series(tips: list[TipFacts], members: dict[int, list[date]], until: date) -> dict[str, Series]:
+    """The 90-day window kinds of one (unit, matter), evaluated on each day one of them may change."""
+    tips = sorted(tips, key=lambda tip: tip.received_on)
+    days: set[date] = set()
+    for tip in tips:
+        leaves = _after(tip.received_on, WINDOW)
+        days.update((tip.received_on, leaves))
+        if tip.decided_on is not None and tip.decided_on < leaves:
+            days.add(max(tip.decided_on, tip.received_on))
+        if tip.cluster_id is not None:
+            arrivals = members.get(tip.cluster_id, [])
+            days.update(arrivals[bisect_left(arrivals, tip.received_on):bisect_left(arrivals, leaves)])
+    values: dict[str, list[tuple[date, float]]] = {kind: [] for kind in KINDS[:3]}
+    shares: list[tuple[date, float | None]] = []
+    first = last = 0  # the window is tips[first:last]
+    media = singles = 0
+    clusters: Counter[int] = Counter()
+    for day in sorted(day for day in days if day <= until):
+        while last < len(tips) and tips[last].received_on <= day:
+            media, singles = _enter(tips[last], +1, clusters, media, singles)
+            last += 1
+        while first < last and _after(tips[first].received_on, WINDOW) <= day:
+            media, singles = _enter(tips[first], -1, clusters, media, singles)
+            first += 1
+        largest = max((bisect_right(members.get(cluster, []), day) for cluster in clusters), default=0)
+        values["tips_recent"].append((day, float(last - first)))
+        values["media_reports"].append((day, float(media)))
+        values["cluster_size"].append((day, float(max(largest, 1 if singles else 0))))
+        decided = [tip.verified for tip in tips[first:last] if tip.decided_on is not None and tip.decided_on <= day]
+        shares.append((day, round(sum(decided) / len(decided), 4) if decided else None))
+    result = {kind: change_points(points) for kind, points in values.items()}
+    result["verified_share"] = _share_points(shares)
+    return result
+
+
+def _enter(tip: TipFacts, step: int, clusters: Counter[int], media: int, singles: int) -> tuple[int, int]:
+    """Add (``step`` +1) or remove (-1) a tip from the window's running counts."""
+    if tip.cluster_id is None:
+        singles += step
+    else:
+        clusters[tip.cluster_id] += step
+        if clusters[tip.cluster_id] == 0:
+            del clusters[tip.cluster_id]
+    return media + step * tip.media, singles
+
+
+def _share_points(shares: list[tuple[date, float | None]]) -> Series:
+    """Change points of a share that is missing until the first decision, then 0 when none is left."""
+    points: Series = {}
+    last: float | None = None
+    for day, share in shares:
+        if share is None:
+            if last is None:
+                continue
+            share = 0.0
+        if share != last:
+            points[day] = share
+            last = share
+    return points
+
+
+def series_key(kind: str, unit_id: int, matter_id: int | None) -> str:
+    """The series' name: its signals' refs are ``<kind>:<unit>:<matter or 0>@<YYYY-MM-DD>``."""
+    return f"{kind}:{unit_id}:{matter_id or 0}"
+
+
 def refresh_signals(session: Session, today: date) -> int:
-    """Record today's signals through :func:`core.signals.record_signal`; returns how many changed."""
-    values = compute(session, today)
-    pairs = {key for by_key in values.values() for key in by_key if key[1] is not None}
+    """Rewrite the stored series to match the tips, up to ``today``; returns how many signals changed.
+
+    Series that no longer hold (a tip relinked to another matter) and signals of
+    the former one-per-day form (refs without a date mark) are removed.
+    """
+    series = compute_series(session, today)
+    pairs = {(unit_id, matter_id) for _kind, unit_id, matter_id in series if matter_id is not None}
     tasks: dict[Key, int] = {}
     if pairs:
-        matter_ids = {matter_id for _unit, matter_id in pairs}
         for task_id, unit_id, matter_id in session.execute(
-                select(Task.id, Task.unit_id, Task.matter_id).where(Task.matter_id.in_(matter_ids))
-                .order_by(Task.id)):
+                select(Task.id, Task.unit_id, Task.matter_id)
+                .where(Task.matter_id.in_({matter_id for _unit, matter_id in pairs})).order_by(Task.id)):
             tasks.setdefault((unit_id, matter_id), task_id)
+    stored: dict[str, list[tuple[int, str, int, int | None, int | None, float, date]]] = defaultdict(list)
+    outdated: list[int] = []
+    for signal_id, ref, kind, unit_id, matter_id, task_id, value, observed_on in session.execute(
+            select(Signal.id, Signal.ref, Signal.kind, Signal.unit_id, Signal.matter_id, Signal.task_id,
+                   Signal.value, Signal.observed_on).where(Signal.source == SOURCE)):
+        key, mark, _day = ref.partition(SERIES_MARK)
+        if not mark:
+            outdated.append(signal_id)
+        else:
+            stored[key].append((signal_id, kind, unit_id, matter_id, task_id, value, observed_on))
     changed = 0
-    for kind, by_key in sorted(values.items()):
-        for (unit_id, matter_id), value in sorted(by_key.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
-            _signal, did_change = record_signal(
-                session, source=SOURCE, kind=kind, ref=f"{kind}:{unit_id}:{matter_id or 0}:{today.isoformat()}",
-                unit_id=unit_id, matter_id=matter_id, task_id=tasks.get((unit_id, matter_id)) if matter_id else None,
-                value=value, observed_on=today, details={"window_days": WINDOW_DAYS})
-            changed += did_change
-    return changed
+    for (kind, unit_id, matter_id), points in sorted(series.items(), key=lambda item: (
+            item[0][0], item[0][1], item[0][2] or 0)):
+        key = series_key(kind, unit_id, matter_id)
+        task_id = tasks.get((unit_id, matter_id)) if matter_id is not None else None
+        have = stored.pop(key, [])
+        if ({observed_on: value for *_ids, value, observed_on in have} == points
+                and all(row[1:5] == (kind, unit_id, matter_id, task_id) for row in have)):
+            continue
+        changed += record_series(session, source=SOURCE, kind=kind, key=key, unit_id=unit_id, points=points,
+                                 until=today, matter_id=matter_id, task_id=task_id,
+                                 details={"window_days": WINDOW_DAYS})
+    outdated.extend(row[0] for rows in stored.values() for row in rows)
+    for start in range(0, len(outdated), 500):
+        for signal in session.scalars(select(Signal).where(Signal.id.in_(outdated[start:start + 500]))):
+            session.delete(signal)
+    if outdated:
+        session.flush()
+    return changed + len(outdated)

@@ -214,10 +214,17 @@ def test_tips_without_a_single_word_are_filed_and_left_unclustered(client, db_se
     assert [tip.cluster_id for tip in _tips(db_session)] == [None, None]
 
 
-def test_a_date_at_the_edge_of_the_calendar_is_stored_as_given(client, db_session, org, token):
-    for day in ("0001-01-01", "0001-01-02", "9999-12-31"):
-        response = client.post("/api/v1/tips", csrf=False, json={"tips": [_row("河东区路灯不亮", received_on=day)]},
-                               headers=token("city_a"))
-        assert response.status_code == 201, response.get_json()
-    assert sorted(tip.received_on.isoformat() for tip in _tips(db_session)) == [
-        "0001-01-01", "0001-01-02", "9999-12-31"]
+def test_a_received_date_outside_1990_to_today_is_refused_row_by_row(client, db_session, org, token):
+    from core import clock
+
+    with clock.frozen(date(2026, 11, 30)):
+        rows = [_row("河东区路灯不亮", received_on=day)
+                for day in ("0001-01-01", "1989-12-31", "1990-01-01", "2026-11-30", "2026-12-01", "9999-12-31")]
+        refused = client.post("/api/v1/tips", csrf=False, json={"tips": rows}, headers=token("city_a"))
+        assert refused.status_code == 422
+        assert [(row["position"], row["field"]) for row in refused.get_json()["error"]["rows"]] == [
+            (0, "received_on"), (1, "received_on"), (4, "received_on"), (5, "received_on")]
+        assert _tips(db_session) == []
+        stored = client.post("/api/v1/tips", csrf=False, json={"tips": rows[2:4]}, headers=token("city_a"))
+        assert stored.status_code == 201, stored.get_json()
+    assert sorted(tip.received_on.isoformat() for tip in _tips(db_session)) == ["1990-01-01", "2026-11-30"]
