@@ -73,7 +73,10 @@ def matter_results(session: Session, matter_id: int, visible: ColumnElement[bool
     return MatterResults(units, indicators)
 
 
-def evaluation_history(session: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[date, UnitResult]]:
+Pair = tuple[int, int]  # matter id, unit id
+
+
+def evaluation_history(session: Session, pairs: Iterable[Pair]) -> dict[Pair, dict[date, UnitResult]]:
     """Each ``(matter_id, unit_id)``'s result per evaluation day, from the current version of every batch.
 
     A batch is dated, for a unit, by the latest ``evaluated_on`` among the
@@ -93,13 +96,13 @@ def evaluation_history(session: Session, pairs: Iterable[tuple[int, int]]) -> di
     for batch_id, matter_id, unit_id, indicator, score, weight, target, evaluated_on in session.execute(stmt):
         if (matter_id, unit_id) in wanted:
             rows[(matter_id, unit_id, batch_id)].append((indicator, score, weight, target, evaluated_on))
-    pooled: dict[tuple[int, int], dict[date, dict[str, list[tuple[float, float, float | None]]]]] = defaultdict(
+    pooled: dict[Pair, dict[date, dict[str, list[tuple[float, float, float | None]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list)))
     for (matter_id, unit_id, _batch), scores in rows.items():
         day = max(evaluated_on for *_rest, evaluated_on in scores)
         for indicator, score, weight, target, _on in scores:
             pooled[(matter_id, unit_id)][day][indicator].append((float(score), float(weight), target))
-    history: dict[tuple[int, int], dict[date, UnitResult]] = {}
+    history: dict[Pair, dict[date, UnitResult]] = {}
     for (matter_id, unit_id), days in pooled.items():
         for day, indicators in days.items():
             result = UnitResult(unit_id, "", "")

@@ -77,11 +77,12 @@ def refresh_signals(session: Session, today: date | None, pairs: Iterable[Pair])
 
 def refresh_all(session: Session, today: date | None = None) -> int:
     """Refresh every (matter, unit) with current scores or evaluation signals."""
-    pairs = set(session.execute(select(Batch.matter_id, Score.unit_id).join(Batch, Batch.id == Score.batch_id)
-                                .where(Batch.state == BatchState.current).distinct()).tuples())
-    pairs.update(session.execute(select(Signal.matter_id, Signal.unit_id).where(
-        Signal.source == SOURCE, Signal.matter_id.is_not(None)).distinct()).tuples())
-    return refresh_signals(session, today, pairs)  # type: ignore[arg-type]
+    scored = select(Batch.matter_id, Score.unit_id).join(Batch, Batch.id == Score.batch_id).where(
+        Batch.state == BatchState.current)
+    signalled = select(Signal.matter_id, Signal.unit_id).where(Signal.source == SOURCE, Signal.matter_id.is_not(None))
+    pairs = {(matter_id, unit_id) for stmt in (scored, signalled)
+             for matter_id, unit_id in session.execute(stmt.distinct())}
+    return refresh_signals(session, today, pairs)
 
 
 def _tasks(session: Session, pairs: set[Pair]) -> dict[Pair, tuple[int, int]]:
