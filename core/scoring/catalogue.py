@@ -38,6 +38,7 @@ class Feature:
     #: For a summary of a kind's history (``mean``, ``min`` …): which summary, and of which feature.
     summary: str = ""
     of: str = ""
+    of_label: str = ""
     #: A days-count signal that grows by one a day after its observation while above zero.
     grows_daily: bool = False
 
@@ -90,7 +91,7 @@ def history_features(base: Feature) -> list[Feature]:
     for summary, label, scale in HISTORY_SUMMARIES:
         direction = 1 if scale in ("count", "days") else base.direction
         found.append(Feature(f"{base.name}.{summary}", label, direction, scale or base.scale, base.source,
-                             summary=summary, of=base.name))
+                             summary=summary, of=base.name, of_label=base.label))
     return found
 
 

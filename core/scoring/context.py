@@ -32,6 +32,18 @@ class ScoringContext:
         """``model`` once a model is trained, else ``rules``."""
         return "model" if self.model is not None else "rules"
 
+    @property
+    def ranking(self) -> str:
+        """What ranks the queue: the candidate forward validation chose (``logistic`` …), or ``rules``."""
+        if self.model is None:
+            return "rules"
+        return str(self.model.metrics.get("model", "logistic"))
+
+    @property
+    def guardrail(self) -> bool:
+        """True when a simple ranking beat the fitted models in validation and ranks the queue instead."""
+        return bool(self.model is not None and self.model.metrics.get("guardrail"))
+
 
 def default_rules(pm: pluggy.PluginManager) -> list[tuple[str, dict[str, Any]]]:
     """Every plugin's default rules, each with the name of the plugin that gave it."""

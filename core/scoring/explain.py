@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from core.i18n import Gettext, Message, message
+from core.i18n import N_, Gettext, Message, message
 from core.scoring.catalogue import Catalogue, Feature
 
 
@@ -38,15 +38,21 @@ def rule_reason(text: str, names: Iterable[str], row: dict[str, float], catalogu
 
 def feature_reason(feature: Feature, value: float, effect: float) -> dict[str, Any]:
     """A feature's contribution to the model's estimate, as stored with the score."""
-    return {"type": "feature", "name": feature.name, "label": feature.label,
-            "value": shown_value(feature, value), "effect": round(float(effect), 3)}
+    reason = {"type": "feature", "name": feature.name, "label": feature.label,
+              "value": shown_value(feature, value), "effect": round(float(effect), 3)}
+    if feature.summary:
+        reason["of_label"] = feature.of_label
+    return reason
 
 
 def reason_message(reason: dict[str, Any]) -> Message:
     """A stored reason as a translatable message."""
     if reason.get("type") == "rule":
         return Message(reason["text"], dict(reason.get("params") or {}))
-    label = Message(reason.get("label") or reason.get("name", ""), {})
+    if reason.get("of_label"):
+        label = Message(reason["label"], {"feature": Message(reason["of_label"], {})})
+    else:
+        label = Message(reason.get("label") or reason.get("name", ""), {})
     if reason.get("effect", 0) >= 0:
         return message("%(feature)s: %(value)s (raises the risk)", feature=label, value=reason.get("value", ""))
     return message("%(feature)s: %(value)s (lowers the risk)", feature=label, value=reason.get("value", ""))
@@ -68,3 +74,28 @@ def _render(reason: dict[str, Any], gettext: Gettext) -> str:
     except (KeyError, ValueError, TypeError):
         # A staff-written reason whose translation lost a placeholder: show it unfilled.
         return gettext(reason.get("text", ""))
+
+
+CANDIDATE_LABELS = {
+    "logistic": N_("Logistic regression over every input"),
+    "boosting": N_("Gradient boosting over every input"),
+    "evidence_logistic": N_("Plain logistic regression on the raw evidence"),
+}
+
+
+def candidate_message(name: str, catalogue: Catalogue | None = None) -> Message:
+    """A ranking compared in validation, named for a person (``feature:<name>`` is one feature)."""
+    if name.startswith("feature:"):
+        feature_name = name.split(":", 1)[1]
+        feature = catalogue.get(feature_name) if catalogue is not None else None
+        if feature is None:
+            return message("Ranking by one feature: %(feature)s", feature=feature_name)
+        return message("Ranking by one feature: %(feature)s", feature=feature_label(feature))
+    return Message(CANDIDATE_LABELS.get(name, name), {})
+
+
+def feature_label(feature: Feature) -> Message:
+    """A feature's label; a history summary names the kind it summarises."""
+    if feature.summary:
+        return Message(feature.label, {"feature": Message(feature.of_label, {})})
+    return Message(feature.label, {})

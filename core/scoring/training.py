@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -18,15 +19,27 @@ from core.scoring.rescore import invalidate, rescore
 RANKS_KEPT = 500
 
 
-def training_set(session: Session, context: ScoringContext) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """(inputs, outcomes, input names, visit dates) of every outcome tied to a task, oldest first."""
+@dataclass
+class TrainingSet:
+    """Every outcome tied to a task, oldest first, with its task's inputs the day before the visit."""
+
+    x: np.ndarray
+    y: np.ndarray
+    names: list[str]
+    days: np.ndarray
+    probabilities: np.ndarray  # the chance each visit had of being chosen; NaN where unknown
+
+
+def training_set(session: Session, context: ScoringContext) -> TrainingSet:
+    """The inputs, outcomes, visit days and selection chances of every outcome tied to a task."""
     from core.review.models import ReviewOutcome
 
-    outcomes = session.execute(select(ReviewOutcome.task_id, ReviewOutcome.visited_on, ReviewOutcome.problem_found)
+    outcomes = session.execute(select(ReviewOutcome.task_id, ReviewOutcome.visited_on, ReviewOutcome.problem_found,
+                                      ReviewOutcome.selection_probability)
                                .where(ReviewOutcome.task_id.is_not(None))
                                .order_by(ReviewOutcome.visited_on, ReviewOutcome.id)).all()
     by_day: dict[date, list[int]] = defaultdict(list)
-    for task_id, visited_on, _found in outcomes:
+    for task_id, visited_on, _found, _p in outcomes:
         by_day[visited_on].append(task_id)
     pieces: list[FeatureTable] = []
     for visited_on, task_ids in sorted(by_day.items()):
@@ -36,9 +49,10 @@ def training_set(session: Session, context: ScoringContext) -> tuple[np.ndarray,
                                    table.names, table.values[positions]))
     table = FeatureTable.concat(pieces, context.catalogue.names)
     x, names = model_matrix(table, context.rules.evaluate(table))
-    y = np.array([bool(found) for _t, _d, found in outcomes], dtype=int)
-    days = np.array([visited_on.toordinal() for _t, visited_on, _f in outcomes], dtype=np.int64)
-    return x, y, names, days
+    y = np.array([bool(row[2]) for row in outcomes], dtype=int)
+    days = np.array([row[1].toordinal() for row in outcomes], dtype=np.int64)
+    chances = np.array([np.nan if row[3] is None else row[3] for row in outcomes], dtype=float)
+    return TrainingSet(x, y, names, days, chances)
 
 
 def _ranks(session: Session) -> dict[int, int]:
@@ -54,8 +68,9 @@ def train(session: Session, context: ScoringContext, today: date, *, trained_by:
     Raises :class:`core.scoring.model.NotEnoughOutcomes` (nothing changes) when
     outcomes of one kind are too few.
     """
-    x, y, names, days = training_set(session, context)
-    trained = fit(x, y, names, days, budget=budget, minimum=minimum)
+    data = training_set(session, context)
+    x, y = data.x, data.y
+    trained = fit(x, y, data.names, data.days, budget=budget, minimum=minimum, probabilities=data.probabilities)
     before = _ranks(session)
     session.execute(update(ScoringModel).values(active=False))
     row = ScoringModel(trained_by=trained_by, outcomes=int(len(y)), problems=int(y.sum()), active=True,

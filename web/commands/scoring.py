@@ -52,6 +52,15 @@ def train_command(budget: int) -> None:
 
     click.echo(f"outcomes: {row.outcomes} ({row.problems} with a problem)")
     click.echo(f"folds tested on later reviews: {metrics.get('folds')} ({metrics.get('validated', 0)} outcomes)")
+    click.echo(f"model: {metrics.get('model', 'logistic')}"
+               f"{' (a simple ranking beat the fitted models; the queue uses it)' if metrics.get('guardrail') else ''}")
+    click.echo(f"best fitted model: {metrics.get('best_fitted', '—')}; best simple ranking: "
+               f"{metrics.get('best_simple', '—')}")
+    for name, figures in (metrics.get("candidates") or {}).items():
+        click.echo(f"candidate {name}: AUC {figure(figures.get('auc'))}, "
+                   f"precision at budget {figure(figures.get('precision'))}")
+    if metrics.get("weighted"):
+        click.echo("training rows weighted by the inverse of their chance of being chosen (capped)")
     click.echo(f"cross-validated AUC: {figure(metrics.get('auc'))}")
     click.echo(f"precision at budget {budget}: {figure(metrics.get('precision_at_budget'))}")
     click.echo(f"recall at budget {budget}: {figure(metrics.get('recall_at_budget'))}")

@@ -17,6 +17,7 @@ from core.ledger.models import Task
 from core.review.estimate import problem_rate
 from core.review.models import ReviewOutcome, ReviewRound
 from core.scoring.context import active_model
+from core.scoring.explain import candidate_message
 from core.scoring.model import MIN_EACH
 from core.scoring.models import ScoringModel
 from web import db
@@ -45,13 +46,17 @@ def model() -> str:
                                   .where(ReviewOutcome.task_id.is_not(None))).all()
     problems = sum(1 for found, _id in counts if found)
     metrics = current.metrics if current else {}
+    context = scoring_context()
+    compared = [(candidate_message(name, context.catalogue), figures, name == metrics.get("model"))
+                for name, figures in (metrics.get("candidates") or {}).items()]
     training = latest_training(scope)
     return render_template(
         "review/model.html", current=current, metrics=metrics, history=history,
         points=calibration_points(metrics.get("calibration", [])), ticks=axis_ticks(), size=SIZE, pad=PAD,
         estimate=estimate, per_round=[(names[rid], est) for rid, est in per_round], moved=moved,
         outcomes=len(counts), problems=problems, clean=len(counts) - problems, minimum=MIN_EACH,
-        can_train=scope.can("reviews.manage"), mode=scoring_context().mode, training=training,
+        can_train=scope.can("reviews.manage"), mode=context.mode, training=training, compared=compared,
+        chosen=candidate_message(metrics.get("model", "logistic"), context.catalogue) if current else None,
         training_message=training_message(training) if training is not None else None)
 
 

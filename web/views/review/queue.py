@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.ledger.models import MATTER_KIND_LABELS, Matter, MatterKind, Task
 from core.org.models import Unit
 from core.review.models import SELECTION_LABELS, SEVERITY_LABELS, ReviewOutcome
-from core.scoring.explain import render_reasons, shown_value
+from core.scoring.explain import candidate_message, render_reasons, shown_value
 from core.scoring.features import compute_features
 from core.scoring.queue import QueueFilter, queue_entries, queue_entry, sources
 from web import db
@@ -56,7 +56,8 @@ def queue() -> str:
     return render_template("review/queue.html", entries=entries, total=total, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)), args=filter_args(), kinds=list(MatterKind),
                            kind_labels=MATTER_KIND_LABELS, sources=sources(db.scope()), regions=regions(),
-                           mode=context.mode, reasons=lambda r: render_reasons(r, gettext))
+                           mode=context.mode, reasons=lambda r: render_reasons(r, gettext),
+                           guardrail=context.guardrail, ranking=candidate_message(context.ranking, context.catalogue))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -1,0 +1,67 @@
+"""The model is chosen on forward validation; a simple ranking that beats the fitted models ranks instead."""
+from __future__ import annotations
+
+import numpy as np
+
+from core.scoring.model import (
+    LOGISTIC,
+    TrainedModel,
+    auc,
+    fit,
+    selection_weights,
+)
+
+
+def _names(m: int) -> list[str]:
+    return [f"f{j}" for j in range(m)] + ["rule_points", "outside_points", "contradiction"]
+
+
+def test_a_single_feature_that_ranks_better_than_the_fitted_models_is_used_and_said_so():
+    rng = np.random.default_rng(1)
+    n, m = 400, 40
+    x = rng.normal(size=(n, m + 3))
+    # Only the twelfth input matters, and in the lowering direction; the rest is noise in many columns.
+    y = (-x[:, 12] + rng.normal(0, 0.3, n) > 0.8).astype(int)
+    model = fit(x, y, _names(m), np.arange(n), budget=20)
+    assert model.metrics["model"] == "feature:f12"
+    assert model.metrics["guardrail"] is True
+    assert model.metrics["best_fitted"] in ("logistic", "boosting")
+    # The chosen ranking orders the queue: a lower f12 means a likelier problem.
+    probe = np.zeros((2, m + 3))
+    probe[0, 12], probe[1, 12] = -2.0, 2.0
+    p = model.predict(probe)
+    assert p[0] > p[1]
+    # Reasons still come from the logistic model over every input.
+    assert model.metrics["explained_by"] == LOGISTIC
+    assert model.contributions(probe).shape == (2, m + 3)
+
+
+def test_a_combination_of_inputs_beats_every_single_one_and_the_fitted_model_ranks():
+    rng = np.random.default_rng(2)
+    n = 500
+    x = rng.normal(size=(n, 8))
+    y = (x[:, 0] + x[:, 1] + x[:, 2] + x[:, 3] + rng.normal(0, 0.5, n) > 1.0).astype(int)
+    model = fit(x, y, _names(5), np.arange(n), budget=20)
+    assert model.metrics["guardrail"] is False
+    assert model.metrics["model"] in ("logistic", "boosting")
+    chosen = model.metrics["candidates"][model.metrics["model"]]["auc"]
+    best_single = max(v["auc"] for k, v in model.metrics["candidates"].items() if k.startswith("feature:"))
+    assert chosen > best_single + 0.05
+    restored = TrainedModel.load(model.dump())
+    assert np.allclose(restored.predict(x[:5]), model.predict(x[:5]))
+
+
+def test_inverse_probability_weights_are_capped_and_average_one():
+    weights = selection_weights(np.array([1.0, 0.5, 1 / 300, np.nan, 0.02]), 5)
+    assert abs(weights.mean() - 1) < 1e-9
+    raw = weights / weights[0]  # relative to a visit certain to be made
+    assert np.allclose(raw, [1, 2, 10, 1, 10])
+    assert np.all(selection_weights(None, 3) == 1)
+
+
+def test_auc_counts_ties_as_half_and_matches_the_definition():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    score = np.array([0.1, 0.4, 0.35, 0.8, 0.8, 0.9])
+    pairs = [(i, j) for i in range(6) for j in range(6) if y[i] == 1 and y[j] == 0]
+    expected = np.mean([1.0 if score[i] > score[j] else 0.5 if score[i] == score[j] else 0.0 for i, j in pairs])
+    assert abs(auc(y, score) - expected) < 1e-12
