@@ -23,10 +23,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 @hookimpl
 def duban_signal_kinds() -> list[SignalKind]:
     return [
-        SignalKind("survey", "satisfaction", N_("Survey satisfaction (share satisfied)"), -1, "share"),
-        SignalKind("survey", "not_delivered", N_("Share of respondents reporting non-delivery"), 1, "share"),
+        SignalKind("survey", "satisfaction", N_("Survey satisfaction (share satisfied)"), -1, "share", history=True),
+        SignalKind("survey", "not_delivered", N_("Share of respondents reporting non-delivery"), 1, "share",
+                   history=True),
         SignalKind("survey", "sample_size", N_("Survey sample size"), 1, "count"),
-        SignalKind("survey", "awareness", N_("Survey awareness (share aware of the policy)"), -1, "share"),
+        SignalKind("survey", "awareness", N_("Survey awareness (share aware of the policy)"), -1, "share",
+                   history=True),
         SignalKind("survey", "satisfaction_off_target", N_("Satisfaction significantly below target"), 1, "flag"),
         SignalKind("survey", "awareness_off_target", N_("Awareness significantly below target"), 1, "flag"),
         SignalKind("survey", "not_delivered_off_target", N_("Non-delivery significantly above its ceiling"), 1,

@@ -5,6 +5,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -69,6 +70,13 @@ def responses(session: Session, survey: Survey) -> list[tuple[int | None, dict[s
     return [(unit_id, answers) for unit_id, answers in session.execute(
         select(SurveyResponse.unit_id, SurveyResponse.answers)
         .where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id))]
+
+
+def dated_responses(session: Session, survey: Survey) -> list[tuple[int | None, date, dict[str, Any]]]:
+    """Every response's unit, day of arrival and answers, in the order they arrived."""
+    return [(unit_id, day, answers) for unit_id, day, answers in session.execute(
+        select(SurveyResponse.unit_id, SurveyResponse.submitted_on, SurveyResponse.answers)
+        .where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.submitted_on, SurveyResponse.id))]
 
 
 def tally(survey: Survey, answers: Iterable[dict[str, Any]], language: str) -> list[QuestionResult]:

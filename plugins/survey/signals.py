@@ -1,25 +1,35 @@
-"""Turning survey results into evidence: one signal per unit, matter and indicator.
+"""Turning survey results into evidence: per unit, matter and indicator, dated on the responses.
 
 Each indicator (satisfaction, awareness, benefit not received) gives the share of respondents
 about a unit, its sample size, and whether the share is significantly off target: the 95%
 Wilson interval lies wholly below the target (for a share that should be high) or wholly
 above it (for the share reporting a benefit not received).
+
+A survey is one wave. Its figures are cumulative over the responses received so far, and
+are stored as series (:func:`core.signals.record_series`): one point on each day whose
+responses changed a figure, dated on the responses' ``submitted_on``, so the value on a
+past day counts only the responses that had arrived by then. Two surveys about the same
+unit keep their own series (their refs carry the survey's slug).
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.signals import record_signal
+from core.signals import SERIES_MARK, Signal, record_series
 from plugins.survey.models import Survey, SurveyStatus
-from plugins.survey.results import by_unit, responses, share, wilson
+from plugins.survey.results import dated_responses, share, wilson
 
 SOURCE = "survey"
 # The indicator whose share is bad when high; the others are bad when low.
 HIGHER_IS_WORSE = frozenset({"not_delivered"})
+
+SeriesKey = tuple[str, str, int, int | None]  # (ref key, kind, unit id, matter id or None)
+Points = dict[date, tuple[float, dict[str, Any]]]  # each day's value and its details
 
 
 def off_target(kind: str, hits: int, n: int, target: float) -> bool:
@@ -28,39 +38,94 @@ def off_target(kind: str, hits: int, n: int, target: float) -> bool:
     return low > target if kind in HIGHER_IS_WORSE else high < target
 
 
-def refresh_survey(session: Session, survey: Survey, today: date) -> int:
-    """Record (or update) the signals of one survey; returns how many changed."""
+def survey_series(session: Session, survey: Survey) -> dict[SeriesKey, Points]:
+    """Every figure of ``survey`` as it stood at the end of each day responses about a linked unit came in."""
     if not survey.indicators or not survey.unit_links:
-        return 0
-    grouped = by_unit(responses(session, survey))
+        return {}
+    by_unit: dict[int, dict[date, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for unit_id, day, answers in dated_responses(session, survey):
+        if unit_id is not None:
+            by_unit[unit_id][day].append(answers)
     matters = [link.matter_id for link in survey.matter_links] or [None]
-    changed = 0
+    found: dict[SeriesKey, Points] = {}
     for link in survey.unit_links:
-        answers = grouped.get(link.unit_id, [])
-        for matter_id in matters:
-            base = f"{survey.slug}:{link.unit_id}:{matter_id or '-'}"
-            changed += _record(session, f"{base}:n", "sample_size", link.unit_id, matter_id, len(answers), today,
-                               {"survey": survey.slug})
+        days = by_unit.get(link.unit_id, {})
+        unit_points: dict[str, Points] = defaultdict(dict)
+        total = 0
+        counts = {indicator["kind"]: [0, 0] for indicator in survey.indicators}
+        for day in sorted(days):
+            batch = days[day]
+            total += len(batch)
+            unit_points["n"][day] = (float(total), {"survey": survey.slug})
             for indicator in survey.indicators:
                 kind = indicator["kind"]
-                hits, n = share(answers, indicator["field"], indicator["values"])
+                hits, n = share(batch, indicator["field"], indicator["values"])
+                counts[kind][0] += hits
+                counts[kind][1] += n
+                hits, n = counts[kind]
                 if n == 0:
                     continue
                 target = float(indicator.get("target", 0))
                 low, high = wilson(hits, n)
                 details = {"survey": survey.slug, "n": n, "hits": hits, "low": round(low, 4),
                            "high": round(high, 4), "target": target}
-                changed += _record(session, f"{base}:{kind}", kind, link.unit_id, matter_id, hits / n, today, details)
-                changed += _record(session, f"{base}:{kind}_off_target", f"{kind}_off_target", link.unit_id,
-                                   matter_id, 1.0 if off_target(kind, hits, n, target) else 0.0, today, details)
-    return changed
+                unit_points[kind][day] = (hits / n, details)
+                unit_points[f"{kind}_off_target"][day] = (1.0 if off_target(kind, hits, n, target) else 0.0, details)
+        for name, points in unit_points.items():
+            kind = "sample_size" if name == "n" else name
+            for matter_id in matters:
+                key = f"{survey.slug}:{link.unit_id}:{matter_id or '-'}:{name}"
+                found[(key, kind, link.unit_id, matter_id)] = _changes(points)
+    return found
 
 
-def _record(session: Session, ref: str, kind: str, unit_id: int, matter_id: int | None, value: float,
-            today: date, details: dict[str, Any]) -> int:
-    _signal, changed = record_signal(session, source=SOURCE, kind=kind, ref=ref, unit_id=unit_id, value=value,
-                                     observed_on=today, matter_id=matter_id, details=details)
-    return int(changed)
+def _changes(points: Points) -> Points:
+    """The first day's figure and each day it changed (a first share of 0 is an observation too)."""
+    kept: Points = {}
+    last: float | None = None
+    for day in sorted(points):
+        value, details = points[day]
+        if value != last:
+            kept[day] = (value, details)
+            last = value
+    return kept
+
+
+def refresh_survey(session: Session, survey: Survey, today: date) -> int:
+    """Rewrite the stored series of one survey up to ``today``; returns how many signals changed.
+
+    Series the survey no longer has (an indicator or a unit link removed) and
+    signals of the former one-per-figure form (refs without a date mark) are removed.
+    """
+    prefix = f"{survey.slug}:"
+    stored: dict[str, list[Signal]] = defaultdict(list)
+    outdated: list[Signal] = []
+    for signal in session.scalars(select(Signal).where(
+            Signal.source == SOURCE, Signal.ref >= prefix, Signal.ref < survey.slug + chr(ord(":") + 1))):
+        key, mark, _day = signal.ref.partition(SERIES_MARK)
+        (stored[key] if mark else outdated).append(signal)
+    changed = 0
+    for (key, kind, unit_id, matter_id), points in sorted(survey_series(session, survey).items(),
+                                                          key=lambda item: item[0][0]):
+        points = {day: point for day, point in points.items() if day <= today}
+        have = stored.pop(key, [])
+        if not ({signal.observed_on: signal.value for signal in have} == {day: v for day, (v, _d) in points.items()}
+                and all((s.kind, s.unit_id, s.matter_id, s.task_id) == (kind, unit_id, matter_id, None) for s in have)):
+            changed += record_series(session, source=SOURCE, kind=kind, key=key, unit_id=unit_id,
+                                     points={day: value for day, (value, _details) in points.items()}, until=today,
+                                     matter_id=matter_id, details={"survey": survey.slug})
+            have = list(session.scalars(select(Signal).where(
+                Signal.source == SOURCE, Signal.ref >= key + SERIES_MARK,
+                Signal.ref < key + chr(ord(SERIES_MARK) + 1))))
+        for signal in have:  # each point keeps the sample behind it
+            details = points[signal.observed_on][1]
+            if signal.details != details:
+                signal.details = details
+    outdated.extend(signal for signals in stored.values() for signal in signals)
+    for signal in outdated:
+        session.delete(signal)
+    session.flush()
+    return changed + len(outdated)
 
 
 def refresh_signals(session: Session, today: date) -> int:
