@@ -4,6 +4,12 @@ For sources without a plugin of their own (a 12345 hotline export, a
 petition system). Rows are matched on ``(source, ref)``; a source that belongs
 to a plugin, or core's own ``review`` source, is refused: its data goes in
 through that plugin.
+
+Each row is one dated observation: ``observed_on`` is the day it was made
+(:func:`core.importing.event_date`: not after the instance's today, not before
+1990), and each ``ref`` is one point of the source's history. Scoring reads,
+for each day, the latest observation up to that day, so monthly files with
+their own refs build a time series, and re-importing a file changes nothing.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from core.importing import (
     Column,
     ImportReport,
     decimal,
-    iso_date,
+    event_date,
     map_rows,
     optional_text,
     read_table,
@@ -33,7 +39,7 @@ COLUMNS = (
     Column("unit_code", "单位代码", required=True),
     Column("matter_code", "事项编号", parse=optional_text),
     Column("value", "数值", required=True, parse=decimal),
-    Column("observed_on", "日期", required=True, parse=iso_date),
+    Column("observed_on", "日期", required=True, parse=event_date),
     Column("ref", "编号", required=True),
 )
 LENGTHS = {"source": 40, "kind": 60, "ref": 120}
