@@ -161,11 +161,15 @@ def test_a_history_imported_at_once_scores_like_one_entered_day_by_day(app, db_s
     def features():
         return {day: compute_features(db_session, catalogue, day).values for day in CHECK_DAYS}
 
+    def points():
+        return sorted((s.ref, s.kind, s.unit_id, s.matter_id, s.observed_on, s.value)
+                      for s in db_session.scalars(select(Signal).where(Signal.source == "media_tips")))
+
     at_once = db_session.begin_nested()
     with clock.frozen(END):
         _import(db_session, HISTORY)
         refresh_signals(db_session, END)
-    imported = features()
+    imported, imported_points = features(), points()
     clusters = db_session.scalar(select(func.count(func.distinct(Tip.cluster_id))))
     at_once.rollback()
     assert db_session.scalar(select(func.count(Tip.id))) == 0
@@ -180,7 +184,7 @@ def test_a_history_imported_at_once_scores_like_one_entered_day_by_day(app, db_s
         day += timedelta(days=1)
     daily = features()
 
-    assert clusters >= 1
+    assert clusters >= 1 and points() == imported_points
     for check in CHECK_DAYS:
         np.testing.assert_array_equal(imported[check], daily[check], err_msg=str(check))
     seen = np.concatenate([imported[check][:, columns] for check in CHECK_DAYS])
