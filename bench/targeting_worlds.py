@@ -240,7 +240,7 @@ def province(seed: int, tasks: int, today: int) -> History:
     months = 24
     start = today - months * 30 - 5
     n_units = max(30, tasks // 12)
-    n_matters = max(6, tasks // 60)
+    n_matters = max(tasks // 60, -(-tasks // n_units))  # enough matters for every task to sit on its own unit
     unit_rows, codes, regions = organisation(rng, n_units)
     names = [row["name"] for row in unit_rows[-n_units:]]
     matter_rows, task_unit, task_matter, deadline, facts = ledger(rng, tasks, n_units, n_matters, start, today,
@@ -318,12 +318,13 @@ def province(seed: int, tasks: int, today: int) -> History:
         if month >= 6:
             day = day0 + 15
             late = (deadline < day) * (100 - expected)
-            ranked = list(np.argsort(-(late + rng.normal(0, 5, n)))[:20])
+            ranked = list(np.argsort(-(late + rng.normal(0, 5, n)))[:round(0.025 * n)])
             near = np.flatnonzero(capital[task_unit])
-            ranked += list(rng.choice(near, min(len(near), 8), replace=False))
-            drawn = list(rng.choice(n, 6, replace=False))
+            ranked += list(rng.choice(near, min(len(near), round(0.01 * n)), replace=False))
+            k = max(2, round(0.0075 * n))
+            drawn = list(rng.choice(n, k, replace=False))
             for t, selection, prob in [(t, "manual", None) for t in dict.fromkeys(ranked)] + \
-                    [(t, "random", 6 / n) for t in drawn]:
+                    [(t, "random", k / n) for t in drawn]:
                 found = bool(problem[t])
                 h.review(int(t), day + int(rng.integers(0, 10)), found, selection, prob,
                          "major" if found else "")
@@ -347,7 +348,7 @@ def lagged(seed: int, tasks: int, today: int) -> History:
     months = years * 12
     start = today - months * 30 - 10
     n_units = max(25, tasks // 8)
-    n_matters = max(5, tasks // 50)
+    n_matters = max(tasks // 50, -(-tasks // n_units))
     unit_rows, codes, regions = organisation(rng, n_units)
     names = [row["name"] for row in unit_rows[-n_units:]]
     matter_rows, task_unit, task_matter, deadline, facts = ledger(rng, tasks, n_units, n_matters, start, today,
@@ -419,9 +420,10 @@ def lagged(seed: int, tasks: int, today: int) -> History:
             day = day0 + 10
             found_recently = {h.finding_task[i] for i in range(len(h.finding_day))
                               if day - 365 <= h.finding_day[i] < day and h.finding_task[i] >= 0}
-            ranked = list(found_recently)[:90]
-            drawn = list(rng.choice(n, 60, replace=False))
-            for t, selection, prob in [(t, "manual", None) for t in ranked] + [(t, "random", 60 / n) for t in drawn]:
+            ranked = sorted(found_recently)[:round(0.11 * n)]
+            k = round(0.075 * n)
+            drawn = list(rng.choice(n, k, replace=False))
+            for t, selection, prob in [(t, "manual", None) for t in ranked] + [(t, "random", k / n) for t in drawn]:
                 found = bool(problem[t])
                 h.review(int(t), day + int(rng.integers(0, 20)), found, selection, prob, "major" if found else "")
                 if found:
