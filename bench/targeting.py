@@ -19,7 +19,9 @@ time (``bench/targeting_baselines.py``): each raw evidence column sorted in its
 bad direction, and a plain scikit-learn logistic regression on all of them
 trained on the same past reviews. Per world: mean lift over the seeds with a 90%
 t-interval, for Duban and every baseline; then the targets (Duban's mean lift >=
-0.6 and >= every baseline's mean).
+0.6 and >= every baseline's mean). A diagnostic line, "(duban p_problem order)", re-sorts
+the whole queue by p_problem alone, to tell the probability's quality from the
+impact weighting of the priority; it is not a baseline.
 
     .venv/bin/python bench/targeting.py [--world NAME ...] [--seeds 1,2,3] [--tasks N] [--budget 60] [--quick]
         [--subprocess] [--keep]
@@ -92,7 +94,7 @@ def run_one(world: str, seed: int, tasks: int | None, budget: int, use_subproces
     for name, chosen in baseline_choices(h, budget, seed).items():
         result["precision"][name], result["lift"][name] = lift(truth[chosen], base, problems, budget)
     task_of = {(h.task_matter[t], h.unit_codes[h.task_unit[t]]): t for t in range(h.tasks)}
-    duban = run_duban(h.rows, budget, budget, use_subprocess, keep)
+    duban = run_duban(h.rows, budget, 100_000, use_subprocess, keep)
     result["duban_problems"] = duban.problems
     result["trained"] = duban.trained
     result["train_output"] = duban.train_output
@@ -107,6 +109,13 @@ def run_one(world: str, seed: int, tasks: int | None, budget: int, use_subproces
         result["duban_problems"].append(f"the queue listed {len(chosen_truth)} tasks, fewer than the budget {budget}")
         chosen_truth = np.concatenate([chosen_truth, np.zeros(budget - len(chosen_truth), dtype=bool)])
     result["precision"]["duban"], result["lift"]["duban"] = lift(chosen_truth, base, problems, budget)
+    # Diagnostic, not Duban's choice: the whole queue re-sorted by p_problem alone (impact left out).
+    by_p = sorted(duban.queue, key=lambda row: -float(row.get("p_problem") or 0))[:budget]
+    p_truth = np.array([bool(truth[task_of[(row["matter_code"], row["unit_code"])]])
+                        for row in by_p if (row["matter_code"], row["unit_code"]) in task_of])
+    if len(p_truth):
+        result["precision"]["(duban p_problem order)"], result["lift"]["(duban p_problem order)"] = \
+            lift(p_truth, base, problems, budget)
     result["scoring"] = Counter(row.get("scoring", "?") for row in duban.queue[:budget])
     result["seconds"] = time.perf_counter() - started
     result["duban_seconds"] = duban.seconds()
@@ -114,7 +123,8 @@ def run_one(world: str, seed: int, tasks: int | None, budget: int, use_subproces
 
 
 def report(world: str, results: list[dict], budget: int) -> bool:
-    names = sorted({n for r in results for n in r["lift"]} - {"duban"})
+    names = sorted({n for r in results for n in r["lift"]} - {"duban", "(duban p_problem order)"})
+    names += ["(duban p_problem order)"] if any("(duban p_problem order)" in r["lift"] for r in results) else []
     lifts = {n: [r["lift"].get(n, float("nan")) for r in results] for n in ["duban", *names]}
     precisions = {n: [r["precision"].get(n, float("nan")) for r in results] for n in ["duban", *names]}
     print(f"\n== world {world}: {len(results)} seeds ({', '.join(str(r['seed']) for r in results)}), "
@@ -130,7 +140,7 @@ def report(world: str, results: list[dict], budget: int) -> bool:
     for n, precision, mean, low, high in [rows[0]] + sorted(rows[1:], key=lambda r: -np.nan_to_num(r[2], nan=-9)):
         print(f"{n:<44}{precision:>10.3f}{mean:>8.2f}   [{low:>6.2f}, {high:>5.2f}]")
     duban_mean = rows[0][2]
-    best = max(rows[1:], key=lambda r: np.nan_to_num(r[2], nan=-9))
+    best = max((r for r in rows[1:] if not r[0].startswith("(")), key=lambda r: np.nan_to_num(r[2], nan=-9))
     modes = Counter()
     for r in results:
         modes.update(r["scoring"])
