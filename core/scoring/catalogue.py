@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -120,7 +121,11 @@ class Catalogue:
         return [feature for feature in self.features if feature.summary]
 
     def get(self, name: str) -> Feature | None:
-        return next((feature for feature in self.features if feature.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Feature]:
+        return {feature.name: feature for feature in self.features}
 
     def index(self, name: str) -> int:
         return self.names.index(name)

@@ -29,13 +29,6 @@ def shown_value(feature: Feature | None, value: float) -> str:
     return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
 
 
-def rule_reason(text: str, names: Iterable[str], row: dict[str, float], catalogue: Catalogue,
-                points: float, rule_id: str) -> dict[str, Any]:
-    """A rule hit as stored with the score."""
-    params = {name: shown_value(catalogue.get(name), row.get(name, float("nan"))) for name in names}
-    return {"type": "rule", "id": rule_id, "points": points, "text": text, "params": params}
-
-
 def feature_reason(feature: Feature, value: float, effect: float) -> dict[str, Any]:
     """A feature's contribution to the model's estimate, as stored with the score."""
     reason = {"type": "feature", "name": feature.name, "label": feature.label,

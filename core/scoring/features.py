@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import ColumnElement, case, func, select, tuple_
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
@@ -358,8 +358,8 @@ def _date_value(value: object) -> date:
 def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
     """Rows straight from the driver's cursor: millions of plain tuples, no per-row wrapping.
 
-    The statement is compiled with its values rendered as literals by SQLAlchemy
-    (dates and the catalogue's own kind names, never user text).
+    The statement is compiled with its values rendered as literals by SQLAlchemy,
+    which quotes them for the dialect: dates, numbers and the catalogue's kind names.
     """
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     cursor = connection.connection.dbapi_connection.cursor()
@@ -388,28 +388,41 @@ def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, 
 
 def _history_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
                     as_of: date, where: ColumnElement[bool] | None) -> None:
-    """Summaries of the kinds kept as time series: per task (most specific level wins) and per unit."""
+    """Summaries of the kinds kept as time series: per task (most specific level wins) and per unit.
+
+    Aggregated in SQL per (unit, matter, task, kind) and per (unit, kind): counts,
+    sums, extremes and the sums a least-squares trend needs, so only groups
+    cross to Python.
+    """
     summaries: dict[str, dict[str, int]] = defaultdict(dict)
     for feature in catalogue.history_features:
         summaries[feature.of][feature.summary] = col[feature.name]
     if not summaries:
         return
     bases = sorted(summaries)
-    code = {tuple(name.split(".", 1)): k for k, name in enumerate(bases)}
-    conditions = [Signal.observed_on <= as_of, tuple_(Signal.source, Signal.kind).in_(list(code))]
-    if where is not None:
-        conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
-    rows = session.execute(select(Signal.unit_id, func.coalesce(Signal.matter_id, -1),
-                                  func.coalesce(Signal.task_id, -1), Signal.source, Signal.kind, Signal.observed_on,
-                                  Signal.value).where(*conditions)).all()
-    if not rows:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        days = func.julianday(Signal.observed_on) - func.julianday(as_of.isoformat())
+    else:
+        days = Signal.observed_on - as_of
+    keys = (Signal.unit_id, func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1))
+    parts = []
+    for k, base in enumerate(bases):
+        # One kind at a time: the database seeks to it in ix_signals_history instead of scanning every signal.
+        source, _, kind = base.partition(".")
+        conditions = [Signal.source == source, Signal.kind == kind, Signal.observed_on <= as_of]
+        if where is not None:
+            conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
+        stats = (literal(k), func.count(), func.sum(Signal.value), func.min(Signal.value), func.max(Signal.value),
+                 -func.max(days), func.sum(days), func.sum(days * days), func.sum(days * Signal.value))
+        rows = _raw_rows(connection, select(*keys, *stats).where(*conditions).group_by(*keys))
+        if rows:
+            parts.append(np.array(rows, dtype=float))
+    if not parts:
         return
-    unit = np.array([r[0] for r in rows], dtype=np.int64)
-    matter = np.array([r[1] for r in rows], dtype=np.int64)
-    task = np.array([r[2] for r in rows], dtype=np.int64)
-    kind = np.array([code[(r[3], r[4])] for r in rows], dtype=np.int64)
-    age = np.array([(as_of - _date_value(r[5])).days for r in rows], dtype=float)
-    value = np.array([r[6] for r in rows], dtype=float)
+    groups = np.vstack(parts)
+    unit, matter, task = (groups[:, k].astype(np.int64) for k in range(3))
+    found = _summaries(groups[:, 3].astype(np.int64), groups[:, 4:])
     levels = (
         ((matter < 0) & (task < 0), table.unit_ids, unit),
         ((matter >= 0) & (task < 0), table.unit_ids * (1 << 32) + table.matter_ids, unit * (1 << 32) + matter),
@@ -417,39 +430,41 @@ def _history_values(session: Session, table: FeatureTable, catalogue: Catalogue,
     )
     for mask, task_keys, signal_keys in levels:
         if mask.any():
-            _assign_summaries(table, task_keys, signal_keys[mask], kind[mask], age[mask], value[mask], bases,
+            _assign_summaries(table, task_keys, signal_keys[mask], {k: v[mask] for k, v in found.items()}, bases,
                               summaries, ("mean", "min", "max", "count", "trend", "days_since"))
-    _assign_summaries(table, table.unit_ids, unit, kind, age, value, bases, summaries,
+    # Across the unit's matters and tasks: the groups of each unit and kind pooled.
+    pooled, index = np.unique(np.column_stack([unit, groups[:, 3].astype(np.int64)]), axis=0, return_inverse=True)
+    index = index.ravel()
+    count = np.bincount(index, groups[:, 4])
+    total = np.bincount(index, groups[:, 5])
+    unit_found = {"kind": pooled[:, 1], "unit_mean": total / count,
+                  "unit_min": _group_min(index, groups[:, 6], len(pooled)),
+                  "unit_max": -_group_min(index, -groups[:, 7], len(pooled))}
+    _assign_summaries(table, table.unit_ids, pooled[:, 0], unit_found, bases, summaries,
                       ("unit_mean", "unit_min", "unit_max"))
 
 
-def _assign_summaries(table: FeatureTable, task_keys: np.ndarray, keys: np.ndarray, kind: np.ndarray,
-                      age: np.ndarray, value: np.ndarray, bases: list[str], summaries: dict[str, dict[str, int]],
-                      wanted: tuple[str, ...]) -> None:
-    groups, group = np.unique(np.column_stack([keys, kind]), axis=0, return_inverse=True)
-    group = group.ravel()
-    count = np.bincount(group).astype(float)
-    years = -age / 365.0
-    total = np.bincount(group, value)
-    found = {
-        "count": count,
-        "mean": total / count, "unit_mean": total / count,
-        "days_since": _group_min(group, age, len(groups)),
-    }
-    lowest = _group_min(group, value, len(groups))
-    highest = -_group_min(group, -value, len(groups))
-    found.update({"min": lowest, "unit_min": lowest, "max": highest, "unit_max": highest})
-    st, stt, stv = np.bincount(group, years), np.bincount(group, years * years), np.bincount(group, years * value)
+def _summaries(kind: np.ndarray, stats: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group: mean, extremes, count, days since the last, and the least-squares change per year."""
+    count, total, lowest, highest, age, st, stt, stv = (stats[:, k] for k in range(8))
     spread = count * stt - st * st
     with np.errstate(divide="ignore", invalid="ignore"):
-        found["trend"] = np.where(spread > 1e-9, (count * stv - st * total) / spread, NAN)
-    rows, index = _expand(task_keys, groups[:, 0])
-    kinds_of = groups[index, 1]
+        trend = np.where(spread > 1e-6 * np.maximum(count * stt, 1), (count * stv - st * total) / spread * 365.0, NAN)
+    return {"kind": kind, "count": count, "mean": total / count, "min": lowest, "max": highest,
+            "days_since": age, "trend": trend}
+
+
+def _assign_summaries(table: FeatureTable, task_keys: np.ndarray, keys: np.ndarray, found: dict[str, np.ndarray],
+                      bases: list[str], summaries: dict[str, dict[str, int]], wanted: tuple[str, ...]) -> None:
+    rows, index = _expand(task_keys, keys)
+    kinds_of = found["kind"][index]
     for k, base in enumerate(bases):
         pick = kinds_of == k
+        if not pick.any():
+            continue
         for summary in wanted:
             column = summaries[base].get(summary)
-            if column is not None and pick.any():
+            if column is not None:
                 table.values[rows[pick], column] = found[summary][index[pick]]
 
 

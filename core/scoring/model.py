@@ -237,6 +237,11 @@ class TrainedModel:
                 result[:, feature_index] += parts[:, m + k]
         return result
 
+    def coefficients(self) -> np.ndarray:
+        """The logistic explainer's coefficient of each input (on standardised values)."""
+        pipeline = getattr(self.explainer, "pipeline_", self.explainer)
+        return pipeline.named_steps["logisticregression"].coef_[0][: len(self.names)]
+
     def dump(self) -> bytes:
         return pickle.dumps({"names": self.names, "calibrated": self.calibrated, "explainer": self.explainer,
                              "metrics": self.metrics})

@@ -99,3 +99,8 @@ class ScoringState(Base):
 # index the database reads it in key order without sorting millions of rows (bench/scoring.py).
 Index("ix_signals_latest", Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind,
       Signal.observed_on, Signal.value)
+
+# Kinds kept as time series are summarised per (unit, matter, task) each rescoring: this index
+# lets the database read only those kinds' rows, already grouped, instead of scanning every signal.
+Index("ix_signals_history", Signal.source, Signal.kind, Signal.unit_id, Signal.matter_id, Signal.task_id,
+      Signal.observed_on, Signal.value)
