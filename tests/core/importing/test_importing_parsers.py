@@ -14,6 +14,7 @@ from core.importing import (
     code_list,
     decimal,
     email_address,
+    event_date,
     integer,
     iso_date,
     optional_text,
@@ -53,6 +54,30 @@ def test_iso_date() -> None:
     assert iso_date("2024-03-01 00:00:00") == dt.date(2024, 3, 1)
     assert "does not exist" in refused(iso_date, "2024-02-30")
     assert "YYYY-MM-DD" in refused(iso_date, "2024/03/01")
+
+
+def test_event_date_is_refused_in_the_future_of_the_instances_zone_or_before_1990() -> None:
+    from core import clock
+
+    with clock.frozen(dt.date(2026, 3, 1)):
+        assert event_date("2026-03-01") == dt.date(2026, 3, 1)
+        assert event_date("1990-01-01") == dt.date(1990, 1, 1)
+        assert "in the future" in refused(event_date, "2026-03-02")
+        assert "before 1990" in refused(event_date, "1989-12-31")
+        assert "YYYY-MM-DD" in refused(event_date, "3/1/2026")
+
+
+def test_the_instances_today_follows_its_time_zone() -> None:
+    from core import clock
+
+    try:
+        clock.set_zone("Pacific/Kiritimati")  # UTC+14: already tomorrow for most of the world
+        ahead = clock.today()
+        clock.set_zone("Pacific/Pago_Pago")  # UTC-11
+        behind = clock.today()
+    finally:
+        clock.set_zone(None)
+    assert (ahead - behind).days in (1, 2)
 
 
 def test_choice_with_chinese_synonyms() -> None:
