@@ -26,6 +26,13 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SECURE": True,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # How many proxies (nginx, a load balancer) stand in front of the servers and add to
+    # X-Forwarded-For / X-Forwarded-Proto. 0: the socket's address is the client's, and any
+    # forwarded header is ignored, since a client could write it.
+    "TRUSTED_PROXIES": 0,
+    # Host names that news feeds and webhooks may reach although they resolve to a loopback,
+    # private or otherwise internal address (see core.outbound).
+    "OUTBOUND_ALLOWED_HOSTS": [],
     "RATELIMIT_STORAGE_URI": "swept-memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
@@ -66,6 +73,23 @@ def _as_list(value: Any) -> list[str]:
     return list(value or [])
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Read the client's address and scheme from the ``TRUSTED_PROXIES`` proxies in front, if any.
+
+    Rate limits, the access log and everything else that reads ``request.remote_addr`` then
+    see the real client instead of the proxy, which every client would otherwise share.
+    """
+    hops = int(app.config["TRUSTED_PROXIES"] or 0)
+    if hops < 0:
+        raise ValueError("TRUSTED_PROXIES is the number of proxies in front of Duban (0 or more)")
+    app.config["TRUSTED_PROXIES"] = hops
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,  # type: ignore[method-assign]
+                                x_prefix=0)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a Duban application.
 
@@ -83,6 +107,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     app.config["BLOCKED_PLUGINS"] = _as_list(app.config["BLOCKED_PLUGINS"])
+    app.config["OUTBOUND_ALLOWED_HOSTS"] = _as_list(app.config["OUTBOUND_ALLOWED_HOSTS"])
+    _trust_proxies(app)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "duban.sqlite")
 
