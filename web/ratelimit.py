@@ -5,6 +5,10 @@ the previous one has finished, which under steady traffic means a new thread eve
 a thread start in the middle of most requests. Counters already expire when they are read,
 so this storage only sweeps the forgotten ones now and then, on the request that finds the
 sweep due. Several servers share counts through ``redis://`` instead.
+
+It replaces a private method of ``MemoryStorage``, so pyproject.toml pins ``limits`` to the
+minor release it was tested on; tests/web/test_ratelimit_storage.py fails (a thread is
+started) if a new release renames it.
 """
 from __future__ import annotations
 
