@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
 from core.hooktypes import Importer, MenuItem
@@ -91,7 +92,7 @@ def rescore_for_the_day(session: Session, now: datetime) -> list[str] | None:
     from core.scoring.context import load_context
     from core.scoring.rescore import ensure_fresh
 
-    count = ensure_fresh(session, load_context(session, pm), now.date())
+    count = ensure_fresh(session, load_context(session, pm), clock.day_of(now))
     return [f"scoring: {count} tasks rescored"]
 
 

@@ -45,3 +45,15 @@ def frozen(day: date) -> Iterator[date]:
         yield day
     finally:
         _pinned.reset(token)
+
+
+def day_of(instant: datetime) -> date:
+    """The calendar day an instant falls on in the instance's time zone (naive instants are UTC)."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
+    if instant.tzinfo is None:
+        from datetime import timezone
+
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(_zone[0]).date()

@@ -5,6 +5,7 @@ import os
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
 from core.hooktypes import Importer, JobSpec, MenuItem, Panel, SignalKind
@@ -96,7 +97,7 @@ def duban_tick(session: Session, now: datetime) -> list[str]:
     from plugins.media_tips.signals import refresh_signals
     from plugins.media_tips.triage import overdue_notices
 
-    today = now.date()
+    today = clock.day_of(now)
     overdue = overdue_notices(session, today)
     changed = refresh_signals(session, today)
     return [f"tips: {overdue} answer(s) overdue, {changed} signal(s) updated"]

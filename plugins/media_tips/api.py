@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import clock
 from core.apitypes import (
     DATE,
     ID,
@@ -193,7 +194,7 @@ def list_tips(request: ApiRequest) -> dict[str, Any]:
         stmt = stmt.where(Tip.received_on >= since)
     if until:
         stmt = stmt.where(Tip.received_on <= until)
-    today = date.today()
+    today = clock.today()
     overdue = choice_param(request, "overdue", ["true", "false"])
     if overdue == "true":
         stmt = stmt.where(Tip.answer_overdue(today))
@@ -214,7 +215,7 @@ def get_tip(request: ApiRequest) -> dict[str, Any]:
     tr = request.gettext
     tip = request.scope.get(Tip, request.path["tip_id"])
     visible = _visible_matters(request, [tip], *(link.matter_id for link in tip.links))
-    body = tip_json(request, tip, visible, date.today())
+    body = tip_json(request, tip, visible, clock.today())
     body.update({
         "text": tip.text, "url": tip.url, "place": tip.place, "unit_named": tip.unit_named,
         "cluster_sources": tip.cluster.sources if tip.cluster else None, "attachments": len(tip.attachments),
@@ -248,7 +249,7 @@ def post_tips(request: ApiRequest) -> dict[str, Any]:
     mapped.rows = [row for row in mapped.rows if row.line not in bad]
     assert request.scope.user is not None  # the API always knows the token's account
     report, tips = store_tip_rows(request.session, mapped, actor=f"{request.scope.user.username} (api)",
-                                  scope=request.scope, today=date.today())
+                                  scope=request.scope, today=clock.today())
     if report.errors:
         raise RowsRejected(sorted(report.errors, key=lambda error: (error.line is None, error.line or 0)))
     return {"stored": len(tips), "created": report.created, "changed": report.updated,

@@ -5,6 +5,7 @@ import os
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
 from core.hooktypes import JobSpec, MenuItem, Panel, SignalKind
@@ -93,7 +94,7 @@ def duban_cli_commands() -> list[Any]:
 def duban_tick(session: Session, now: datetime) -> list[str]:
     from plugins.survey.signals import refresh_signals
 
-    changed = refresh_signals(session, now.date())
+    changed = refresh_signals(session, clock.day_of(now))
     return [f"survey: {changed} signal(s) updated"]
 
 

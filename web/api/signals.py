@@ -12,7 +12,7 @@ from core.apitypes import (
     page_schema, rows_table, unit_id_for,
 )
 from core.i18n import N_, message
-from core.importing import Column, decimal, iso_date, map_rows, optional_text
+from core.importing import Column, decimal, event_date, map_rows, optional_text
 from core.ledger.models import Matter
 from core.org.models import Unit
 from core.plugins import signal_kinds
@@ -26,7 +26,7 @@ COLUMNS = (
     Column("unit_code", "单位代码", required=True),
     Column("matter_code", "事项编号", parse=optional_text),
     Column("value", "数值", required=True, parse=decimal),
-    Column("observed_on", "日期", required=True, parse=iso_date),
+    Column("observed_on", "日期", required=True, parse=event_date),
 )
 LENGTHS = {"source": 40, "kind": 60, "ref": 120}
 
