@@ -7,10 +7,26 @@ facts, so a new source needs no change to core.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ColumnElement, Date, Float, ForeignKey, Index, String, UniqueConstraint, select, true
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, utcnow
@@ -96,10 +112,119 @@ def change_points(values: Iterable[tuple[date, float]]) -> dict[date, float]:
     return points
 
 
+@dataclass
+class Series:
+    """A figure's history for :func:`sync_series`: its value on each day it changed.
+
+    ``key`` names the series within its source (refs are ``<key>@<YYYY-MM-DD>``);
+    ``details`` go with every point, ``point_details`` with single days (the
+    sample behind a survey share).
+    """
+
+    key: str
+    kind: str
+    unit_id: int
+    points: Mapping[date, float]
+    matter_id: int | None = None
+    task_id: int | None = None
+    details: dict[str, Any] | None = None
+    point_details: Mapping[date, dict[str, Any]] | None = None
+
+    def row(self, source: str, day: date, value: float) -> dict[str, Any]:
+        details = (self.point_details or {}).get(day, self.details) or {}
+        return {"source": source, "kind": self.kind, "ref": f"{self.key}{SERIES_MARK}{day.isoformat()}",
+                "unit_id": self.unit_id, "matter_id": self.matter_id, "task_id": self.task_id,
+                "value": float(value), "observed_on": day, "details": details}
+
+
+CHUNK = 500
+_COMPARED = ("kind", "unit_id", "matter_id", "task_id", "value", "details")
+
+
+def sync_series(session: Session, source: str, series: Iterable[Series], until: date, *,
+                within: str | None = None, unit_ids: Iterable[int] | None = None) -> int:
+    """Make a source's stored signals exactly ``series`` up to ``until``; returns how many signals changed.
+
+    The stored signals considered are those of ``source`` whose ref starts with
+    ``within`` (one survey, one series) or that are about ``unit_ids``, or all
+    of the source's. Points after ``until`` (not yet reached) are left out;
+    stored points no series holds any more, and signals of an older form (a
+    ref without a date mark), are removed. New points are inserted, changed
+    ones updated and stale ones deleted with a few bulk statements, so a first
+    history of many thousands of points costs seconds, not a flush per point;
+    ``duban_signal_recorded`` is still called for every new or changed signal.
+    """
+    stmt = select(Signal.id, Signal.ref, Signal.kind, Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.value,
+                  Signal.details).where(Signal.source == source)
+    if within is not None:
+        stmt = stmt.where(Signal.ref.startswith(within, autoescape=True))
+    if unit_ids is not None:
+        stmt = stmt.where(Signal.unit_id.in_(list(set(unit_ids))))
+    stored: dict[str, dict[str, Any]] = {}
+    stale: list[int] = []
+    for row in session.execute(stmt):
+        if SERIES_MARK not in row.ref:
+            stale.append(row.id)
+        else:
+            stored[row.ref] = row._asdict()
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for spec in series:
+        for day, value in sorted(spec.points.items()):
+            if day > until:
+                continue
+            wanted = spec.row(source, day, value)
+            have = stored.pop(wanted["ref"], None)
+            if have is None:
+                inserts.append({**wanted, "recorded_at": now})
+            elif any(have[name] != wanted[name] for name in _COMPARED):
+                updates.append({"b_id": have["id"], **{name: wanted[name] for name in _COMPARED}, "recorded_at": now})
+    stale.extend(row["id"] for row in stored.values())
+    table = Signal.__table__
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
+            **{name: bindparam(name) for name in (*_COMPARED, "recorded_at")}), updates)
+    for start in range(0, len(stale), CHUNK):
+        session.execute(delete(table).where(table.c.id.in_(stale[start:start + CHUNK])))
+    if updates or stale:
+        # Signals loaded through the ORM before these statements are read again, or forgotten when deleted.
+        changed, gone = {row["b_id"] for row in updates}, set(stale)
+        for instance in [o for o in session.identity_map.values() if isinstance(o, Signal)]:
+            if instance.id in gone:
+                session.expunge(instance)
+            elif instance.id in changed:
+                session.expire(instance)
+    _announce(session, source, [row["ref"] for row in inserts])
+    _announce_ids(session, [row["b_id"] for row in updates])
+    return len(inserts) + len(updates) + len(stale)
+
+
+def _announce(session: Session, source: str, refs: list[str]) -> None:
+    pm = session.info.get("plugins")
+    if pm is None or not refs or not pm.hook.duban_signal_recorded.get_hookimpls():
+        return
+    for start in range(0, len(refs), CHUNK):
+        for signal in session.scalars(select(Signal).where(Signal.source == source,
+                                                           Signal.ref.in_(refs[start:start + CHUNK]))):
+            pm.hook.duban_signal_recorded(session=session, signal=signal)
+
+
+def _announce_ids(session: Session, ids: list[int]) -> None:
+    pm = session.info.get("plugins")
+    if pm is None or not ids or not pm.hook.duban_signal_recorded.get_hookimpls():
+        return
+    for start in range(0, len(ids), CHUNK):
+        for signal in session.scalars(select(Signal).where(Signal.id.in_(ids[start:start + CHUNK]))):
+            pm.hook.duban_signal_recorded(session=session, signal=signal)
+
+
 def record_series(session: Session, *, source: str, kind: str, key: str, unit_id: int,
                   points: Mapping[date, float], until: date, matter_id: int | None = None,
                   task_id: int | None = None, details: dict[str, Any] | None = None) -> int:
-    """Store a figure's history as one signal per day on which it took a new value.
+    """Store one figure's history as one signal per day on which it took a new value.
 
     ``points`` maps each day to the value the figure took that day, computed
     from the source's own dated records; days after ``until`` (not yet
@@ -107,28 +232,8 @@ def record_series(session: Session, *, source: str, kind: str, key: str, unit_id
     holds are removed, so a corrected record rewrites its history. Because
     every point carries the date it happened, the figure as it stood on any
     past day is the latest point up to that day, whether the records arrived
-    in one import or day by day. Returns how many signals changed.
+    in one import or day by day. Returns how many signals changed. Many series
+    at once: :func:`sync_series`.
     """
-    prefix = key + SERIES_MARK
-    wanted = {day: float(value) for day, value in points.items() if day <= until}
-    stored = {signal.ref: signal for signal in session.scalars(select(Signal).where(
-        Signal.source == source, Signal.ref >= prefix, Signal.ref < key + chr(ord(SERIES_MARK) + 1)))}
-    changed = 0
-    refs = set()
-    for day, value in sorted(wanted.items()):
-        ref = prefix + day.isoformat()
-        refs.add(ref)
-        signal = stored.get(ref)
-        if (signal is not None and signal.value == value and signal.kind == kind and signal.unit_id == unit_id
-                and signal.matter_id == matter_id and signal.task_id == task_id):
-            continue
-        _signal, did_change = record_signal(session, source=source, kind=kind, ref=ref, unit_id=unit_id,
-                                            value=value, observed_on=day, matter_id=matter_id, task_id=task_id,
-                                            details=details)
-        changed += int(did_change)
-    stale = [signal for ref, signal in stored.items() if ref not in refs]
-    for signal in stale:
-        session.delete(signal)
-    if stale:
-        session.flush()
-    return changed + len(stale)
+    return sync_series(session, source, [Series(key, kind, unit_id, points, matter_id, task_id, details)], until,
+                       within=key + SERIES_MARK)

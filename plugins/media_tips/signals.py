@@ -19,7 +19,7 @@ entered day by day:
   hand-over, ``handed_at``) until the day of the answer (``answered_at``) or of
   the decision that ended the hand-over.
 
-Each figure is stored through :func:`core.signals.record_series`: one signal on
+Each figure is stored through :func:`core.signals.sync_series`: one signal on
 each day its value changed, up to today. A refresh reads everything in a few
 queries, sweeps the days in Python, and writes only the series that differ from
 what is stored, so running ``duban tick`` twice changes nothing.
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.ledger.models import Task
-from core.signals import SERIES_MARK, Signal, change_points, record_series
+from core.signals import Series, change_points, sync_series
 from plugins.media_tips.models import Tip, TipEvent, TipSource, TipState
 
 SOURCE = "media_tips"
@@ -48,7 +48,7 @@ DECIDED = (TipState.verified.value, TipState.unfounded.value)
 
 Key = tuple[int, int | None]  # (unit id, matter id or None for the unit as a whole)
 SeriesKey = tuple[str, int, int | None]  # (kind, unit id, matter id or None)
-Series = dict[date, float]
+Points = dict[date, float]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _after(day: date, delta: timedelta) -> date:
     return day + delta if day <= date.max - delta else date.max
 
 
-def compute_series(session: Session, until: date) -> dict[SeriesKey, Series]:
+def compute_series(session: Session, until: date) -> dict[SeriesKey, Points]:
     """Every kind's change points per (unit, matter), up to ``until``; a few queries and a sweep."""
     rows = session.execute(
         select(Tip.id, Tip.unit_id, Tip.matter_id, Tip.received_on, Tip.source, Tip.cluster_id, Tip.outcome,
@@ -115,7 +115,7 @@ def compute_series(session: Session, until: date) -> dict[SeriesKey, Series]:
                 for key in _keys(handed_unit_id, matter_id):
                     overdue[key].append(span)
 
-    series: dict[SeriesKey, Series] = {}
+    series: dict[SeriesKey, Points] = {}
     for (unit_id, matter_id), facts in by_key.items():
         for kind, points in _window_series(facts, members, until).items():
             if points:
@@ -142,7 +142,7 @@ def _overdue_span(handed: date, due: date, answered: date | None, left: date | N
     return None if end is not None and end <= start else (start, end)
 
 
-def _count_series(spans: Iterable[tuple[date, date | None]], until: date) -> Series:
+def _count_series(spans: Iterable[tuple[date, date | None]], until: date) -> Points:
     """How many spans hold on each day they start or end, as change points."""
     delta: Counter[date] = Counter()
     for start, end in spans:
@@ -159,7 +159,7 @@ def _count_series(spans: Iterable[tuple[date, date | None]], until: date) -> Ser
     return change_points(values)
 
 
-def _window_series(tips: list[TipFacts], members: dict[int, list[date]], until: date) -> dict[str, Series]:
+def _window_series(tips: list[TipFacts], members: dict[int, list[date]], until: date) -> dict[str, Points]:
     """The 90-day window kinds of one (unit, matter), evaluated on each day one of them may change."""
     tips = sorted(tips, key=lambda tip: tip.received_on)
     days: set[date] = set()
@@ -205,9 +205,9 @@ def _enter(tip: TipFacts, step: int, clusters: Counter[int], media: int, singles
     return media + step * tip.media, singles
 
 
-def _share_points(shares: list[tuple[date, float | None]]) -> Series:
+def _share_points(shares: list[tuple[date, float | None]]) -> Points:
     """Change points of a share that is missing until the first decision, then 0 when none is left."""
-    points: Series = {}
+    points: Points = {}
     last: float | None = None
     for day, share in shares:
         if share is None:
@@ -239,32 +239,7 @@ def refresh_signals(session: Session, today: date) -> int:
                 select(Task.id, Task.unit_id, Task.matter_id)
                 .where(Task.matter_id.in_({matter_id for _unit, matter_id in pairs})).order_by(Task.id)):
             tasks.setdefault((unit_id, matter_id), task_id)
-    stored: dict[str, list[tuple[int, str, int, int | None, int | None, float, date]]] = defaultdict(list)
-    outdated: list[int] = []
-    for signal_id, ref, kind, unit_id, matter_id, task_id, value, observed_on in session.execute(
-            select(Signal.id, Signal.ref, Signal.kind, Signal.unit_id, Signal.matter_id, Signal.task_id,
-                   Signal.value, Signal.observed_on).where(Signal.source == SOURCE)):
-        key, mark, _day = ref.partition(SERIES_MARK)
-        if not mark:
-            outdated.append(signal_id)
-        else:
-            stored[key].append((signal_id, kind, unit_id, matter_id, task_id, value, observed_on))
-    changed = 0
-    for (kind, unit_id, matter_id), points in sorted(series.items(), key=lambda item: (
-            item[0][0], item[0][1], item[0][2] or 0)):
-        key = series_key(kind, unit_id, matter_id)
-        task_id = tasks.get((unit_id, matter_id)) if matter_id is not None else None
-        have = stored.pop(key, [])
-        if ({observed_on: value for *_ids, value, observed_on in have} == points
-                and all(row[1:5] == (kind, unit_id, matter_id, task_id) for row in have)):
-            continue
-        changed += record_series(session, source=SOURCE, kind=kind, key=key, unit_id=unit_id, points=points,
-                                 until=today, matter_id=matter_id, task_id=task_id,
-                                 details={"window_days": WINDOW_DAYS})
-    outdated.extend(row[0] for rows in stored.values() for row in rows)
-    for start in range(0, len(outdated), 500):
-        for signal in session.scalars(select(Signal).where(Signal.id.in_(outdated[start:start + 500]))):
-            session.delete(signal)
-    if outdated:
-        session.flush()
-    return changed + len(outdated)
+    return sync_series(session, SOURCE, [
+        Series(series_key(kind, unit_id, matter_id), kind, unit_id, points, matter_id,
+               tasks.get((unit_id, matter_id)) if matter_id is not None else None, {"window_days": WINDOW_DAYS})
+        for (kind, unit_id, matter_id), points in series.items()], today)

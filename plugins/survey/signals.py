@@ -6,7 +6,7 @@ Wilson interval lies wholly below the target (for a share that should be high) o
 above it (for the share reporting a benefit not received).
 
 A survey is one wave. Its figures are cumulative over the responses received so far, and
-are stored as series (:func:`core.signals.record_series`): one point on each day whose
+are stored as series (:func:`core.signals.sync_series`): one point on each day whose
 responses changed a figure, dated on the responses' ``submitted_on``, so the value on a
 past day counts only the responses that had arrived by then. Two surveys about the same
 unit keep their own series (their refs carry the survey's slug).
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.signals import SERIES_MARK, Signal, record_series
+from core.signals import Series, sync_series
 from plugins.survey.models import Survey, SurveyStatus
 from plugins.survey.results import dated_responses, share, wilson
 
@@ -97,35 +97,11 @@ def refresh_survey(session: Session, survey: Survey, today: date) -> int:
     Series the survey no longer has (an indicator or a unit link removed) and
     signals of the former one-per-figure form (refs without a date mark) are removed.
     """
-    prefix = f"{survey.slug}:"
-    stored: dict[str, list[Signal]] = defaultdict(list)
-    outdated: list[Signal] = []
-    for signal in session.scalars(select(Signal).where(
-            Signal.source == SOURCE, Signal.ref >= prefix, Signal.ref < survey.slug + chr(ord(":") + 1))):
-        key, mark, _day = signal.ref.partition(SERIES_MARK)
-        (stored[key] if mark else outdated).append(signal)
-    changed = 0
-    for (key, kind, unit_id, matter_id), points in sorted(survey_series(session, survey).items(),
-                                                          key=lambda item: item[0][0]):
-        points = {day: point for day, point in points.items() if day <= today}
-        have = stored.pop(key, [])
-        if not ({signal.observed_on: signal.value for signal in have} == {day: v for day, (v, _d) in points.items()}
-                and all((s.kind, s.unit_id, s.matter_id, s.task_id) == (kind, unit_id, matter_id, None) for s in have)):
-            changed += record_series(session, source=SOURCE, kind=kind, key=key, unit_id=unit_id,
-                                     points={day: value for day, (value, _details) in points.items()}, until=today,
-                                     matter_id=matter_id, details={"survey": survey.slug})
-            have = list(session.scalars(select(Signal).where(
-                Signal.source == SOURCE, Signal.ref >= key + SERIES_MARK,
-                Signal.ref < key + chr(ord(SERIES_MARK) + 1))))
-        for signal in have:  # each point keeps the sample behind it
-            details = points[signal.observed_on][1]
-            if signal.details != details:
-                signal.details = details
-    outdated.extend(signal for signals in stored.values() for signal in signals)
-    for signal in outdated:
-        session.delete(signal)
-    session.flush()
-    return changed + len(outdated)
+    specs = [Series(key, kind, unit_id, {day: value for day, (value, _details) in points.items()}, matter_id,
+                    details={"survey": survey.slug},
+                    point_details={day: details for day, (_value, details) in points.items()})
+             for (key, kind, unit_id, matter_id), points in survey_series(session, survey).items()]
+    return sync_series(session, SOURCE, specs, today, within=f"{survey.slug}:")
 
 
 def refresh_signals(session: Session, today: date) -> int:
