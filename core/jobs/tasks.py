@@ -28,7 +28,7 @@ def deliver_webhooks(runtime: JobRuntime) -> str:
     session = runtime.db.session()
     session.info["actor"] = "jobs"
     try:
-        delivered, failed = deliver_due(session)
+        delivered, failed = deliver_due(session, allowed_hosts=runtime.config.get("OUTBOUND_ALLOWED_HOSTS") or ())
     finally:
         session.close()
     return f"delivered {delivered}, failed {failed}"

@@ -9,21 +9,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import outbound
 from core.db import utcnow
 from core.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscriber
 
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 10
 USER_AGENT = "Duban-Webhooks/1"
+MAX_REPLY_BYTES = 64 * 1024
+log = logging.getLogger("duban.webhooks")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -52,22 +55,21 @@ class Sent:
 Sender = Callable[[str, bytes, dict[str, str]], Sent]
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> Sent:
-    """POST ``body`` to ``url``; redirects are not followed (a signed body goes where it was sent)."""
+def http_post(url: str, body: bytes, headers: dict[str, str], allowed_hosts: Collection[str] = ()) -> Sent:
+    """POST ``body`` to ``url`` through :func:`core.outbound.send`; redirects are not followed.
 
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: object, **kwargs: object) -> None:
-            return None
-
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    A signed body goes where it was sent. An internal address (unless in ``allowed_hosts``)
+    and a failure to connect give the same error text, :data:`core.outbound.UNREACHABLE`.
+    """
     try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return Sent(response.status)
-    except urllib.error.HTTPError as error:
-        return Sent(error.code, f"HTTP {error.code}")
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        return Sent(None, str(getattr(error, "reason", error))[:500])
+        reply = outbound.send("POST", url, body=body, headers=headers, allowed_hosts=allowed_hosts,
+                              timeout=TIMEOUT_SECONDS, max_bytes=MAX_REPLY_BYTES)
+    except outbound.Unreachable as error:
+        log.warning("webhook to %s could not be sent: %s", url, error.reason)
+        return Sent(None, outbound.UNREACHABLE)
+    except outbound.TooLarge:
+        return Sent(None, "the receiver's answer is too large")
+    return Sent(reply.status, "" if 200 <= reply.status < 300 else f"HTTP {reply.status}")
 
 
 def attempt(delivery: WebhookDelivery, subscriber: WebhookSubscriber, now: datetime,
@@ -96,13 +98,17 @@ def attempt(delivery: WebhookDelivery, subscriber: WebhookSubscriber, now: datet
 
 
 def deliver_due(session: Session, now: datetime | None = None, limit: int = 100,
-                send: Sender = http_post) -> tuple[int, int]:
+                send: Sender | None = None, allowed_hosts: Collection[str] = ()) -> tuple[int, int]:
     """Send deliveries that are due, committing after each; returns (delivered, failed attempts).
+
+    ``send`` defaults to :func:`http_post` with the operator's ``allowed_hosts``
+    (``OUTBOUND_ALLOWED_HOSTS``).
 
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several job
     workers never send the same delivery at once.
     """
     now = now or utcnow()
+    send = send or partial(http_post, allowed_hosts=allowed_hosts)
     stmt = (select(WebhookDelivery)
             .where(WebhookDelivery.state == DeliveryState.pending, WebhookDelivery.next_attempt_at <= now)
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))

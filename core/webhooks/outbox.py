@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import utcnow
 from core.errors import ValidationError
+from core.outbound import check_address
 from core.i18n import N_
 from core.ledger.models import Task, TaskState
 from core.webhooks.models import WebhookDelivery, WebhookSubscriber
@@ -42,11 +44,13 @@ def emit(session: Session, event_name: str, payload: dict[str, Any]) -> int:
 
 
 def save_subscriber(session: Session, subscriber: WebhookSubscriber, *, name: str, url: str,
-                    events: list[str], active: bool = True) -> WebhookSubscriber:
-    """Validate and store a subscriber; a new one gets a random signing secret."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("The address must start with http:// or https://.")
+                    events: list[str], active: bool = True, allowed_hosts: Collection[str] = ()) -> WebhookSubscriber:
+    """Validate and store a subscriber; a new one gets a random signing secret.
+
+    An internal address is refused unless its host is in ``allowed_hosts`` (the operator's
+    ``OUTBOUND_ALLOWED_HOSTS``; see :func:`core.outbound.check_address`).
+    """
+    parts = urlsplit(check_address(url, allowed_hosts))
     unknown = [name for name in events if name not in EVENTS]
     if unknown or not events:
         raise ValidationError("Choose at least one event.")

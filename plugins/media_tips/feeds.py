@@ -1,28 +1,27 @@
 """Polling the news feeds staff configured: items about a matter or a unit become tips.
 
-Duban fetches each feed itself (urllib, with a timeout, a size cap, and no
-redirect to another host) and hands the bytes to feedparser, which never
-touches the network. Each feed is polled in its own savepoint: one that is
-malformed, huge, redirected elsewhere or silent fails alone, with its reason
-logged and kept on the feed for staff to see.
+Duban fetches each feed itself (:mod:`core.outbound`: public addresses only, checked
+again on each redirect, with a timeout and a size cap) and hands the bytes to
+feedparser, which never touches the network. Each feed is polled in its own
+savepoint: one that is malformed, huge, unreachable or silent fails alone, with its
+reason logged and kept on the feed for staff to see (one message for every address
+that is refused or does not answer, so the feed list cannot map internal ports).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
-import time
-import urllib.error
-import urllib.request
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.message import Message as HeaderMessage
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import outbound
 from core.errors import ValidationError
 from core.i18n import N_
 from plugins.media_tips.linking import index_for
@@ -58,70 +57,39 @@ class FeedItem:
     published: date | None
 
 
-def check_url(url: str) -> str:
-    """Accept only http and https URLs with a host; raises :class:`ValidationError`."""
+def check_url(url: str, allowed_hosts: Collection[str] = ()) -> str:
+    """Accept only http and https URLs with a host, not an internal one; raises :class:`ValidationError`.
+
+    See :func:`core.outbound.check_address`: ``allowed_hosts`` are the operator's
+    ``OUTBOUND_ALLOWED_HOSTS``.
+    """
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(N_("A feed address must start with http:// or https://."))
-    return url
+    return outbound.check_address(url, allowed_hosts)
 
 
-class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to the same host, and only a few times."""
+def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES,
+          allowed_hosts: Collection[str] = ()) -> bytes:
+    """The feed's bytes; raises :class:`FeedError` on any failure.
 
-    def __init__(self, host: str) -> None:
-        self.host = host
-        self.count = 0
-
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: HeaderMessage,
-                         newurl: str) -> Any:
-        target = urlsplit(urljoin(req.full_url, newurl))
-        if target.hostname != self.host or target.scheme not in ("http", "https"):
-            raise FeedError(f"redirected to another host ({target.hostname})")
-        self.count += 1
-        if self.count > MAX_REDIRECTS:
-            raise FeedError("too many redirects")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES) -> bytes:
-    """The feed's bytes; raises :class:`FeedError` on any failure."""
-    host = urlsplit(url).hostname or ""
-    # No proxy handler: the URLs are staff-configured and the fetch stays where it says.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _SameHostRedirects(host))
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                   "Accept": "application/rss+xml, application/atom+xml, */*"})
+    Through :func:`core.outbound.send`: internal addresses are refused unless allow-listed,
+    on the first request and on each redirect. A refusal and a failure to connect give the
+    same error, :data:`core.outbound.UNREACHABLE`, with the reason logged.
+    """
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, */*"}
     try:
-        with opener.open(request, timeout=timeout) as response:
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FeedError(f"feed is larger than {max_bytes} bytes (it declares {declared})")
-            data = _read_capped(response, max_bytes, time.monotonic() + timeout)
-    except FeedError:
-        raise
-    except urllib.error.HTTPError as error:
-        raise FeedError(f"HTTP {error.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise FeedError(f"could not fetch: {reason}") from None
-    return data
-
-
-def _read_capped(response: Any, max_bytes: int, deadline: float) -> bytes:
-    # The socket timeout bounds each read; the deadline bounds a server that drips bytes.
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        if time.monotonic() > deadline:
-            raise FeedError("the feed took too long to send")
-        chunk = response.read(64 * 1024)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > max_bytes:
-            raise FeedError(f"feed is larger than {max_bytes} bytes")
-        chunks.append(chunk)
+        reply = outbound.send("GET", url, headers=headers, allowed_hosts=allowed_hosts, timeout=timeout,
+                              max_bytes=max_bytes, redirects=MAX_REDIRECTS)
+    except outbound.Unreachable as error:
+        log.warning("feed %s could not be reached: %s", url, error.reason)
+        raise FeedError(outbound.UNREACHABLE) from None
+    except outbound.TooLarge:
+        raise FeedError(f"feed is larger than {max_bytes} bytes") from None
+    if reply.status >= 300:
+        raise FeedError(f"HTTP {reply.status}")
+    return reply.body
 
 
 def parse(data: bytes) -> list[FeedItem]:
@@ -156,9 +124,9 @@ def item_ref(feed: TipFeed, item: FeedItem) -> str:
 
 
 def poll_feed(session: Session, feed: TipFeed, now: datetime, *, timeout: float = TIMEOUT_SECONDS,
-              max_bytes: int = MAX_BYTES) -> int:
+              max_bytes: int = MAX_BYTES, allowed_hosts: Collection[str] = ()) -> int:
     """Read one feed and turn new items that concern a matter or unit into tips; returns how many."""
-    items = parse(fetch(feed.url, timeout=timeout, max_bytes=max_bytes))
+    items = parse(fetch(feed.url, timeout=timeout, max_bytes=max_bytes, allowed_hosts=allowed_hosts))
     index = index_for(session)
     refs = [item_ref(feed, item) for item in items]
     known = set(session.scalars(select(Tip.ref).where(Tip.ref.in_(refs)))) if refs else set()
@@ -182,14 +150,18 @@ def poll_feed(session: Session, feed: TipFeed, now: datetime, *, timeout: float 
 
 
 def poll_feeds(session: Session, now: datetime, *, timeout: float = TIMEOUT_SECONDS,
-               max_bytes: int = MAX_BYTES) -> list[str]:
-    """Poll every active feed, each in its own savepoint; returns one summary line per feed."""
+               max_bytes: int = MAX_BYTES, allowed_hosts: Collection[str] = ()) -> list[str]:
+    """Poll every active feed, each in its own savepoint; returns one summary line per feed.
+
+    ``allowed_hosts``: the operator's ``OUTBOUND_ALLOWED_HOSTS`` (see :mod:`core.outbound`).
+    """
     lines = []
     for feed in session.scalars(select(TipFeed).where(TipFeed.active.is_(True)).order_by(TipFeed.id)):
         feed.last_polled_at = now
         try:
             with session.begin_nested():
-                added = poll_feed(session, feed, now, timeout=timeout, max_bytes=max_bytes)
+                added = poll_feed(session, feed, now, timeout=timeout, max_bytes=max_bytes,
+                                  allowed_hosts=allowed_hosts)
         except FeedError as error:
             feed.last_error = str(error)[:500]
             log.warning("feed %s (%s) failed: %s", feed.id, feed.url, error)
@@ -210,4 +182,5 @@ def poll_feeds(session: Session, now: datetime, *, timeout: float = TIMEOUT_SECO
 def poll_feeds_job(runtime: JobRuntime) -> list[str]:
     """The ``poll_feeds`` job: every active feed, in one transaction of its own."""
     with runtime.db.transaction(actor="jobs:poll_feeds") as session:
-        return poll_feeds(session, datetime.now(UTC))
+        return poll_feeds(session, datetime.now(UTC),
+                          allowed_hosts=runtime.config.get("OUTBOUND_ALLOWED_HOSTS") or ())

@@ -1,7 +1,7 @@
 """Pages for API tokens (staff), webhook subscribers and failed jobs (administrators)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -120,7 +120,8 @@ def webhooks() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             save_subscriber(session, WebhookSubscriber(secret=""), name=form.name.data or "",
-                            url=form.url.data, events=form.events.data or [], active=form.active.data)
+                            url=form.url.data, events=form.events.data or [], active=form.active.data,
+                            allowed_hosts=current_app.config.get("OUTBOUND_ALLOWED_HOSTS") or ())
         except DubanError as error:
             session.rollback()
             flash(render_message(error.message), "error")

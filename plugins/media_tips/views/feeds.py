@@ -1,7 +1,7 @@
 """Staff configure the news feeds ``duban tick`` polls, and see how each last fared."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -26,7 +26,7 @@ def feeds() -> Response | str:
     form = FeedForm()
     if form.validate_on_submit():
         try:
-            url = check_url(form.url.data)
+            url = check_url(form.url.data, current_app.config.get("OUTBOUND_ALLOWED_HOSTS") or ())
         except DubanError as error:
             form.url.errors = [render_message(error.message)]
         else:

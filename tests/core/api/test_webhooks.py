@@ -15,7 +15,7 @@ from core.webhooks.delivery import Sent
 
 
 def _subscriber(session, events=("task.state_changed",)):
-    subscriber = save_subscriber(session, WebhookSubscriber(secret=""), name="ops", url="http://127.0.0.1:9/hook",
+    subscriber = save_subscriber(session, WebhookSubscriber(secret=""), name="ops", url="https://ops.example/hook",
                                  events=list(events))
     session.commit()
     return subscriber
