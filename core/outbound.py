@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import logging
 import socket
 import ssl
 import time
@@ -38,8 +37,6 @@ from urllib.parse import urljoin, urlsplit
 
 from core.errors import DubanError, ValidationError
 from core.i18n import N_
-
-log = logging.getLogger("duban.outbound")
 
 UNREACHABLE = N_("The address could not be reached.")
 INTERNAL = N_("This address points to this server or an internal network, which Duban does not connect to. "
@@ -254,8 +251,3 @@ def _read_capped(response: http.client.HTTPResponse, max_bytes: int, deadline: f
             raise TooLarge(f"the answer is larger than {max_bytes} bytes")
         chunks.append(chunk)
 
-
-def logged(error: Unreachable, what: str) -> Unreachable:
-    """Log why a request to ``what`` did not get through (for operators) and give the error back."""
-    log.warning("outbound request for %s did not get through: %s", what, error.reason)
-    return error
