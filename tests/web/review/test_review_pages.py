@@ -126,3 +126,17 @@ def test_the_rules_preview_shows_how_the_queue_would_change_then_saving_applies_
     assert "12 hotline complaints" in queue
     first = re.search(r'href="/review/tasks/(\d+)" class="item-link"', queue).group(1)
     assert int(first) == task.id
+
+
+def test_history_summaries_read_as_sentences_on_the_rules_and_task_pages(client, auth, db_session, review):
+    task = review.tasks["B1"]
+    for k, value in enumerate((3, 5)):
+        record_signal(db_session, source="hotline", kind="complaints", ref=f"h{k}", unit_id=task.unit_id,
+                      matter_id=task.matter_id, value=value, observed_on=review.today)
+    db_session.commit()
+    auth.login("staff")
+    rules = client.get("/review/rules").get_data(as_text=True)
+    item = client.get(f"/review/tasks/{task.id}").get_data(as_text=True)
+    for page in (rules, item):
+        assert "%(feature)s" not in page
+    assert "hotline.complaints，历史均值" in rules or "hotline.complaints, mean of its history" in rules

@@ -6,7 +6,9 @@ from datetime import date
 
 from flask import Blueprint, current_app
 
+from core.scoring.catalogue import Feature
 from core.scoring.context import ScoringContext, load_context
+from core.scoring.explain import feature_label
 from core.scoring.rescore import ensure_fresh
 from web import db
 from web.views.ledger import today
@@ -37,6 +39,14 @@ def text(msgid: str) -> str:
     from flask_babel import gettext
 
     return gettext(msgid)
+
+
+@bp.app_template_global("feature_text")
+def feature_text(feature: Feature) -> str:
+    """A feature's label in the reader's language; a history summary names the kind it summarises."""
+    from flask_babel import gettext
+
+    return feature_label(feature).render(gettext)
 
 
 __all__ = ["bp", "date"]
