@@ -40,21 +40,31 @@ class RuleError(ValidationError):
 
 
 # Core's own rules read only ledger facts; each source adds its own through ``duban_default_rules``.
+# Every default names the basis of its threshold (``basis``): a deadline or target the office
+# itself set, a reporting cadence, or a plain policy choice an office is expected to revise —
+# never a figure fitted to simulated data. Weights of evidence are the model's to learn.
 CORE_RULES: list[dict[str, Any]] = [
     {"id": "ledger.long_overdue", "when": "overdue_days > 30", "points": 30,
-     "reason": N_("%(overdue_days)s days past the deadline")},
+     "reason": N_("%(overdue_days)s days past the deadline"),
+     "basis": N_("The deadline the ledger set for the task; past it by more than one monthly reporting period.")},
     {"id": "ledger.overdue", "when": "overdue_days > 0 and overdue_days <= 30", "points": 15,
-     "reason": N_("%(overdue_days)s days past the deadline")},
+     "reason": N_("%(overdue_days)s days past the deadline"),
+     "basis": N_("The deadline the ledger set for the task.")},
     {"id": "ledger.returned", "when": "returned_count >= 2", "points": 20,
-     "reason": N_("Reports sent back %(returned_count)s times")},
+     "reason": N_("Reports sent back %(returned_count)s times"),
+     "basis": N_("Policy: a report sent back a second time means the first rework did not answer the office.")},
     {"id": "ledger.urged", "when": "urged_count >= 1 and overdue_days > 0", "points": 10,
-     "reason": N_("Urged %(urged_count)s times and still overdue")},
+     "reason": N_("Urged %(urged_count)s times and still overdue"),
+     "basis": N_("The office's own urging notice, not acted on by the deadline.")},
     {"id": "ledger.silent", "when": "days_since_report > 60 and reported_done == 0", "points": 10,
-     "reason": N_("No progress report for %(days_since_report)s days")},
+     "reason": N_("No progress report for %(days_since_report)s days"),
+     "basis": N_("Two monthly reporting periods without a report while the work is unfinished.")},
     {"id": "ledger.repeat", "when": "past_problems >= 1", "points": 15,
-     "reason": N_("Problems confirmed at this unit on %(past_problems)s earlier visits")},
+     "reason": N_("Problems confirmed at this unit on %(past_problems)s earlier visits"),
+     "basis": N_("Policy: a unit where a problem was confirmed on site is followed up until rectified.")},
     {"id": "ledger.never_checked", "when": "reported_done and missing(days_since_review) and importance >= 4",
-     "points": 5, "reason": N_("Reported done on an important matter, never checked on site")},
+     "points": 5, "reason": N_("Reported done on an important matter, never checked on site"),
+     "basis": N_("Policy: important matters reported done are checked on site at least once.")},
 ]
 
 
@@ -69,6 +79,8 @@ class Rule:
     origin: str
     condition: Node = field(compare=False, repr=False)
     features: frozenset[str] = frozenset()
+    #: Where the threshold comes from (a deadline or target the office set, a regulation, a policy).
+    basis: str = ""
 
     @property
     def reads_outside_evidence(self) -> bool:
@@ -146,7 +158,10 @@ def _check_rule(raw: Mapping[str, Any], origin: str, known: set[str], position: 
     except (ValueError, TypeError):
         raise RuleError("Rule %(rule)s: the reason has a stray %% sign; write %%%% for a percent sign.",
                         rule=label) from None
-    return Rule(rule_id, when, float(points), reason, origin, condition, frozenset(condition.names()))
+    basis = raw.get("basis", "")
+    if not isinstance(basis, str):
+        raise RuleError("Rule %(rule)s: the basis must be text.", rule=label)
+    return Rule(rule_id, when, float(points), reason, origin, condition, frozenset(condition.names()), basis)
 
 
 def parse_rules_toml(text: str) -> list[dict[str, Any]]:

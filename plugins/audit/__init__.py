@@ -104,7 +104,11 @@ def duban_default_rules() -> list[dict[str, object]]:
     return [
         {"id": "audit.severe_overdue", "when": "audit.severe_findings >= 1 and audit.rectification_overdue_days > 30",
          "points": 30, "reason": N_("%(audit.severe_findings)s severe audit findings, rectification "
-                                     "%(audit.rectification_overdue_days)s days overdue")},
+                                     "%(audit.rectification_overdue_days)s days overdue"),
+         "basis": N_("The audit office's own severity grading and rectification deadline, missed by more than "
+                     "one monthly reporting period.")},
         {"id": "audit.repeat", "when": "audit.repeat_findings >= 1", "points": 15,
-         "reason": N_("The same audit problem found again %(audit.repeat_findings)s times")},
+         "reason": N_("The same audit problem found again %(audit.repeat_findings)s times"),
+         "basis": N_("Policy: a problem the audit office finds again in the same category was not truly "
+                     "rectified.")},
     ]

@@ -124,9 +124,12 @@ def duban_default_rules() -> list[dict[str, object]]:
     """Scoring rules over this plugin's signals (see docs/scoring.md)."""
     return [
         {"id": "media_tips.cluster", "when": "media_tips.cluster_size >= 5", "points": 20,
-         "reason": N_("%(media_tips.cluster_size)s similar public tips about the same problem")},
+         "reason": N_("%(media_tips.cluster_size)s similar public tips about the same problem"),
+         "basis": N_("Policy: five separate people reporting the same problem within 90 days is public "
+                     "attention an office answers for.")},
         {"id": "media_tips.unanswered", "when": "media_tips.answers_overdue >= 1", "points": 10,
-         "reason": N_("%(media_tips.answers_overdue)s tips handed over and not answered in time")},
+         "reason": N_("%(media_tips.answers_overdue)s tips handed over and not answered in time"),
+         "basis": N_("The answer date the office set when it handed the tip over.")},
     ]
 
 

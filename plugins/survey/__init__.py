@@ -119,9 +119,13 @@ def duban_default_rules() -> list[dict[str, object]]:
     """Scoring rules over this plugin's signals (see docs/scoring.md)."""
     return [
         {"id": "survey.contradiction",
-         "when": "reported_done and survey.not_delivered >= 0.3 and survey.sample_size >= 30", "points": 35,
+         "when": "reported_done and survey.not_delivered_off_target >= 1", "points": 35,
          "reason": N_("Reported done, but %(survey.not_delivered)s of %(survey.sample_size)s surveyed "
-                      "say the benefit never arrived")},
+                      "say the benefit never arrived"),
+         "basis": N_("The survey's own ceiling for non-delivery, set by the office: the 95% Wilson interval of "
+                     "the share lies wholly above it.")},
         {"id": "survey.dissatisfied", "when": "survey.satisfaction_off_target >= 1", "points": 15,
-         "reason": N_("Survey satisfaction %(survey.satisfaction)s, significantly below its target")},
+         "reason": N_("Survey satisfaction %(survey.satisfaction)s, significantly below its target"),
+         "basis": N_("The survey's own satisfaction target, set by the office: the 95% Wilson interval of the "
+                     "share lies wholly below it.")},
     ]

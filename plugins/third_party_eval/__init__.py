@@ -98,7 +98,10 @@ def duban_default_rules() -> list[dict[str, object]]:
     return [
         {"id": "third_party_eval.gap", "when": "third_party_eval.self_report_gap >= 30", "points": 25,
          "reason": N_("Self-reported completion exceeds the evaluators' score by "
-                      "%(third_party_eval.self_report_gap)s points")},
+                      "%(third_party_eval.self_report_gap)s points"),
+         "basis": N_("Policy: a unit's own report 30 points above the independent evaluation on the same "
+                     "0-100 scale is a claim to check on site.")},
         {"id": "third_party_eval.below_target", "when": "third_party_eval.below_target >= 3", "points": 10,
-         "reason": N_("%(third_party_eval.below_target)s indicators below target in the evaluation")},
+         "reason": N_("%(third_party_eval.below_target)s indicators below target in the evaluation"),
+         "basis": N_("The targets the office set for each indicator of the evaluation framework.")},
     ]
