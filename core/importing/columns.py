@@ -117,8 +117,11 @@ def map_rows(table: Table, columns: Sequence[Column], *,
         for column, position in plan:
             raw = cells[position] if position is not None and position < width else None
             if is_blank(raw):
-                if column.required and position is not None:
-                    result.add_error(source.line, column.key, CellError(required).message)
+                if column.required:
+                    # A missing required column is reported once, for the file; its rows
+                    # cannot go in, and importers never see the None it would leave.
+                    if position is not None:
+                        result.add_error(source.line, column.key, CellError(required).message)
                     failed = True
                 else:
                     values[column.key] = column.default

@@ -147,3 +147,35 @@ def test_a_true_cycle_is_still_called_one(runner, tmp_path, monkeypatch):
                                        "B,Baishui,A,city,990200\n")
     assert result.exit_code == 1
     assert result.output.count("cycle of parents") == 2, result.output
+
+
+NO_LEVEL = "code,name,parent_code,region_code\nA3,河中区,A,990104\nA4,,A,990105\n"
+
+
+def test_a_file_without_the_level_column_is_refused_with_a_message_on_the_command_line(runner, tmp_path, org, db_session):
+    before = _count(db_session)
+    path = tmp_path / "units.csv"
+    path.write_text(NO_LEVEL, encoding="utf-8")
+    result = runner.invoke(args=["import", "units", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert "层级" in result.output and "缺少" in result.output, result.output
+    assert "第 3 行" in result.output  # the blank name of row 3 is still reported, row by row
+    assert _count(db_session) == before
+
+
+def test_a_file_without_the_level_column_is_refused_on_the_web_page(client, auth, org, db_session):
+    import io
+
+    from core.access.models import Role
+
+    before = _count(db_session)
+    org.user("chief", Role.admin)
+    auth.login("chief")
+    response = client.post("/imports/units", data={"file": (io.BytesIO(NO_LEVEL.encode()), "units.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code in (200, 400, 422)
+    page = response.get_data(as_text=True)
+    assert "层级" in page and "缺少" in page
+    assert _count(db_session) == before
