@@ -6,7 +6,7 @@ visit sees the findings open the day before it, not today's). A finding is
 open on day *d* when ``found_on <= d`` and it was not rectified by then
 (``rectified_on`` empty or after *d*); it is overdue from the day after its
 rectification deadline while open. Per unit and kind the series is stored with
-:func:`core.signals.record_series` under the key ``unit:<id>:<kind>``: one
+:func:`core.signals.sync_series` under the key ``unit:<id>:<kind>``: one
 signal per day on which the figure changed (a finding found, a deadline
 passed, a rectification completed), up to today.
 
@@ -29,23 +29,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import utcnow
-from core.signals import SERIES_MARK, Signal, record_series
+from core.signals import Series, sync_series
 from plugins.audit.models import Finding, Severity, Status
 
 SOURCE = "audit"
 KINDS = ("open_findings", "severe_findings", "amount_involved", "rectification_overdue_days", "repeat_findings")
 GROWS_DAILY = frozenset({"rectification_overdue_days"})
-CHUNK = 500
-BULK_FROM = 200  # series to rewrite from which they are written in bulk statements, not point by point
 
-Series = dict[str, dict[date, float]]  # kind -> {day: value}
+Figures = dict[str, dict[date, float]]  # kind -> {day: value}
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ def series_key(unit_id: int, kind: str) -> str:
     return f"unit:{unit_id}:{kind}"
 
 
-def unit_series(session: Session, until: date, unit_ids: Iterable[int] | None = None) -> dict[int, Series]:
+def unit_series(session: Session, until: date, unit_ids: Iterable[int] | None = None) -> dict[int, Figures]:
     """Each unit's figures as change points up to ``until``, from one query over its findings."""
     stmt = select(Finding.unit_id, Finding.found_on, Finding.rectified_on, Finding.status, Finding.updated_at,
                   Finding.due, Finding.severity, Finding.amount, Finding.category)
@@ -88,7 +83,7 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(clock.zone()).date()
 
 
-def _sweep(findings: list[_Dated], until: date) -> Series:
+def _sweep(findings: list[_Dated], until: date) -> Figures:
     """The figures on every day something changed, in one pass over the findings' dates."""
     found: dict[date, list[_Dated]] = defaultdict(list)
     closed: dict[date, list[_Dated]] = defaultdict(list)
@@ -107,7 +102,7 @@ def _sweep(findings: list[_Dated], until: date) -> Series:
     repeats = 0
     dues: list[date] = []  # the deadlines of open findings, a heap; rectified ones are taken out lazily
     gone: Counter[date] = Counter()
-    series: Series = {kind: {} for kind in KINDS}
+    series: Figures = {kind: {} for kind in KINDS}
     last: dict[str, tuple[date, float]] = {}
     for day in sorted(d for d in days if d <= until):
         for finding in found.get(day, ()):
@@ -147,99 +142,16 @@ def _expected(kind: str, previous: tuple[date, float], day: date) -> float:
 
 
 def refresh_signals(session: Session, today: date | None = None, unit_ids: Iterable[int] | None = None) -> int:
-    """Record the series of ``unit_ids`` (every unit with findings or audit signals when None) up to ``today``.
+    """Record the series of ``unit_ids`` (every unit when None) up to ``today``; returns how many signals changed.
 
-    Only series that differ from what is stored are rewritten, so a second run
-    changes nothing. Points of units left without findings and the old
-    one-per-unit snapshots (refs without a date) are removed. Returns how many
-    signals changed.
+    Written with :func:`core.signals.sync_series`: only points that differ from
+    what is stored are written, so a second run changes nothing; points of units
+    left without findings and the old one-per-unit snapshots (refs without a
+    day) are removed.
     """
     until = today or clock.today()
-    wanted_units = None if unit_ids is None else set(unit_ids)
-    computed = unit_series(session, until, wanted_units)
-    stored, stale = _stored(session, wanted_units)
-    rewrite = [(unit_id, kind, points) for unit_id, series in computed.items() for kind, points in series.items()
-               if {day: value for day, (_id, value) in stored.get(series_key(unit_id, kind), {}).items()} != points]
-    changed = 0
-    if len(rewrite) < BULK_FROM:
-        for unit_id, kind, points in rewrite:
-            changed += record_series(session, source=SOURCE, kind=kind, key=series_key(unit_id, kind),
-                                     unit_id=unit_id, points=points, until=until)
-    else:
-        changed += _write_in_bulk(session, rewrite, stored)
-    for key in stored.keys() - {series_key(u, k) for u in computed for k in KINDS}:
-        stale.extend(signal_id for signal_id, _value in stored[key].values())
-    _delete(session, stale)
-    return changed + len(stale)
-
-
-def _stored(session: Session, unit_ids: set[int] | None) -> tuple[dict[str, dict[date, tuple[int, float]]], list[int]]:
-    """Stored points (id, value) by series key and day, and the ids of old snapshots (refs without a day)."""
-    stmt = select(Signal.id, Signal.ref, Signal.value).where(Signal.source == SOURCE)
-    if unit_ids is not None:
-        stmt = stmt.where(Signal.unit_id.in_(list(unit_ids)))
-    stored: dict[str, dict[date, tuple[int, float]]] = defaultdict(dict)
-    stale: list[int] = []
-    for signal_id, ref, value in session.execute(stmt):
-        key, mark, day = ref.rpartition(SERIES_MARK)
-        if not mark:
-            stale.append(signal_id)
-            continue
-        stored[key][date.fromisoformat(day)] = (signal_id, value)
-    return stored, stale
-
-
-def _delete(session: Session, ids: list[int]) -> None:
-    for start in range(0, len(ids), CHUNK):
-        session.execute(delete(Signal).where(Signal.id.in_(ids[start:start + CHUNK])))
-
-
-def _write_in_bulk(session: Session, rewrite: list[tuple[int, str, dict[date, float]]],
-                   stored: dict[str, dict[date, tuple[int, float]]]) -> int:
-    """What :func:`record_series` does for each series, in a few statements for many series at once.
-
-    Writing the first history of every unit (after an upgrade, or a file of
-    thousands of findings) point by point costs a query and a flush per point;
-    here new points are inserted, changed ones updated and stale ones deleted
-    with ``executemany``. ``duban_signal_recorded`` is still called on every
-    new or changed signal.
-    """
-    now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    stale: list[int] = []
-    for unit_id, kind, points in rewrite:
-        key = series_key(unit_id, kind)
-        have = stored.get(key, {})
-        for day, value in points.items():
-            if day not in have:
-                inserts.append({"source": SOURCE, "kind": kind, "ref": f"{key}{SERIES_MARK}{day.isoformat()}",
-                                "unit_id": unit_id, "matter_id": None, "task_id": None, "value": value,
-                                "observed_on": day, "details": {}, "recorded_at": now})
-            elif have[day][1] != value:
-                updates.append({"b_id": have[day][0], "value": value, "recorded_at": now})
-        stale.extend(signal_id for day, (signal_id, _value) in have.items() if day not in points)
-    table = Signal.__table__
-    if inserts:
-        session.execute(insert(table), inserts)
-    if updates:
-        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
-            value=bindparam("value"), recorded_at=bindparam("recorded_at")), updates)
-        updated = {row["b_id"] for row in updates}
-        for signal in [o for o in session.identity_map.values() if isinstance(o, Signal) and o.id in updated]:
-            session.expire(signal)
-    _delete(session, stale)
-    _announce(session, [row["ref"] for row in inserts], [row["b_id"] for row in updates])
-    return len(inserts) + len(updates) + len(stale)
-
-
-def _announce(session: Session, refs: list[str], ids: list[int]) -> None:
-    """Call ``duban_signal_recorded`` on the signals written in bulk, when a plugin listens."""
-    pm = session.info.get("plugins")
-    if pm is None or not pm.hook.duban_signal_recorded.get_hookimpls():
-        return
-    for column, values in ((Signal.ref, refs), (Signal.id, ids)):
-        for start in range(0, len(values), CHUNK):
-            condition = column.in_(values[start:start + CHUNK])
-            for signal in session.scalars(select(Signal).where(Signal.source == SOURCE, condition)):
-                pm.hook.duban_signal_recorded(session=session, signal=signal)
+    wanted = None if unit_ids is None else set(unit_ids)
+    series = [Series(series_key(unit_id, kind), kind, unit_id, points)
+              for unit_id, figures in unit_series(session, until, wanted).items()
+              for kind, points in figures.items()]
+    return sync_series(session, SOURCE, series, until, unit_ids=wanted)

@@ -4,7 +4,7 @@ target, and the gap between the unit's self-reported completion and its evaluati
 Every batch (evaluation period) of a (matter, unit) counts, dated on the day
 the unit was evaluated in it (see :func:`evaluation_history`); a corrected
 version of a batch replaces that batch's point, never another period's. Each
-kind is stored with :func:`core.signals.record_series` under the key
+kind is stored with :func:`core.signals.sync_series` under the key
 ``matter:<m>:unit:<u>:<kind>``, so scoring a past day sees the evaluations
 made by then. The self-reported percent compared is the one the unit's task
 stood at on the evaluation day: its last progress report filed by the end of
@@ -17,19 +17,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
 from core.ledger.models import Task
 from core.ledger.report_models import ProgressReport
-from core.signals import SERIES_MARK, Signal, record_series
+from core.signals import Series, sync_series
 from plugins.third_party_eval.models import Batch, BatchState, Score
 from plugins.third_party_eval.results import evaluation_history
 
 SOURCE = "third_party_eval"
 KINDS = ("weighted_score", "below_target", "self_report_gap")
-CHUNK = 500
 
 Pair = tuple[int, int]  # matter id, unit id
 
@@ -40,22 +39,36 @@ def series_key(matter_id: int, unit_id: int, kind: str) -> str:
 
 
 def refresh_signals(session: Session, today: date | None, pairs: Iterable[Pair]) -> int:
-    """Record the series of each ``(matter_id, unit_id)`` up to ``today``; returns how many signals changed.
+    """Record the series of the units of ``pairs`` (every matter they were scored on) up to ``today``.
 
-    Series equal to what is stored are left alone, so refreshing twice changes
-    nothing; the old undated signal of each pair (``matter:<m>:unit:<u>:<kind>``)
-    is removed.
+    Written with :func:`core.signals.sync_series` for those units: points equal
+    to what is stored are left alone, so refreshing twice changes nothing; points
+    no current batch holds any more and the old undated signals
+    (``matter:<m>:unit:<u>:<kind>``) are removed. Returns how many signals changed.
     """
-    until = today or clock.today()
-    wanted = set(pairs)
-    if not wanted:
+    units = {unit_id for _matter_id, unit_id in pairs}
+    if not units:
         return 0
-    history = evaluation_history(session, wanted)
-    tasks = _tasks(session, wanted)
+    scored = select(Batch.matter_id, Score.unit_id).join(Batch, Batch.id == Score.batch_id).where(
+        Batch.state == BatchState.current, Score.unit_id.in_(units)).distinct()
+    wanted = set(pairs) | {(matter_id, unit_id) for matter_id, unit_id in session.execute(scored)}
+    return _sync(session, today or clock.today(), wanted, units)
+
+
+def refresh_all(session: Session, today: date | None = None) -> int:
+    """Refresh every (matter, unit) with current scores; evaluation signals of any other are removed."""
+    scored = select(Batch.matter_id, Score.unit_id).join(Batch, Batch.id == Score.batch_id).where(
+        Batch.state == BatchState.current).distinct()
+    wanted = {(matter_id, unit_id) for matter_id, unit_id in session.execute(scored)}
+    return _sync(session, today or clock.today(), wanted, None)
+
+
+def _sync(session: Session, until: date, pairs: set[Pair], units: set[int] | None) -> int:
+    history = evaluation_history(session, pairs)
+    tasks = _tasks(session, pairs)
     percents = _percent_history(session, [task_id for task_id, _percent in tasks.values()])
-    stored, stale = _stored(session, wanted)
-    changed = 0
-    for matter_id, unit_id in sorted(wanted):
+    series = []
+    for matter_id, unit_id in sorted(pairs):
         task_id, current = tasks.get((matter_id, unit_id), (None, None))
         points: dict[str, dict[date, float]] = {kind: {} for kind in KINDS}
         for day, result in history.get((matter_id, unit_id), {}).items():
@@ -64,25 +77,9 @@ def refresh_signals(session: Session, today: date | None, pairs: Iterable[Pair])
             percent = _percent_on(percents.get(task_id), current, day) if task_id is not None else None
             if percent is not None:
                 points["self_report_gap"][day] = round(percent - result.weighted, 2)
-        for kind, series in points.items():
-            key = series_key(matter_id, unit_id, kind)
-            if stored.get(key, {}) == {day: (value, task_id) for day, value in series.items() if day <= until}:
-                continue
-            changed += record_series(session, source=SOURCE, kind=kind, key=key, unit_id=unit_id,
-                                     matter_id=matter_id, task_id=task_id, points=series, until=until)
-    for start in range(0, len(stale), CHUNK):
-        session.execute(delete(Signal).where(Signal.source == SOURCE, Signal.ref.in_(stale[start:start + CHUNK])))
-    return changed + len(stale)
-
-
-def refresh_all(session: Session, today: date | None = None) -> int:
-    """Refresh every (matter, unit) with current scores or evaluation signals."""
-    scored = select(Batch.matter_id, Score.unit_id).join(Batch, Batch.id == Score.batch_id).where(
-        Batch.state == BatchState.current)
-    signalled = select(Signal.matter_id, Signal.unit_id).where(Signal.source == SOURCE, Signal.matter_id.is_not(None))
-    pairs = {(matter_id, unit_id) for stmt in (scored, signalled)
-             for matter_id, unit_id in session.execute(stmt.distinct())}
-    return refresh_signals(session, today, pairs)
+        series.extend(Series(series_key(matter_id, unit_id, kind), kind, unit_id, values, matter_id, task_id)
+                      for kind, values in points.items())
+    return sync_series(session, SOURCE, series, until, unit_ids=units)
 
 
 def _tasks(session: Session, pairs: set[Pair]) -> dict[Pair, tuple[int, int]]:
@@ -125,22 +122,3 @@ def _percent_on(reports: list[tuple[datetime, int]] | None, current: int | None,
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=clock.zone())
     before = [percent for at, percent in reports if at < end]
     return float(before[-1]) if before else 0.0
-
-
-def _stored(session: Session, pairs: set[Pair]) -> tuple[dict[str, dict[date, tuple[float, int | None]]], list[str]]:
-    """Stored points of the pairs by series key, and the refs of their old undated signals."""
-    stored: dict[str, dict[date, tuple[float, int | None]]] = defaultdict(dict)
-    stale: list[str] = []
-    stmt = select(Signal.matter_id, Signal.unit_id, Signal.ref, Signal.value, Signal.task_id).where(
-        Signal.source == SOURCE, Signal.matter_id.in_({m for m, _u in pairs}),
-        Signal.unit_id.in_({u for _m, u in pairs}))
-    for matter_id, unit_id, ref, value, task_id in session.execute(stmt):
-        if (matter_id, unit_id) not in pairs:
-            continue
-        key, mark, day = ref.rpartition(SERIES_MARK)
-        if mark:
-            stored[key][date.fromisoformat(day)] = (value, task_id)
-        else:
-            stale.append(ref)
-    return stored, stale
-
