@@ -76,3 +76,18 @@ def test_safe_cell() -> None:
     assert safe_cell("M-1") == "M-1"
     assert safe_cell(-5) == -5
     assert safe_cell(None) is None
+
+
+def test_safe_cell_catches_fullwidth_small_and_hidden_formula_leaders() -> None:
+    # Typed with a Chinese IME these are the fullwidth forms; spreadsheets still run them.
+    for dangerous in ("＝1+1", "＋1", "－1", "＠SUM(A1)", "﹦1+1", "﹢1", "﹣1", "﹫x", "\u22121",
+                      " =1+1", "\u3000＝1+1", "\u200b=1+1", "\ufeff=1+1", "\u00a0@x", "\nx", " \t=1"):
+        assert safe_cell(dangerous) == "'" + dangerous, repr(dangerous)
+    for harmless in ("河东区", "１２３", "M－1", "a=b", " 河东区", ""):
+        assert safe_cell(harmless) == harmless, repr(harmless)
+
+
+def test_fullwidth_formula_in_an_exported_error_report_is_escaped() -> None:
+    report = ImportReport([RowError(2, None, message("%(value)s is not a number.", value="＝1+1"))])
+    raw = report.to_csv().decode("utf-8-sig")
+    assert "'＝1+1 is not a number." in raw

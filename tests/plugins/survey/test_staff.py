@@ -116,6 +116,20 @@ def test_export_neutralises_formulas(client, staff, make_survey, db_session) -> 
     assert "'=HYPERLINK(\"http://x\")" in values
 
 
+
+def test_export_neutralises_fullwidth_formulas(client, staff, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+    # A respondent typing with a Chinese IME gets fullwidth ＝ and ＋; spreadsheets run them too.
+    survey = make_survey()
+    _answers(db_session, survey, [{"district": "990102", "comment": "＝1+1"},
+                                  {"district": "990102", "comment": "\u3000＋cmd|' /C calc'!A0"}])
+    text = client.get(f"/surveys/{survey.id}/export.csv").get_data(as_text=True)
+    assert "'＝1+1" in text and "'\u3000＋cmd" in text
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(client.get(f"/surveys/{survey.id}/export.xlsx").data)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "'＝1+1" in values
+
 def test_signals_per_unit_and_matter(db_session, org, make_survey) -> None:  # type: ignore[no-untyped-def]
     survey = make_survey()
     service.link_unit(db_session, survey, org.county_a1)
