@@ -6,6 +6,7 @@ PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import threading
 import time
@@ -14,10 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -51,28 +53,192 @@ def normalise_url(url: str) -> str:
 
 
 # Execution options for a transaction that will write, e.g. ``session.connection(execution_options=WRITE_INTENT)``.
-# On SQLite it takes the write lock as it begins (BEGIN IMMEDIATE): a transaction that read first
-# and then writes fails at once when another writer got there in between, instead of waiting.
+# On SQLite it takes the write lock as it begins (BEGIN IMMEDIATE) instead of at its first write.
 WRITE_INTENT: dict[str, Any] = {"write_intent": True}
+
+# How long a writer waits for the other writers of its process before it gives up, as SQLite's
+# busy_timeout does for the writers of other processes. It then fails as SQLite would:
+# ``OperationalError: database is locked`` (the API answers 503, a page 500).
+WRITER_WAIT_SECONDS = 10.0
+BUSY_TIMEOUT_MS = 10000
+
+# Statements that need SQLite's write lock. SAVEPOINT is among them: a savepoint opened before
+# the transaction became a writing one would be lost when it does (see _configure_sqlite).
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER"})
+
+
+class WriterLock:
+    """One writing transaction at a time among the connections of one process to one SQLite file.
+
+    SQLite lets one transaction write at a time; a writer that finds the lock taken sleeps
+    for growing intervals before it tries again, and a transaction that read before its
+    first write cannot wait at all (its snapshot is stale once another writer commits). So
+    the writers of a process queue here, in order, each taking over the moment the last
+    one commits; the writers of other processes wait in SQLite's busy handler.
+
+    Re-entrant per thread: a thread that holds it for one connection may open another
+    (SQLite then makes that one wait, and fail after the busy timeout, as it always did).
+    It may be released from another thread (a connection returned by the garbage collector).
+    """
+
+    def __init__(self) -> None:
+        self._free = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self, timeout: float = WRITER_WAIT_SECONDS) -> bool:
+        me = threading.get_ident()
+        with self._free:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            if not self._free.wait_for(lambda: self._owner is None, timeout):
+                return False
+            self._owner, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._free:
+            self._depth -= 1
+            if self._depth <= 0:
+                self._owner, self._depth = None, 0
+                self._free.notify()
+
+    @property
+    def held(self) -> bool:
+        return self._owner is not None
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold the lock for a block (waiting at most ``WRITER_WAIT_SECONDS``)."""
+        _take(self)
+        try:
+            yield
+        finally:
+            self.release()
+
+
+def _take(lock: WriterLock) -> None:
+    if not lock.acquire():
+        raise OperationalError("BEGIN IMMEDIATE", None,
+                               sqlite3.OperationalError("database is locked (waited for this process's writers)"))
+
+
+_WRITER_LOCKS: WeakKeyDictionary[Engine, WriterLock] = WeakKeyDictionary()
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The process's writer lock of a SQLite engine made by :func:`make_engine`; None for other databases."""
+    return _WRITER_LOCKS.get(engine)
+
+
+def _is_write(statement: str, context: Any) -> bool:
+    if context is not None and getattr(context, "isddl", False):
+        return True
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    words = statement.lstrip(" \n\t(").split(None, 1)
+    return bool(words) and words[0].upper() in _WRITES
+
+
+def _raw(connection: Any) -> Any:
+    """The driver's connection under a SQLAlchemy Connection, pool proxy or driver connection."""
+    if isinstance(connection, Connection):
+        connection = connection.connection
+    return getattr(connection, "dbapi_connection", connection)
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, SAVEPOINT support, and one writer at a time (:class:`WriterLock`).
+
+    Transactions begin deferred: a request that only reads takes no lock and never waits.
+    At a transaction's first write (or with ``WRITE_INTENT``, as it begins) its connection
+    takes the process's :class:`WriterLock`, ends the read-only transaction it had (nothing
+    was written in it) and begins again with BEGIN IMMEDIATE, which waits for the other
+    processes' writers; the lock is released as the transaction commits or rolls back. Reads
+    before the first write thus see the data as of their own statement, as PostgreSQL's
+    READ COMMITTED does, and a writer never fails because another one committed after it
+    read. Writing transactions must be kept short: every other writer waits for them.
+    """
+    lock = WriterLock()
+    _WRITER_LOCKS[engine] = lock
+    on_file = engine.url.database not in (None, "", ":memory:")
+    holding: set[int] = set()  # ids of driver connections in a writing transaction
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, open transactions so SAVEPOINT works.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        if engine.url.database not in (None, "", ":memory:"):
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if on_file:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    def _become_writer(raw: Any, statement: str, restart: bool) -> None:
+        _take(lock)
+        try:
+            if restart:
+                raw.execute("COMMIT")  # the read-only part: nothing to keep or lose
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            lock.release()
+            raise OperationalError(statement, None, error) from error
+        except BaseException:
+            lock.release()
+            raise
+        holding.add(id(raw))
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         writes = connection.get_execution_options().get("write_intent")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        if writes and on_file:
+            _become_writer(_raw(connection), "BEGIN IMMEDIATE", restart=False)
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    if not on_file:
+        return  # one shared connection: nobody to wait for
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(connection: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
+                        _executemany: bool) -> None:
+        raw = _raw(connection)
+        if id(raw) in holding or not connection.in_transaction() or not _is_write(statement, context):
+            return
+        _become_writer(raw, statement, restart=True)
+
+    def _ended(dbapi_connection: Any) -> None:
+        raw = _raw(dbapi_connection)
+        if id(raw) in holding:
+            holding.discard(id(raw))
+            lock.release()
+
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            _ended(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            _ended(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "checkin")
+    @event.listens_for(engine, "close")
+    def _returned(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None:
+            _ended(dbapi_connection)
 
 
 # A pooled server connection returned longer ago than this is pinged before it is handed out.
@@ -157,10 +323,8 @@ class Database:
         self.info = info or {}
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False, info=self.info)
         self._bound: Connection | None = None
-        # SQLite lets one transaction write at a time, and a writer that finds the lock taken
-        # sleeps for growing intervals before it tries again. Writers of this process wait
-        # for each other here instead, and each takes over the moment the last one commits.
-        self._writer = threading.Lock() if self.is_sqlite else None
+        # The process's writers of a SQLite database take turns (see WriterLock).
+        self._writer = writer_lock(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -186,7 +350,7 @@ class Database:
             with self._bound.begin_nested():
                 yield self._bound
             return
-        with self._writer or nullcontext(), self.engine.connect() as connection:
+        with self._writer.holding() if self._writer else nullcontext(), self.engine.connect() as connection:
             if execution_options:
                 connection.execution_options(**execution_options)
             with connection.begin():

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 
 from core import webhooks
+from core.scoring import freshness
 from core.jobs import Durability, JobQueue, JobRuntime, make_huey
 from core.jobs.tasks import CORE_JOBS
 from core.plugins import plugin_jobs
@@ -59,6 +60,8 @@ def init_app(app: Flask) -> None:
                      retry_delay=int(app.config.get("JOB_RETRY_DELAY", 60)), durability=durability)
     app.extensions["duban.jobs"] = queue
     webhooks.install(db.sessionmaker)
+    # Pages read stored scores; committed changes rescore what they touched (no consumer needed).
+    freshness.install(db.sessionmaker)
     _kick_after_commit(app, db.sessionmaker, queue)
 
 

@@ -1,7 +1,7 @@
 """Error pages and JSON errors in the user's language."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -27,7 +27,23 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _reset_session(status: int) -> None:
+    """Roll back the request's transaction if it failed, or on a server error, before the page is drawn.
+
+    The error page reads the user and the menu through the same session: after a failed
+    statement it would fail in turn (PendingRollbackError) and the user would get a bare
+    error instead of the page. A server error also leaves nothing half-written.
+    """
+    session = g.get("db_session")
+    if session is None:
+        return
+    transaction = session.get_transaction()
+    if status >= 500 or (transaction is not None and not transaction.is_active):
+        session.rollback()
+
+
 def _page(status: int, text: str) -> tuple[Response | str, int]:
+    _reset_session(status)
     if _wants_json():
         return jsonify({"error": {"status": status, "message": text}}), status
     return render_template("errors/error.html", status=status, text=text), status

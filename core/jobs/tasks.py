@@ -70,18 +70,23 @@ def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: 
 
 
 def train_model(runtime: JobRuntime, trained_by: str = "schedule") -> dict[str, Any]:
-    """Train the scoring model on the recorded outcomes, rescore the queue (one transaction).
+    """Train the scoring model on the recorded outcomes, rescore the queue (one short write at the end).
 
     Too few outcomes is no failure to retry: the result says so, with the message
     to show (``message`` and ``params``), and nothing changes. Safe to run twice:
     a second run trains an equal model on the same outcomes.
     """
+    from core.scoring.freshness import refresh
     from core.scoring.model import NotEnoughOutcomes
     from core.scoring.training import retrain
 
+    today = local_today(runtime)
+    # Scores up to date first, in a short transaction: the training's own then reads until it stores.
+    with runtime.db.transaction(actor="jobs:train_model") as session:
+        refresh(session, runtime.plugins, today)
     with runtime.db.transaction(actor="jobs:train_model") as session:
         try:
-            row = retrain(session, runtime.plugins, local_today(runtime), trained_by=trained_by)
+            row = retrain(session, runtime.plugins, today, trained_by=trained_by)
         except NotEnoughOutcomes as error:
             session.rollback()
             return {"trained": False, "message": error.message.msgid, "params": error.message.params}

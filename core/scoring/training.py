@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from core.scoring.context import ScoringContext
 from core.scoring.features import FeatureTable, compute_features
 from core.scoring.model import MIN_EACH, TrainedModel, day_before, fit, model_matrix
-from core.scoring.models import ScoringModel, TaskScore
+from core.db import utcnow
+from core.scoring.models import ScoringModel, ScoringState, TaskScore
 from core.scoring.rescore import invalidate, rescore
 
 RANKS_KEPT = 500
@@ -65,6 +66,10 @@ def train(session: Session, context: ScoringContext, today: date, *, trained_by:
           minimum: int = MIN_EACH) -> ScoringModel:
     """Train, store the model as the one in force, rescore the queue and record how ranks moved.
 
+    Everything slow happens before the first write: the training set is read and the model
+    fitted, and the rescoring reads every task's features, while the session only reads. The
+    writes (the scores, the model row, the scoring state) follow together at the end, so the
+    write transaction (on SQLite, the one write lock) is held for the storing alone.
     Raises :class:`core.scoring.model.NotEnoughOutcomes` (nothing changes) when
     outcomes of one kind are too few.
     """
@@ -72,14 +77,19 @@ def train(session: Session, context: ScoringContext, today: date, *, trained_by:
     x, y = data.x, data.y
     trained = fit(x, y, data.names, data.days, budget=budget, minimum=minimum, probabilities=data.probabilities)
     before = _ranks(session)
+    started = utcnow()
+    context.model, context.model_id = trained, None
+    rescore(session, context, today)  # reads all features, then replaces the scores: the first write
     session.execute(update(ScoringModel).values(active=False))
     row = ScoringModel(trained_by=trained_by, outcomes=int(len(y)), problems=int(y.sum()), active=True,
                        metrics=trained.metrics, estimator=trained.dump(), rank_changes=[])
     session.add(row)
     session.flush()
-    context.model, context.model_id = trained, row.id
-    rescore(session, context, today)
+    context.model_id = row.id
+    session.execute(update(TaskScore).values(model_id=row.id))
+    # The whole queue was just scored with the new model: as fresh as a full rescoring of today.
     invalidate(session)
+    session.execute(update(ScoringState).where(ScoringState.id == 1).values(full_on=today, run_at=started))
     after = _ranks(session)
     moves = [{"task_id": task_id, "before": before.get(task_id), "after": rank}
              for task_id, rank in after.items() if rank <= 50]
@@ -93,14 +103,17 @@ def retrain(session: Session, pm: pluggy.PluginManager, today: date, *, trained_
             budget: int = 20) -> ScoringModel:
     """Bring the scores up to date, then :func:`train` with the instance's catalogue and rules.
 
+    To keep the write transaction short, bring the scores up to date first in a transaction of
+    its own (:func:`core.scoring.freshness.refresh`): this one then reads until training ends.
+
     What ``duban model train``, the ``train_model`` job and the demo do; raises
     :class:`core.scoring.model.NotEnoughOutcomes` when outcomes are too few.
     """
     from core.scoring.context import load_context
-    from core.scoring.rescore import ensure_fresh
+    from core.scoring.freshness import refresh
 
+    refresh(session, pm, today)  # writes only if something changed: callers refresh first, in a transaction of their own
     context = load_context(session, pm)
-    ensure_fresh(session, context, today)
     return train(session, context, today, trained_by=trained_by, budget=budget)
 
 

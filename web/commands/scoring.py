@@ -15,11 +15,10 @@ from sqlalchemy import select
 from core.access.models import Role, User
 from core.access.scope import Scope
 from core.importing import safe_cell
-from core.scoring.context import load_context
 from core.scoring.explain import render_reasons
+from core.scoring.freshness import refresh
 from core.scoring.model import NotEnoughOutcomes
 from core.scoring.queue import QUEUE_COLUMNS, queue_entries
-from core.scoring.rescore import ensure_fresh
 from core.scoring.training import retrain
 from web.commands.output import cli_gettext, fail, say
 
@@ -39,6 +38,8 @@ def _today():  # type: ignore[no-untyped-def]
 def train_command(budget: int) -> None:
     db = current_app.extensions["duban.db"]
     pm = current_app.extensions["duban.plugins"]
+    with db.transaction(actor="cli") as session:
+        refresh(session, pm, _today())  # a short write of its own; training below writes only at its end
     with db.transaction(actor="cli") as session:
         try:
             row = retrain(session, pm, _today(), trained_by="cli", budget=budget)
@@ -87,7 +88,8 @@ def queue_command(limit: int, fmt: str, username: str | None) -> None:
     pm = current_app.extensions["duban.plugins"]
     gettext = cli_gettext()
     with db.transaction(actor="cli") as session:
-        ensure_fresh(session, load_context(session, pm), _today())
+        refresh(session, pm, _today())
+    with db.transaction(actor="cli") as session:
         if username:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:

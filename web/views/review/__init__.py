@@ -9,7 +9,7 @@ from flask import Blueprint, current_app
 from core.scoring.catalogue import Feature
 from core.scoring.context import ScoringContext, load_context
 from core.scoring.explain import feature_label
-from core.scoring.rescore import ensure_fresh
+from core.scoring.freshness import refresh
 from web import db
 from web.views.ledger import today
 
@@ -20,12 +20,14 @@ def scoring_context(rules_text: str | None = None) -> ScoringContext:
     return load_context(db.session(), db.plugins(), rules_text)
 
 
-def fresh_scores() -> ScoringContext:
-    """Bring the queue's scores up to date, commit, and return the context used."""
-    context = scoring_context()
-    ensure_fresh(db.session(), context, today())
-    db.session().commit()
-    return context
+def refresh_scores() -> None:
+    """Bring the stored scores up to date in a short transaction of their own, before an action uses them.
+
+    Only for actions (POST): pages read the stored scores, which every committed change
+    keeps fresh (:mod:`core.scoring.freshness`), and never write.
+    """
+    with db.database().transaction(actor="scoring") as session:
+        refresh(session, db.plugins(), today())
 
 
 def photo_folder() -> str:

@@ -15,7 +15,7 @@ from web import db
 from web.actions import int_arg
 from web.auth import capability_required
 from web.views.ledger import today
-from web.views.review import bp, fresh_scores
+from web.views.review import bp, scoring_context
 
 PAGE_SIZE = 50
 
@@ -50,7 +50,7 @@ def regions() -> list[tuple[str, str]]:
 @bp.get("/")
 @capability_required("queue.view")
 def queue() -> str:
-    context = fresh_scores()
+    context = scoring_context()  # stored scores are read, never refreshed on view
     page = max(int_arg("page", 1) or 1, 1)
     entries, total = queue_entries(db.scope(), queue_filter(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template("review/queue.html", entries=entries, total=total, page=page,
@@ -63,7 +63,7 @@ def queue() -> str:
 @bp.get("/tasks/<int:task_id>")
 @capability_required("queue.view")
 def item(task_id: int) -> str:
-    context = fresh_scores()
+    context = scoring_context()  # stored scores are read, never refreshed on view
     scope = db.scope()
     entry = queue_entry(scope, task_id)
     task = scope.get(Task, task_id)

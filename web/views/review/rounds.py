@@ -36,7 +36,7 @@ from web.actions import USER_ERRORS, done, refused
 from web.auth import capability_required
 from web.forms import ActionForm
 from web.views.ledger import today
-from web.views.review import bp, fresh_scores, photo_folder
+from web.views.review import bp, photo_folder, refresh_scores
 from web.views.review.forms import AddTaskForm, OutcomeForm, PlanForm
 
 
@@ -54,7 +54,7 @@ def rounds() -> Response | str:
         if not scope.can("reviews.manage"):
             abort(403)
         if form.validate_on_submit():
-            fresh_scores()
+            refresh_scores()
             try:
                 review_round = plan_round(scope, name=form.name.data, budget=form.budget.data, today=today(),
                                           random_share=float(form.random_share.data),
