@@ -32,6 +32,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "ledger.view": frozenset({Role.admin, Role.supervisor, Role.leader, Role.unit_officer}),
     "tasks.report": frozenset({Role.unit_officer}),
     "reviews.manage": frozenset({Role.admin, Role.supervisor}),
+    # Settings of the whole instance: the scoring rules, training the model (its weights).
+    "scoring.manage": frozenset({Role.admin, Role.supervisor}),
     "queue.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
     "tokens.manage": frozenset({Role.admin, Role.supervisor}),
     "signals.post": frozenset({Role.admin, Role.supervisor}),
@@ -49,6 +51,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "cases.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
     "cases.approve": frozenset({Role.admin, Role.leader}),
 }
+
+# Capabilities over settings of the whole instance: besides the role, a user who is not an
+# administrator must belong to a root unit (the province), since a change reaches every unit.
+INSTANCE_WIDE: frozenset[str] = frozenset({"scoring.manage"})
 
 
 class Scope:
@@ -75,8 +81,21 @@ class Scope:
         return self.role in roles
 
     def can(self, capability: str) -> bool:
-        """True when the user's role holds ``capability``."""
-        return self.role is not None and self.role in self.capabilities.get(capability, frozenset())
+        """True when the user's role holds ``capability`` (and, for an instance-wide one, the user may act at the root)."""
+        if self.role is None or self.role not in self.capabilities.get(capability, frozenset()):
+            return False
+        return capability not in INSTANCE_WIDE or self.at_root
+
+    @property
+    def at_root(self) -> bool:
+        """True for an active administrator, or a user of a root unit (one without a parent): who may change
+        what holds for every unit."""
+        if self.user is None or not self.user.active:
+            return False
+        if self.is_admin:
+            return True
+        unit = self.unit
+        return unit is not None and unit.parent_id is None
 
     def require(self, capability: str) -> None:
         """Raise :class:`Forbidden` unless the user holds ``capability``."""

@@ -81,7 +81,7 @@ class RuleFile(Base):
     def __scope__(cls, scope: Scope, action: Action) -> ColumnElement[bool]:
         from sqlalchemy import false
 
-        return true() if scope.can("reviews.manage" if action == "write" else "queue.view") else false()
+        return true() if scope.can("scoring.manage" if action == "write" else "queue.view") else false()
 
 
 class ScoringState(Base):

@@ -55,13 +55,13 @@ def model() -> str:
         points=calibration_points(metrics.get("calibration", [])), ticks=axis_ticks(), size=SIZE, pad=PAD,
         estimate=estimate, per_round=[(names[rid], est) for rid, est in per_round], moved=moved,
         outcomes=len(counts), problems=problems, clean=len(counts) - problems, minimum=MIN_EACH,
-        can_train=scope.can("reviews.manage"), mode=context.mode, training=training, compared=compared,
+        can_train=scope.can("scoring.manage"), mode=context.mode, training=training, compared=compared,
         chosen=candidate_message(metrics.get("model", "logistic"), context.catalogue) if current else None,
         training_message=training_message(training) if training is not None else None)
 
 
 @bp.post("/model/train")
-@capability_required("reviews.manage")
+@capability_required("scoring.manage")  # instance-wide: administrators and staff of the root unit
 def train_model() -> Response:
     """Queue the ``train_model`` job in the click's transaction; the page follows its run."""
     if not ActionForm().validate_on_submit():

@@ -1,7 +1,7 @@
 """The rules editor: the rule file with a preview of how the queue would change before saving."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -26,9 +26,7 @@ def rules() -> Response | str:
     form = RulesForm(data={"text": context.rules_text} if request.method == "GET" else None)
     preview, error = None, None
     if request.method == "POST":
-        if not scope.can("reviews.manage"):
-            from flask import abort
-
+        if not scope.can("scoring.manage"):  # the rules hold for every unit: root unit or administrators only
             abort(403)
         if form.validate_on_submit():
             text = form.text.data or ""
@@ -45,4 +43,4 @@ def rules() -> Response | str:
                     return redirect(url_for("review.rules"))
                 preview = preview_change(scope, context, proposed, today())
     return render_template("review/rules.html", form=form, context=context, preview=preview, error=error,
-                           can_edit=scope.can("reviews.manage")), (400 if error else 200)
+                           can_edit=scope.can("scoring.manage")), (400 if error else 200)
