@@ -1,4 +1,4 @@
-"""Login, logout and password change."""
+"""Login, logout and password change; which session cookies still stand for a login."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,19 +7,20 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.access.models import User
-from core.access.passwords import AccountLocked, set_password, verify_login
+from core.access.passwords import LOGIN_REFUSED, AccountLocked, check_login, end_sessions, set_password
 from core.errors import ValidationError
+from core.i18n import message
 from web import db
 from web.extensions import limiter, login_manager
 from web.i18n import render_message, safe_next
+from web.sessions import login_is_current, start_login
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,15 +40,44 @@ class PasswordForm(FlaskForm):
     )
 
 
+def _fresh_session() -> None:
+    """Empty the session cookie but for the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def _load_user(user_id: str) -> User | None:
-    ident, _, version = user_id.partition(":")
-    if not ident.isdigit():
-        return None
+    """The user a session cookie stands for, while its login is current.
+
+    The cookie carries the account's session generation (``id:generation``): once the
+    account's generation moves on (logout, password change, deactivation) the cookie,
+    and any copy of it, no longer stands for anyone. The login's lifetimes are read from
+    the cookie itself (:func:`web.sessions.login_is_current`): no database write.
+    """
+    ident, _, generation = user_id.partition(":")
+    if not ident.isdigit() or not login_is_current(session, current_app.config):
+        return _ended()
     user = db.session().get(User, int(ident))
-    if user is None or not user.active or str(user.session_version) != version:
-        return None
+    if user is None or not user.active or str(user.session_version) != generation:
+        return _ended()
     db.session().info["actor"] = user.username
     return user
+
+
+def _ended() -> None:
+    _fresh_session()
+    g.session_ended = True
+    return None
+
+
+def _unauthorized() -> Response:
+    if g.pop("session_ended", False):
+        flash(gettext("Your session has ended. Please log in again."), "info")
+    else:
+        flash(gettext("Please log in to see this page."), "info")
+    return redirect(login_url("auth.login", next_url=request.url))
 
 
 def capability_required(capability: str) -> Callable[[F], F]:
@@ -70,42 +100,45 @@ def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _client_address() -> str:
+    # The real client's, behind TRUSTED_PROXIES proxies (see web.app._trust_proxies).
+    return request.remote_addr or ""
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.strip()
         db_session = db.session()
-        user = db_session.scalar(select(User).where(func.lower(User.username) == username.lower()))
         try:
-            ok = verify_login(user, form.password.data)
+            user = check_login(db_session, form.username.data, form.password.data, _client_address())
         except AccountLocked as locked:
-            db_session.commit()
+            db_session.rollback()
             flash(render_message(locked.message), "error")
             return render_template("auth/login.html", form=form), 429
         db_session.commit()
-        if ok and user is not None:
+        if user is not None:
             # A new session: nothing from before the login survives (no fixation).
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
+            _fresh_session()
             login_user(user)
+            start_login(session)
             g.pop("scope", None)
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
-        flash(gettext("Wrong username or password."), "error")
+        # The same words whether the name exists or not, and whether or not it is locked.
+        flash(render_message(message(LOGIN_REFUSED)), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    # Every cookie of this account stops working, a copy of this one included.
+    end_sessions(user)
+    db.session().commit()
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _fresh_session()
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -118,7 +151,7 @@ def change_password() -> Response | str:
         user: User = current_user._get_current_object()  # type: ignore[attr-defined]
         db_session = db.session()
         try:
-            if not verify_login(user, form.current.data):
+            if check_login(db_session, user.username, form.current.data, _client_address()) is None:
                 db_session.commit()
                 flash(gettext("The current password is wrong."), "error")
                 return render_template("auth/password.html", form=form)
@@ -128,7 +161,7 @@ def change_password() -> Response | str:
             flash(render_message(error.message), "error")
             return render_template("auth/password.html", form=form)
         db_session.commit()
-        login_user(user)  # stay logged in here; other sessions end
+        login_user(user)  # stay logged in here, with the new generation; other sessions end
         flash(gettext("Your password has been changed."), "info")
         return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)
@@ -137,7 +170,7 @@ def change_password() -> Response | str:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.session_protection = "strong"
     app.register_blueprint(bp)

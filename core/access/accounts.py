@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access.models import Role, User
-from core.access.passwords import set_password
+from core.access.passwords import end_sessions, set_password
 from core.errors import ValidationError
 from core.org.models import Unit
 
@@ -29,7 +29,11 @@ def save_account(
     active: bool = True,
     password: str | None = None,
 ) -> User:
-    """Validate and store an account; ``password`` is required for a new one."""
+    """Validate and store an account; ``password`` is required for a new one.
+
+    Deactivating an account ends its sessions (they stay ended if it is activated again);
+    a new password ends them too and revokes the account's API tokens.
+    """
     username = username.strip()
     if not USERNAME.match(username):
         raise ValidationError("A username has 2 to 80 letters, digits, Chinese characters or . _ -")
@@ -45,6 +49,8 @@ def save_account(
         raise ValidationError("This role needs a unit.")
     user.username, user.role, user.unit = username, role, unit
     user.display_name, user.email = display_name.strip(), (email or None)
+    if user.id is not None and user.active and not active:
+        end_sessions(user)
     user.is_unit_head, user.active = bool(is_unit_head), bool(active)
     if password:
         set_password(user, password)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
@@ -57,10 +57,10 @@ class User(Base):
     is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
-    # Bumped on password change or forced logout: older sessions stop working.
+    # The session generation, carried in every session cookie of the account: raised at
+    # logout, at a password change and when the account is deactivated, so that every cookie
+    # issued before (a copy included) stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -105,3 +105,22 @@ class Assignment(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     matter_id: Mapped[int] = mapped_column(Integer, index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+
+class LoginFailure(Base):
+    """Failed logins in a row for one user name from one address, and the lock they earned.
+
+    Keyed by the name as typed (lower-cased), not by account, so that a name nobody holds
+    is counted and locked exactly like a real one; and by address, so that failures from
+    elsewhere never lock the account's holder out of their own address.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("username", "source"), Index("ix_login_failures_last_failed_at", "last_failed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

@@ -1,7 +1,7 @@
 """Logging in and out, passwords, the language switch, CSRF and throttling."""
 from __future__ import annotations
 
-from core.access.models import Role, User
+from core.access.models import LoginFailure, Role
 
 
 def test_login_page_is_chinese_by_default(client):
@@ -41,10 +41,10 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, au
         auth.login("wang", "wrong-password-x")
     response = auth.login("wang")
     assert response.status_code == 429
+    assert "用户名或密码错误" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    user = db_session.query(User).filter_by(username="wang").one()
-    db_session.refresh(user)
-    assert user.locked_until is not None
+    lock = db_session.query(LoginFailure).filter_by(username="wang").one()
+    assert lock.locked_until is not None and lock.source == "127.0.0.1"
 
 
 def test_login_requests_are_rate_limited_per_address(client, auth, org):

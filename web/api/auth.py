@@ -8,13 +8,13 @@ from flask_limiter.util import get_remote_address
 
 from core.access.scope import Scope
 from core.access.tokens import authenticate
-from core.errors import DubanError
+from core.errors import DubanError, Forbidden
 from web import db
 from web.ratelimit import count_request
 
 
 class Unauthorized(DubanError):
-    """No token, or one that is unknown, revoked or belongs to a deactivated account."""
+    """No token, or one that is unknown, expired, revoked or belongs to a deactivated account."""
 
     status = 401
 
@@ -27,18 +27,26 @@ def bearer_secret() -> str | None:
     return secret.strip()
 
 
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
 def authenticate_request() -> Scope:
-    """The caller's scope, from their token; :class:`Unauthorized` otherwise."""
+    """The caller's scope, from their token; :class:`Unauthorized` otherwise.
+
+    A read-only token is refused (:class:`Forbidden`, 403) any method but GET and HEAD.
+    """
     secret = bearer_secret()
     if secret is None:
         raise Unauthorized("Send an API token as Authorization: Bearer TOKEN.")
     session = db.session()
     found = authenticate(session, secret)
     if found is None:
-        raise Unauthorized("This API token is unknown, revoked or belongs to a deactivated account.")
+        raise Unauthorized("This API token is unknown, expired, revoked or belongs to a deactivated account.")
     token, user = found
     if session.dirty:
         session.commit()  # the token's last use, written at most once a minute
+    if token.read_only and request.method not in READING_METHODS:
+        raise Forbidden("This API token is read-only: it may only read (GET), not change anything.")
     session.info["actor"] = f"{user.username} (api)"
     g.api_token = token
     g.scope = Scope(session, user, current_app.extensions["duban.capabilities"])

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core.access.models import User
-from core.access.tokens import ApiToken, create_token_for, revoke_token, tokens_of
+from core.access.tokens import DEFAULT_DAYS, MAX_DAYS, ApiToken, create_token_for, revoke_token, tokens_of
 from core.errors import DubanError
 from core.i18n import N_
 from web.commands.output import fail
@@ -21,16 +21,21 @@ def token_group() -> None:
 @token_group.command("create", help="Create an API token for USERNAME; prints the token as the last line.")
 @click.argument("username")
 @click.option("--name", default="", help="What the token is for.")
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=DEFAULT_DAYS, show_default=True,
+              help="Days until the token expires.")
+@click.option("--read-only", is_flag=True, help="The token may only read (GET); the API refuses it anything else.")
 @with_appcontext
-def create(username: str, name: str) -> None:
+def create(username: str, name: str, days: int, read_only: bool) -> None:
     db = current_app.extensions["duban.db"]
     try:
         with db.transaction(actor="cli") as session:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 fail(N_("No such account."))
-            token, secret = create_token_for(session, user, name)
-            click.echo(f"token {token.prefix}… for {user.username} ({user.role.value}); it is shown only once:")
+            token, secret = create_token_for(session, user, name, days=days, read_only=read_only)
+            kind = "read-only token" if token.read_only else "token"
+            click.echo(f"{kind} {token.prefix}… for {user.username} ({user.role.value}), "
+                       f"expires {token.expires_at.isoformat(timespec='minutes')}; it is shown only once:")
     except DubanError as error:
         fail(error.message)
     click.echo(secret)
@@ -59,9 +64,11 @@ def list_tokens(username: str) -> None:
     db = current_app.extensions["duban.db"]
     with db.session() as session:
         for token in tokens_of(session, username):
-            state = "revoked" if token.revoked_at else "active"
+            state = "revoked" if token.revoked_at else "expired" if token.expired() else "active"
+            kind = "read-only" if token.read_only else "read-write"
             used = token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "-"
-            click.echo(f"{token.prefix}…\t{state}\t{token.name}\tlast used {used}")
+            expires = token.expires_at.isoformat(timespec="minutes")
+            click.echo(f"{token.prefix}…\t{state}\t{kind}\texpires {expires}\t{token.name}\tlast used {used}")
 
 
 COMMANDS = [token_group]
