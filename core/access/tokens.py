@@ -101,9 +101,10 @@ def _new_token(session: Session, owner: User, name: str, days: int | None, read_
         raise ValidationError("The token name is too long.")
     lifetime = _lifetime(days)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
     token = ApiToken(user_id=owner.id, name=name, prefix=secret[:12], digest=digest(secret),
                      created_by_id=created_by.id if created_by is not None else None,
-                     expires_at=utcnow() + lifetime, read_only=bool(read_only))
+                     created_at=now, expires_at=now + lifetime, read_only=bool(read_only))
     session.add(token)
     session.flush()
     return token, secret

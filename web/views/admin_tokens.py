@@ -7,12 +7,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.access.models import User
-from core.access.tokens import ApiToken, create_token, revoke_token
+from core.access.tokens import DEFAULT_DAYS, MAX_DAYS, ApiToken, create_token, revoke_token
 from core.db import utcnow
 from core.errors import DubanError
 from core.hookspecs import hookimpl
@@ -40,6 +40,9 @@ class TokenForm(FlaskForm):
     name = StringField(lazy_gettext("What the token is for"), validators=[Optional(), Length(max=100)])
     username = StringField(lazy_gettext("Account (administrators: any account; empty for yourself)"),
                            validators=[Optional(), Length(max=80)])
+    days = IntegerField(lazy_gettext("Days until it expires"), default=DEFAULT_DAYS,
+                        validators=[DataRequired(), NumberRange(min=1, max=MAX_DAYS)])
+    read_only = BooleanField(lazy_gettext("Read only (the token may read, never change anything)"))
 
 
 class SubscriberForm(FlaskForm):
@@ -85,7 +88,8 @@ def create() -> str | tuple[str, int]:
             form.username.errors.append(gettext("You may not create a token for this account."))
             return _tokens_page(form), 400
     try:
-        _token, secret = create_token(scope, owner, form.name.data or "")
+        _token, secret = create_token(scope, owner, form.name.data or "", days=form.days.data,
+                                      read_only=form.read_only.data)
     except DubanError as error:
         session.rollback()
         flash(render_message(error.message), "error")

@@ -68,3 +68,17 @@ def test_token_create_takes_days_and_read_only_and_prints_the_token_last(runner,
     assert "read-only" in listing and "active" in listing
     assert runner.invoke(args=["token", "create", "bridge", "--days", "0"]).exit_code != 0
     assert runner.invoke(args=["token", "create", "bridge", "--days", "400"]).exit_code != 0
+
+
+def test_the_tokens_page_creates_a_read_only_token_with_its_days(client, auth, org, db_session):
+    import re
+
+    org.user("sup", Role.supervisor, org.province)
+    auth.login("sup")
+    page = client.post("/tokens/", data={"name": "dashboard", "days": "7", "read_only": "y"}).get_data(as_text=True)
+    secret = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
+    token = db_session.query(ApiToken).one()
+    assert token.read_only and token.expires_at.replace(tzinfo=None) - token.created_at.replace(tzinfo=None) \
+        == timedelta(days=7)
+    assert client.post("/api/v1/signals", json={"signals": []}, headers=_headers(secret), csrf=False).status_code == 403
+    assert client.post("/tokens/", data={"days": "0"}).status_code == 400
