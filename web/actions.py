@@ -1,12 +1,14 @@
 """Ending a user action: commit and go on, or undo and say why."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import flash, redirect, request
 from werkzeug.wrappers import Response
 
 from core.errors import DubanError, InvalidTransition, ValidationError
+from core.i18n import N_
 from web import db
 from web.i18n import render_message, safe_next
 
@@ -28,7 +30,22 @@ def done(text: str, target: str) -> Response:
     return redirect(target)
 
 
+# The largest number a query argument may carry: PostgreSQL's INTEGER, which holds every id
+# and any page number a list can have.
+MAX_INT_ARG = 2**31 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
 def int_arg(name: str, default: int | None = None) -> Any:
-    """A whole-number query argument, or ``default`` when missing or malformed."""
+    """A whole-number query argument, or ``default`` when missing or malformed.
+
+    Only ASCII digits count (``"²".isdigit()`` is true, yet ``int("²")`` fails). A number
+    beyond ``MAX_INT_ARG`` (``?page=99999999999999999999``) is refused with a 400 and a
+    message rather than handed to the database, which cannot hold it.
+    """
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
+    if not _ASCII_DIGITS.fullmatch(value):
+        return default
+    if len(value.lstrip("0")) > len(str(MAX_INT_ARG)) or int(value) > MAX_INT_ARG:
+        raise ValidationError(N_("The number given for %(name)s is too large."), name=name)
+    return int(value)

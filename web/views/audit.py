@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from core.audit_log import AuditEntry
 from web import db
+from web.actions import int_arg
 from web.auth import capability_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -17,7 +18,7 @@ PAGE = 100
 def index() -> str:
     table = request.args.get("table", "").strip()
     row = request.args.get("row", "").strip()
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE)
     if table:
         stmt = stmt.where(AuditEntry.table_name == table)

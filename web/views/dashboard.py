@@ -18,6 +18,7 @@ from core.ledger.labels import LIGHT_LABELS, STATE_LABELS
 from core.org.models import Unit
 from core.plugins import signal_kinds
 from web import db
+from web.actions import int_arg
 from web.auth import capability_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -75,17 +76,12 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.get("/tasks")
 @capability_required("dashboard.view")
 def tasks() -> str:
     """Tasks behind a figure: overdue of one unit or region, or due in a period (on time or not)."""
     scope = db.scope()
-    unit_id = _int_arg("unit_id")
+    unit_id = int_arg("unit_id")
     if unit_id is not None:
         scope.get(Unit, unit_id)  # another unit's id is "not found"
     on_time = request.args.get("on_time")
@@ -94,7 +90,7 @@ def tasks() -> str:
                        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"),
                        on_time=None if on_time not in ("0", "1") else on_time == "1")
     now = today()
-    page = task_page(scope, f, now, _int_arg("page") or 1, zone=_zone())
+    page = task_page(scope, f, now, int_arg("page") or 1, zone=_zone())
     args = {k: v for k, v in request.args.items() if k != "page"}
     on_time_count = None
     if f.due_from is not None and f.on_time is None:

@@ -11,6 +11,7 @@ from core.ledger.models import MatterKind, TaskState
 from core.ledger.queries import LedgerFilter
 from core.org.models import Unit
 from web import db
+from web.actions import int_arg
 
 
 def _date(name: str) -> date | None:
@@ -31,14 +32,13 @@ def ledger_filter() -> LedgerFilter:
     if unit_code:
         # A unit outside the user's scope matches nothing rather than widening the list.
         unit_id = db.session().scalar(select(Unit.id).where(Unit.code == unit_code, db.scope().clause(Unit))) or -1
-    matter = args.get("matter", "")
     return LedgerFilter(
         q=args.get("q", "")[:100],
         kind=MatterKind(kind) if kind in MatterKind.__members__ else None,
         state=TaskState(state) if state in TaskState.__members__ else None,
         light=light if light in LIGHTS else None,  # type: ignore[arg-type]
         unit_id=unit_id,
-        matter_id=int(matter) if matter.isdigit() else None,
+        matter_id=int_arg("matter"),
         deadline_from=_date("from"),
         deadline_to=_date("to"),
     )
