@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from web import sessions
+from web import request_checks, sessions
 from web.db import close_session
 from web.extensions import csrf, limiter
 from web.ratelimit import skip_check_for_counted_views
@@ -43,6 +43,7 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    request_checks.init_app(app)
     sessions.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
