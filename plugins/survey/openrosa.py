@@ -7,6 +7,7 @@ submission so a retried upload is stored once.
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -18,6 +19,10 @@ from core.i18n import N_
 from plugins.survey.models import Survey
 
 MAX_SUBMISSION_BYTES = 1024 * 1024
+# Groups and repeats nest a few levels deep in any real form; these bound what a hostile
+# document can make the parser and the walk over it do.
+MAX_DEPTH = 64
+MAX_ELEMENTS = 50_000
 NS = "http://openrosa.org/xforms/xformsList"
 
 
@@ -51,13 +56,38 @@ def read_instance(data: bytes, repeats: frozenset[str]) -> tuple[str, str, dict[
     """Parse an instance: returns (form id, instanceID, answers tree); ``repeats`` names the repeats."""
     if len(data) > MAX_SUBMISSION_BYTES:
         raise SubmissionRejected(N_("The submission is too large."))
-    try:
-        root = ElementTree.fromstring(data)
-    except Exception as exc:  # defusedxml raises its own types for entities and bad XML
-        raise SubmissionRejected(N_("The submission is not a readable XForm instance.")) from exc
+    root = parse_instance(data)
     form = root.attrib.get("id", "")
     answers, instance_id = _element(root, repeats)
     return form, instance_id, answers
+
+
+def parse_instance(data: bytes) -> Element:
+    """The instance's root element, read as a stream so that depth and size are checked as it grows.
+
+    An instance nests no deeper than its form's groups and repeats; a document of
+    100,000 nested elements would otherwise exhaust the stack of the walk below.
+    """
+    depth = elements = 0
+    root: Element | None = None
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+            if event == "end":
+                depth -= 1
+                continue
+            if root is None:
+                root = element
+            depth += 1
+            elements += 1
+            if depth > MAX_DEPTH or elements > MAX_ELEMENTS:
+                raise SubmissionRejected(N_("The submission nests too deeply or holds too many elements."))
+    except SubmissionRejected:
+        raise
+    except Exception as exc:  # defusedxml raises its own types for entities and bad XML
+        raise SubmissionRejected(N_("The submission is not a readable XForm instance.")) from exc
+    if root is None:
+        raise SubmissionRejected(N_("The submission is not a readable XForm instance."))
+    return root
 
 
 def _local(tag: str) -> str:

@@ -83,6 +83,10 @@ class Submission:
     channel: str = "web"
     language: str = ""
     invitation: str = ""
+    # Sent to the survey's private collect address (``/collect/<token>/submission``): the
+    # survey's collect token, which staff hand to their field team, stands in for a
+    # per-respondent invitation on an invitation-only survey.
+    field_team: bool = False
 
 
 def check_open(survey: AnswerWindow, day: date) -> None:
@@ -122,7 +126,7 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
     """
     check_open(form, submission.day)
     unit_id, code = known_unit(form, submission.answers)
-    invited = form.access.value == "invitation"
+    invited = form.access.value == "invitation" and not submission.field_team
     with database.begin(**(WRITE_INTENT if invited or code is not None else {})) as connection:
         if code is not None:
             unit_id = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == code)) or unit_id

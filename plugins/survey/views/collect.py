@@ -18,7 +18,7 @@ from plugins.survey.definition import language_key, walk
 from plugins.survey.engine import Moment, check
 from plugins.survey.models import Access, Survey, SurveyStatus
 from plugins.survey.openrosa import (
-    MAX_SUBMISSION_BYTES, SubmissionRejected, form_id, form_list, read_instance, response_xml,
+    MAX_SUBMISSION_BYTES, SubmissionRejected, form_id, form_list, parse_instance, read_instance, response_xml,
 )
 from plugins.survey.submission import Submission, store
 from plugins.survey.views import bp
@@ -83,7 +83,8 @@ def submission(token: str | None = None) -> Response:
             return _xml(response_xml(problems), 400)
         session.commit()  # the reads end here; the answers are stored in a transaction of their own
         store(db.database(), form, Submission(key="o:" + instance_id[:60], answers=checked.answers,
-                                              day=now.date(), at=now, channel="openrosa", language=locale()))
+                                              day=now.date(), at=now, channel="openrosa", language=locale(),
+                                              field_team=token is not None))
     except DubanError as error:
         session.rollback()
         return _xml(response_xml(render_message(error.message)), error.status)
@@ -94,13 +95,7 @@ def _instance(data: bytes, token: str | None) -> tuple[Survey, str, dict[str, An
     if len(data) > MAX_SUBMISSION_BYTES:
         raise SubmissionRejected(N_("The submission is too large."))
     surveys = {form_id(survey): survey for survey in _published(token)}
-    try:
-        from defusedxml import ElementTree
-
-        root_id = ElementTree.fromstring(data).attrib.get("id", "")
-    except Exception as exc:  # defusedxml raises its own types for entities and bad XML
-        raise SubmissionRejected(N_("The submission is not a readable XForm instance.")) from exc
-    survey = surveys.get(root_id)
+    survey = surveys.get(parse_instance(data).attrib.get("id", ""))
     if survey is None:
         raise SubmissionRejected(N_("The submission is for a form this server does not offer."))
     repeats = frozenset(node["name"] for node in walk(survey.definition["nodes"]) if node["kind"] == "repeat")
