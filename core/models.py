@@ -1,5 +1,6 @@
 """Imports every core table so the metadata is complete."""
 from core.access.models import Assignment, User  # noqa: F401
+from core.audit_direct import DirectChange  # noqa: F401
 from core.audit_log import AuditEntry, AuditHead  # noqa: F401
 from core.org.models import Unit  # noqa: F401
 from core.ledger.models import Matter, Task, TaskCoUnit  # noqa: F401

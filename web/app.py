@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import audit_log, clock
+from core import audit_keys, audit_log, clock
 from core.db import Database
 from core.i18n import DEFAULT_LOCALE, translation_dirs
 from core.plugins import capabilities, make_plugin_manager, plugin_translation_dirs
@@ -118,7 +118,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["duban.capabilities"] = capabilities(pm)
     db = Database(app.config["DATABASE_URL"], info={"plugins": pm},
                   pool_size=int(app.config["DATABASE_POOL_SIZE"]), max_overflow=int(app.config["DATABASE_MAX_OVERFLOW"]))
-    audit_log.install(db.sessionmaker)
+    # The audit trail's HMAC key lives outside the database: config/environment or the instance's key file.
+    keys = audit_keys.load_keys(app.config, app.instance_path)
+    app.extensions["duban.audit_keys"] = keys
+    audit_log.install(db.sessionmaker, keys)
     app.extensions["duban.db"] = db
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs(plugin_translation_dirs(pm)))
 

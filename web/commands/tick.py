@@ -2,7 +2,8 @@
 
 Core's reminders run first in one transaction, then every plugin's
 ``duban_tick`` in a transaction of its own (one plugin failing does not undo
-another's work), then pending e-mail goes out. Safe to run twice: every
+another's work), then a signed checkpoint of the audit trail is written (when
+it moved), then pending e-mail goes out. Safe to run twice: every
 reminder carries a dedupe key.
 
 The command also runs the plugins' jobs marked ``in_tick`` (feed polling), for
@@ -20,6 +21,7 @@ from flask.cli import with_appcontext
 from core.ledger.reminders import send_reminders
 from core.notify import deliver_email
 from core.plugins import plugin_jobs
+from web.commands.audit import write_checkpoint
 
 
 def run_tick(now: datetime, *, with_jobs: bool = False) -> tuple[list[str], list[str]]:
@@ -47,6 +49,10 @@ def run_tick(now: datetime, *, with_jobs: bool = False) -> tuple[list[str], list
             failures.append(f"{impl.plugin_name}: {error}")
     if with_jobs:
         _run_tick_jobs(pm, lines, failures)
+    try:
+        lines.append(write_checkpoint())
+    except Exception as error:  # noqa: BLE001 - a broken trail must not stop reminders and mail
+        failures.append(f"audit checkpoint: {error}")
     if current_app.config.get("MAIL_SERVER"):
         with db.session() as session:
             result = deliver_email(session, current_app.config)
