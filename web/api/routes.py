@@ -8,12 +8,12 @@ from typing import Any
 import pluggy
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import get_locale, gettext
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from core.apitypes import ApiRequest, ApiRoute, RowsRejected
-from core.errors import Forbidden, ValidationError
-from core.i18n import DEFAULT_LOCALE
+from core.errors import DubanError, Forbidden, ValidationError
+from core.i18n import DEFAULT_LOCALE, N_
 from core.idempotency import Answer, request_digest, run_once
 from web import db
 from web.api.auth import Unauthorized, authenticate_request, enforce_rate_limit
@@ -74,6 +74,38 @@ def _json_body() -> Any:
     return body
 
 
+class ConcurrentWrite(DubanError):
+    """The same rows were being stored by another request at the same moment, twice over."""
+
+    status = 409
+
+
+def _committed(session: Any, answer: Answer) -> Answer:
+    session.commit()
+    return answer
+
+
+def _once_more_after_a_clash(session: Any, attempt: Callable[[], Answer]) -> Answer:
+    """``attempt``, done again once if it ran into a row another request stored meanwhile.
+
+    Two copies of one post (a client retrying, twenty hotline agents filing the same
+    tip) each find no stored row with the natural key (a tip's ``ref``) and insert one;
+    the unique constraint lets the first commit and stops the others. Done again, the
+    post finds that row and answers as a re-post does (``unchanged``), so identical
+    posts get identical answers. Should it clash a second time, a 409 says to retry.
+    """
+    try:
+        return attempt()
+    except IntegrityError:
+        session.rollback()
+    try:
+        return attempt()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConcurrentWrite(N_("The same rows were being stored by another request at the same moment. "
+                                 "Please send this one again.")) from exc
+
+
 def _view(route: ApiRoute, pm: pluggy.PluginManager) -> Callable[..., Response | tuple[Response, int]]:
     def view(**path: Any) -> Response | tuple[Response, int]:
         scope = authenticate_request()
@@ -92,13 +124,15 @@ def _view(route: ApiRoute, pm: pluggy.PluginManager) -> Callable[..., Response |
                                                     **language))), route.status
         api_request = ApiRequest(scope, session, path, query, _json_body(), config, pm, **language)
 
-        def work() -> Answer:
+        def attempt() -> Answer:
             return Answer(route.status, route.handler(api_request))
+
+        def work() -> Answer:
+            return _once_more_after_a_clash(session, attempt)
 
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            answer = work()
-            session.commit()
+            answer = _once_more_after_a_clash(session, lambda: _committed(session, attempt()))
         else:
             assert scope.user is not None
             digest = request_digest(request.method, request.path, request.get_data())
