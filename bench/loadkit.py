@@ -73,7 +73,7 @@ def gunicorn(inst: Instance, workers: int = 4, threads: int = 8) -> Iterator[tup
     process = subprocess.Popen(
         [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--workers", str(workers), "--threads", str(threads),
          "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--timeout", "30",
-         "--graceful-timeout", "5", "--log-level", "warning", "web.app:create_app()"],
+         "--graceful-timeout", "5", "--log-level", "warning", "--no-control-socket", "web.app:create_app()"],
         env=inst.env(), cwd=ROOT)
     try:
         deadline = time.monotonic() + 60

@@ -145,7 +145,8 @@ def gunicorn(app: str, env: dict[str, str], cwd: str, probe: str, threads: int) 
     port = free_port()
     process = subprocess.Popen(
         [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--workers", "2", "--threads", str(threads),
-         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "--no-control-socket", app],
         env=env, cwd=cwd)
     try:
         deadline = time.monotonic() + 60
