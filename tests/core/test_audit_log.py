@@ -43,7 +43,7 @@ def test_password_hashes_are_masked(db_session, org):
 def test_verify_passes_then_detects_an_edited_row(db_session, org, runner):
     checked, problems = audit_log.verify(db_session)
     assert checked > 5 and problems == []
-    assert "intact" in runner.invoke(args=["audit", "verify"]).output
+    assert "审计日志完整" in runner.invoke(args=["audit", "verify"]).output  # intact
     db_session.execute(text("UPDATE audit_log SET actor = 'someone-else' WHERE id = 3"))
     _checked, problems = audit_log.verify(db_session)
     assert [p.entry_id for p in problems] == [3]
@@ -157,7 +157,7 @@ def test_rechaining_after_an_edit_with_a_guessed_key_is_detected(db_session, org
     problems = audit_log.check_chain(db_session).problems
     assert problems[0].entry_id == 3 and "edited" in problems[0].reason
     result = runner.invoke(args=["audit", "verify"])
-    assert result.exit_code != 0 and "first: entry 3" in result.output
+    assert result.exit_code != 0 and "第一处：entry 3" in result.output
 
 
 def test_a_checkpoint_detects_the_newest_entries_cut_off_with_the_head_rewritten(app, db_session, org, runner):
@@ -263,7 +263,7 @@ def test_a_direct_sql_change_on_postgresql_is_recorded_and_reported(app, connect
     result = runner.invoke(args=["audit", "acknowledge", str(last), "--note", "ticket 42"])
     assert result.exit_code == 0, (result.output, result.exception)
     result = runner.invoke(args=["audit", "verify"])
-    assert "update on units" not in result.output and "2 direct change(s) recorded, all acknowledged" in result.output
+    assert "update on units" not in result.output and "已记录 2 处直接修改，均已确认" in result.output
 
 
 @pytest.mark.skipif(not os.environ.get("DUBAN_TEST_DATABASE_URL"), reason="PostgreSQL only")
