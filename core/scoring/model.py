@@ -76,7 +76,14 @@ def model_matrix(table: FeatureTable, hits: RuleHits) -> tuple[np.ndarray, list[
     return np.hstack([table.values[:, keep], derived]), model_inputs(table.names)
 
 
-class LogisticRanker(ClassifierMixin, BaseEstimator):
+class _Ranker(ClassifierMixin, BaseEstimator):
+    """What scikit-learn's calibration asks of an estimator besides ``fit`` and ``predict_proba``."""
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return (self.predict_proba(x)[:, 1] >= 0.5).astype(int)
+
+
+class LogisticRanker(_Ranker):
     """Regularised logistic regression behind median imputation, missing-value indicators and scaling.
 
     ``columns`` restricts it to some inputs: one column makes a single-feature
@@ -105,7 +112,7 @@ class LogisticRanker(ClassifierMixin, BaseEstimator):
         return self.pipeline_.decision_function(self._inputs(x))
 
 
-class BoostingRanker(ClassifierMixin, BaseEstimator):
+class BoostingRanker(_Ranker):
     """scikit-learn's histogram gradient boosting, kept small: it reads missing values natively."""
 
     def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> BoostingRanker:
@@ -126,7 +133,7 @@ class BoostingRanker(ClassifierMixin, BaseEstimator):
             return self.model_.predict_proba(x[:, self.kept_])
 
 
-class SingleFeatureRanking(ClassifierMixin, BaseEstimator):
+class SingleFeatureRanking(_Ranker):
     """Rank by one input, in the direction that separated problems in training; missing values rank in the middle.
 
     Its scores are a ranking, not probabilities; calibration turns them into
@@ -184,7 +191,10 @@ def _calibrated(make: Callable[[], Any], x: np.ndarray, y: np.ndarray, weights: 
     folds = int(min(3, y.sum(), len(y) - y.sum()))
     if folds < 2:
         return make().fit(x, y, sample_weight=weights)
-    return CalibratedClassifierCV(make(), method="sigmoid", cv=folds).fit(x, y, sample_weight=weights)
+    # ensemble=False: the estimator that ranks is fitted on every outcome; the folds only fit the
+    # sigmoid, on predictions for outcomes each fold did not train on.
+    return CalibratedClassifierCV(make(), method="sigmoid", cv=folds, ensemble=False).fit(
+        x, y, sample_weight=weights)
 
 
 def selection_weights(probabilities: np.ndarray | None, n: int, cap: float = WEIGHT_CAP) -> np.ndarray:
