@@ -7,11 +7,18 @@ API and the ledger meanwhile. Prints accepted, stored, lost and duplicated.
 
     .venv/bin/python bench/faults.py                           # 200 clients, 60 s
     .venv/bin/python bench/faults.py --clients 40 --duration 20
+    .venv/bin/python bench/faults.py --sqlite --clients 55     # the embedded default, as `duban serve` runs it
+
+With ``--sqlite`` the instance is a SQLite file served as ``duban serve`` serves it (2 workers,
+4 threads each), and the load is mixed: a quarter of the clients post signals, a quarter add staff
+notes to tips, a quarter load the review queue and a quarter open task pages. A worker is killed
+as before; there are no connections to cut. The figures to watch: 5xx, lost and duplicated (0).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import threading
 import time
@@ -19,7 +26,7 @@ import uuid
 
 from sqlalchemy import create_engine, text
 
-from loadkit import DEFAULT_SERVER, Client, Stats, gunicorn, instance, signal_body, timed, worker_pids
+from loadkit import CSRF, DEFAULT_SERVER, Client, Stats, gunicorn, instance, signal_body, timed, worker_pids
 
 RETRIES = 8
 
@@ -53,6 +60,111 @@ def reader(port: int, token: str, stop: threading.Event, stats: Stats) -> None:
     client.close()
 
 
+def staff_client(port: int, username: str = "duchashi", password: str = "demo-duchashi-2026") -> Client:
+    client = Client(port, timeout=15)
+    if not client.login(username, password):
+        raise RuntimeError(f"could not log in as {username}")
+    return client
+
+
+def tip_noter(port: int, tip_ids: list[int], stop: threading.Event, stats: Stats, notes: list[str],
+              lock: threading.Lock) -> None:
+    """A staff member adding notes to tips (a read, then a write, on every click)."""
+    client = staff_client(port)
+    n = 0
+    while not stop.is_set():
+        tip_id = tip_ids[n % len(tip_ids)]
+        n += 1
+        status, page = timed(stats, "GET /tips/N", lambda: client.request("GET", f"/tips/{tip_id}"))
+        match = CSRF.search(page.decode("utf-8", "replace")) if status == 200 else None
+        if match is None:
+            continue
+        text = f"bench note {uuid.uuid4().hex}"
+        body = f"csrf_token={match.group(1)}&kind=note&body={text.replace(' ', '+')}".encode()
+        status, _ = timed(stats, "POST /tips/N/reply", lambda: client.request(
+            "POST", f"/tips/{tip_id}/reply", body, {"Content-Type": "application/x-www-form-urlencoded"}))
+        if status == 302:
+            with lock:
+                notes.append(text)
+    client.close()
+
+
+def queue_reader(port: int, task_ids: list[int], stop: threading.Event, stats: Stats) -> None:
+    """A staff member reading the review queue, or task pages when ``task_ids`` are given."""
+    client = staff_client(port)
+    n = 0
+    while not stop.is_set():
+        if task_ids:
+            task_id = task_ids[n % len(task_ids)]
+            timed(stats, "GET /review/tasks/N", lambda: client.request("GET", f"/review/tasks/{task_id}"))
+        else:
+            timed(stats, "GET /review/", lambda: client.request("GET", "/review/"))
+        n += 1
+    client.close()
+
+
+def ids_on(port: int, path: str, pattern: str) -> list[int]:
+    status, page = staff_client(port).request("GET", path)
+    return sorted({int(found) for found in re.findall(pattern, page.decode("utf-8", "replace"))})[:20]
+
+
+def sqlite_mode(args: argparse.Namespace) -> None:
+    """The embedded default under the mixed load; prints 5xx, lost and duplicated."""
+    with instance(None) as inst, gunicorn(inst, workers=2, threads=4) as (port, process):
+        stats, stop, lock = Stats(), threading.Event(), threading.Lock()
+        accepted: list[str] = []
+        unanswered: list[str] = []
+        notes: list[str] = []
+        token = inst.tokens["duchashi"]
+        tip_ids = ids_on(port, "/tips/", r'href="/tips/(\d+)"')
+        task_ids = ids_on(port, "/review/", r'href="/review/tasks/(\d+)"')
+        print(f"SQLite at {inst.url}; {len(tip_ids)} tips and {len(task_ids)} tasks in use")
+        threads = []
+        for i in range(args.clients):
+            kind = i % 4
+            if kind == 0:
+                target, extra = submitter, (port, token, stop, stats, accepted, unanswered, lock)
+            elif kind == 1:
+                target, extra = tip_noter, (port, tip_ids, stop, stats, notes, lock)
+            elif kind == 2:
+                target, extra = queue_reader, (port, [], stop, stats)
+            else:
+                target, extra = queue_reader, (port, task_ids, stop, stats)
+            threads.append(threading.Thread(target=target, args=extra, daemon=True))
+        start = time.monotonic()
+        for thread in threads:
+            thread.start()
+        if not args.no_kill:
+            time.sleep(args.duration / 3)
+            victim = worker_pids(process.pid)[0]
+            os.kill(victim, signal.SIGKILL)
+            print(f"t={time.monotonic() - start:.1f}s killed gunicorn worker {victim}")
+        time.sleep(max(args.duration - (time.monotonic() - start), 0))
+        stop.set()
+        for thread in threads:
+            thread.join(120)
+        stats.print(time.monotonic() - start)
+        engine = create_engine(inst.url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT ref FROM signals WHERE source = 'bench'")).scalars().all()
+            stored_notes = connection.execute(text(
+                "SELECT body FROM tips_messages WHERE body LIKE 'bench note %'")).scalars().all()
+        engine.dispose()
+    report(rows, accepted, unanswered)
+    print(f"staff notes answered {len(notes)}, stored {len(stored_notes)}, "
+          f"lost {len(set(notes) - set(stored_notes))}")
+
+
+def report(rows: list[str], accepted: list[str], unanswered: list[str]) -> None:
+    stored = set(rows)
+    accepted_set = set(accepted)
+    lost = accepted_set - stored
+    duplicated = len(rows) - len(stored)
+    print(f"accepted {len(accepted_set)}, stored {len(rows)}, lost {len(lost)}, duplicated {duplicated}")
+    print(f"gave up after {RETRIES} tries: {len(unanswered)} "
+          f"(of which stored without an answer reaching the client: {len(set(unanswered) & stored)})")
+
+
 def cut_connections(url: str, seconds: float) -> int:
     """Refuse new connections to the database, end the open ones, and allow them again."""
     from sqlalchemy.engine import make_url
@@ -78,7 +190,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--server", default=DEFAULT_SERVER, help="a PostgreSQL server URL")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded default: a SQLite file, 2 workers")
+    parser.add_argument("--no-kill", action="store_true", help="kill no worker (SQLite mode)")
     args = parser.parse_args()
+    if args.sqlite:
+        sqlite_mode(args)
+        return
     with instance(args.server) as inst, gunicorn(inst, workers=4) as (port, process):
         stats, stop, lock = Stats(), threading.Event(), threading.Lock()
         accepted: list[str] = []
@@ -111,13 +228,7 @@ def main() -> None:
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT ref FROM signals WHERE source = 'bench'")).scalars().all()
         engine.dispose()
-    stored = set(rows)
-    accepted_set = set(accepted)
-    lost = accepted_set - stored
-    duplicated = len(rows) - len(stored)
-    print(f"accepted {len(accepted_set)}, stored {len(rows)}, lost {len(lost)}, duplicated {duplicated}")
-    print(f"gave up after {RETRIES} tries: {len(unanswered)} "
-          f"(of which stored without an answer reaching the client: {len(set(unanswered) & stored)})")
+    report(rows, accepted, unanswered)
 
 
 if __name__ == "__main__":

@@ -51,8 +51,8 @@ class Instance:
 
 
 @contextmanager
-def instance(server_url: str = DEFAULT_SERVER) -> Iterator[Instance]:
-    """Create a scratch database on ``server_url``, load the demo, drop it afterwards."""
+def instance(server_url: str | None = DEFAULT_SERVER) -> Iterator[Instance]:
+    """Create a scratch database on ``server_url`` (a SQLite file with None), load the demo, drop it afterwards."""
     from core.db import scratch_database
 
     with scratch_database(server_url, "duban_bench") as url:

@@ -85,14 +85,17 @@ def duban_default_rules() -> list[dict[str, Any]]:
 
 @hookimpl(trylast=True, specname="duban_tick")
 def rescore_for_the_day(session: Session, now: datetime) -> list[str] | None:
-    """Rescore the review queue for the new day (overdue days grow; new evidence arrived)."""
+    """Rescore the review queue for the new day (overdue days grow; new evidence arrived).
+
+    Its own transaction (see ``duban tick``): features are read first, the scores written at
+    the end, and nothing at all when nothing changed since the last rescoring.
+    """
     pm = session.info.get("plugins")
     if pm is None:
         return None
-    from core.scoring.context import load_context
-    from core.scoring.rescore import ensure_fresh
+    from core.scoring.freshness import refresh
 
-    count = ensure_fresh(session, load_context(session, pm), clock.day_of(now))
+    count = refresh(session, pm, clock.day_of(now))
     return [f"scoring: {count} tasks rescored"]
 
 

@@ -108,6 +108,10 @@ class WriterLock:
     def held(self) -> bool:
         return self._owner is not None
 
+    @property
+    def held_by_this_thread(self) -> bool:
+        return self._owner == threading.get_ident()
+
     @contextmanager
     def holding(self) -> Iterator[None]:
         """Hold the lock for a block (waiting at most ``WRITER_WAIT_SECONDS``)."""

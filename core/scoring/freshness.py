@@ -20,10 +20,11 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import event, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import clock
-from core.db import utcnow
+from core.db import utcnow, writer_lock
 from core.scoring.models import ScoringState
 
 logger = logging.getLogger(__name__)
@@ -77,11 +78,12 @@ class _Refresher:
 
     def after_commit(self, session: Session) -> None:
         wrote = session.info.pop(_WROTE, None)
-        if wrote is None or session.info.get(_REFRESHING):
+        if session.info.get(_REFRESHING):
             return
         with self.lock:
-            self.pending = wrote if self.pending is None else min(self.pending, wrote)
-            if self.running:
+            if wrote is not None:
+                self.pending = wrote if self.pending is None else min(self.pending, wrote)
+            if self.pending is None or self.running or self._inside_a_write():
                 return
             self.running = True
         try:
@@ -96,6 +98,16 @@ class _Refresher:
             with self.lock:
                 self.running = False
             raise
+
+    def _inside_a_write(self) -> bool:
+        """True when this thread still holds SQLite's write lock through another transaction.
+
+        The refresh would wait for that transaction, which waits for this thread: the changes
+        are left to the refresh after that transaction commits.
+        """
+        bind = self.factory.kw.get("bind")
+        lock = writer_lock(bind) if isinstance(bind, Engine) else None
+        return lock is not None and lock.held_by_this_thread
 
     def _run(self, since: datetime) -> None:
         session = self.factory()
