@@ -112,6 +112,71 @@ def change_points(values: Iterable[tuple[date, float]]) -> dict[date, float]:
     return points
 
 
+CHUNK = 500
+_COMPARED = ("kind", "unit_id", "matter_id", "task_id", "value", "details")
+
+
+def record_signals(session: Session, rows: Iterable[Mapping[str, Any]]) -> tuple[int, int, int]:
+    """Store many signals at once, each matched on ``(source, ref)``: what :func:`record_signal` does, in bulk.
+
+    Each row holds ``source, kind, ref, unit_id, value, observed_on`` and
+    optionally ``matter_id, task_id, details``. New signals are inserted and
+    changed ones updated with a few statements, so a file of many thousands of
+    observations goes in within seconds; ``duban_signal_recorded`` is still
+    called for each new or changed one. Returns (created, updated, unchanged).
+    """
+    wanted = {}
+    for row in rows:
+        values = {"source": row["source"], "kind": row["kind"], "ref": row["ref"], "unit_id": row["unit_id"],
+                  "matter_id": row.get("matter_id"), "task_id": row.get("task_id"), "value": float(row["value"]),
+                  "observed_on": row["observed_on"], "details": dict(row.get("details") or {})}
+        wanted[(values["source"], values["ref"])] = values
+    by_source: dict[str, list[str]] = {}
+    for source, ref in wanted:
+        by_source.setdefault(source, []).append(ref)
+    stored: dict[tuple[str, str], dict[str, Any]] = {}
+    for source, refs in by_source.items():
+        for start in range(0, len(refs), CHUNK):
+            for row in session.execute(select(Signal.id, Signal.source, Signal.ref, *(
+                    getattr(Signal, name) for name in (*_COMPARED, "observed_on"))).where(
+                    Signal.source == source, Signal.ref.in_(refs[start:start + CHUNK]))):
+                stored[(row.source, row.ref)] = row._asdict()
+    now = utcnow()
+    inserts, updates = [], []
+    for key, values in wanted.items():
+        have = stored.get(key)
+        if have is None:
+            inserts.append({**values, "recorded_at": now})
+        elif any(have[name] != values[name] for name in (*_COMPARED, "observed_on")):
+            updates.append({"b_id": have["id"], **{name: values[name] for name in (*_COMPARED, "observed_on")},
+                            "recorded_at": now})
+    _write(session, inserts, updates, [])
+    for source in by_source:
+        _announce(session, source, [row["ref"] for row in inserts if row["source"] == source])
+    _announce_ids(session, [row["b_id"] for row in updates])
+    return len(inserts), len(updates), len(wanted) - len(inserts) - len(updates)
+
+
+def _write(session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], stale: list[int]) -> None:
+    """Bulk statements on the signals table; ORM copies of touched rows are read again or forgotten."""
+    table = Signal.__table__
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        names = [name for name in updates[0] if name != "b_id"]
+        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
+            **{name: bindparam(name) for name in names}), updates)
+    for start in range(0, len(stale), CHUNK):
+        session.execute(delete(table).where(table.c.id.in_(stale[start:start + CHUNK])))
+    if updates or stale:
+        changed, gone = {row["b_id"] for row in updates}, set(stale)
+        for instance in [o for o in session.identity_map.values() if isinstance(o, Signal)]:
+            if instance.id in gone:
+                session.expunge(instance)
+            elif instance.id in changed:
+                session.expire(instance)
+
+
 @dataclass
 class Series:
     """A figure's history for :func:`sync_series`: its value on each day it changed.
@@ -135,10 +200,6 @@ class Series:
         return {"source": source, "kind": self.kind, "ref": f"{self.key}{SERIES_MARK}{day.isoformat()}",
                 "unit_id": self.unit_id, "matter_id": self.matter_id, "task_id": self.task_id,
                 "value": float(value), "observed_on": day, "details": details}
-
-
-CHUNK = 500
-_COMPARED = ("kind", "unit_id", "matter_id", "task_id", "value", "details")
 
 
 def sync_series(session: Session, source: str, series: Iterable[Series], until: date, *,
@@ -181,22 +242,7 @@ def sync_series(session: Session, source: str, series: Iterable[Series], until: 
             elif any(have[name] != wanted[name] for name in _COMPARED):
                 updates.append({"b_id": have["id"], **{name: wanted[name] for name in _COMPARED}, "recorded_at": now})
     stale.extend(row["id"] for row in stored.values())
-    table = Signal.__table__
-    if inserts:
-        session.execute(insert(table), inserts)
-    if updates:
-        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
-            **{name: bindparam(name) for name in (*_COMPARED, "recorded_at")}), updates)
-    for start in range(0, len(stale), CHUNK):
-        session.execute(delete(table).where(table.c.id.in_(stale[start:start + CHUNK])))
-    if updates or stale:
-        # Signals loaded through the ORM before these statements are read again, or forgotten when deleted.
-        changed, gone = {row["b_id"] for row in updates}, set(stale)
-        for instance in [o for o in session.identity_map.values() if isinstance(o, Signal)]:
-            if instance.id in gone:
-                session.expunge(instance)
-            elif instance.id in changed:
-                session.expire(instance)
+    _write(session, inserts, updates, stale)
     _announce(session, source, [row["ref"] for row in inserts])
     _announce_ids(session, [row["b_id"] for row in updates])
     return len(inserts) + len(updates) + len(stale)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.hooktypes import ImportContext
@@ -31,7 +30,7 @@ from core.importing import (
 )
 from core.ledger.references import resolve_references
 from core.plugins import signal_kinds
-from core.signals import Signal, record_signal
+from core.signals import record_signals
 
 COLUMNS = (
     Column("source", "来源", required=True),
@@ -47,7 +46,7 @@ CORE_SOURCES = frozenset({"review"})
 
 
 def import_signals(session: Session, data: bytes, filename: str | None, context: ImportContext) -> ImportReport:
-    """Store every row through :func:`core.signals.record_signal`, or none when any row is bad."""
+    """Store every row through :func:`core.signals.record_signals`, or none when any row is bad."""
     mapped = map_rows(read_table(data, filename), COLUMNS, key=("source", "ref"))
     pm = session.info.get("plugins")
     reserved = set(CORE_SOURCES) | ({kind.source for kind in signal_kinds(pm)} if pm is not None else set())
@@ -71,16 +70,11 @@ def import_signals(session: Session, data: bytes, filename: str | None, context:
     report = ImportReport(errors=sorted(mapped.errors, key=lambda error: error.line or 0))
     if not report.ok:
         return report
+    rows = []
     for row in good:
-        existed = session.scalar(select(Signal.id).where(Signal.source == row["source"], Signal.ref == row["ref"]))
         unit_id, matter_id, task_id = references.ids(row)
-        _signal, changed = record_signal(
-            session, source=row["source"], kind=row["kind"], ref=row["ref"], unit_id=unit_id,
-            value=float(row["value"]), observed_on=row["observed_on"], matter_id=matter_id, task_id=task_id)
-        if existed is None:
-            report.created += 1
-        elif changed:
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        rows.append({"source": row["source"], "kind": row["kind"], "ref": row["ref"], "unit_id": unit_id,
+                     "matter_id": matter_id, "task_id": task_id, "value": float(row["value"]),
+                     "observed_on": row["observed_on"]})
+    report.created, report.updated, report.unchanged = record_signals(session, rows)
     return report

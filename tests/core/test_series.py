@@ -64,3 +64,19 @@ def test_hooks_hear_of_every_new_or_changed_point(app, db_session, org):
     finally:
         pm.unregister(listener)
     assert heard == [("a@2026-01-02", 1.0), ("a@2026-01-02", 3.0)]
+
+
+def test_many_signals_are_recorded_at_once_matched_on_source_and_ref(db_session, org):
+    from core.signals import record_signals
+
+    unit = org.county_a1.id
+    rows = [{"source": "hotline", "kind": "complaints", "ref": f"r{k}", "unit_id": unit, "value": k,
+             "observed_on": date(2026, 1, 1 + k)} for k in range(5)]
+    assert record_signals(db_session, rows) == (5, 0, 0)
+    rows[2] = {**rows[2], "value": 20.0}
+    rows[4] = {**rows[4], "observed_on": date(2026, 2, 1)}
+    assert record_signals(db_session, rows + [{**rows[0], "source": "petitions"}]) == (1, 2, 3)
+    stored = {(s.source, s.ref): (s.value, s.observed_on) for s in db_session.scalars(select(Signal))}
+    assert stored[("hotline", "r2")] == (20.0, date(2026, 1, 3))
+    assert stored[("hotline", "r4")] == (4.0, date(2026, 2, 1))
+    assert stored[("petitions", "r0")] == (0.0, date(2026, 1, 1))
