@@ -79,9 +79,10 @@ def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
 
 @hookimpl
 def duban_tick(session: Session, now: datetime) -> list[str]:
+    from core import clock
     from plugins.audit.reminders import tick
 
-    return tick(session, now.date())
+    return tick(session, clock.day_of(now))  # the office's day, not UTC's
 
 
 @hookimpl
