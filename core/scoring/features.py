@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
@@ -406,18 +406,27 @@ def _history_values(session: Session, table: FeatureTable, catalogue: Catalogue,
     else:
         days = Signal.observed_on - as_of
     keys = (Signal.unit_id, func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1))
+    stats = (func.count(), func.sum(Signal.value), func.min(Signal.value), func.max(Signal.value),
+             -func.max(days), func.sum(days), func.sum(days * days), func.sum(days * Signal.value))
     parts = []
-    for k, base in enumerate(bases):
-        # One kind at a time: the database seeks to it in ix_signals_history instead of scanning every signal.
-        source, _, kind = base.partition(".")
-        conditions = [Signal.source == source, Signal.kind == kind, Signal.observed_on <= as_of]
-        if where is not None:
-            conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
-        stats = (literal(k), func.count(), func.sum(Signal.value), func.min(Signal.value), func.max(Signal.value),
-                 -func.max(days), func.sum(days), func.sum(days * days), func.sum(days * Signal.value))
-        rows = _raw_rows(connection, select(*keys, *stats).where(*conditions).group_by(*keys))
+    if where is not None:
+        # A few tasks (a training day, a changed unit): one query over their units, every kind at once.
+        code = case(*((and_(Signal.source == base.partition(".")[0], Signal.kind == base.partition(".")[2]), k)
+                      for k, base in enumerate(bases)), else_=-1)
+        rows = _raw_rows(connection, select(*keys, code, *stats).where(
+            Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.observed_on <= as_of,
+            or_(*(and_(Signal.source == base.partition(".")[0], Signal.kind == base.partition(".")[2])
+                  for base in bases))).group_by(*keys, code))
         if rows:
             parts.append(np.array(rows, dtype=float))
+    else:
+        for k, base in enumerate(bases):
+            # One kind at a time: the database seeks to it in ix_signals_history instead of scanning every signal.
+            source, _, kind = base.partition(".")
+            rows = _raw_rows(connection, select(*keys, literal(k), *stats).where(
+                Signal.source == source, Signal.kind == kind, Signal.observed_on <= as_of).group_by(*keys))
+            if rows:
+                parts.append(np.array(rows, dtype=float))
     if not parts:
         return
     groups = np.vstack(parts)
