@@ -8,6 +8,7 @@ idempotency keys), and describes all of them in the OpenAPI document.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -139,16 +140,19 @@ def page_schema(item: Mapping[str, Any]) -> dict[str, Any]:
                            "next_offset": {"type": ["integer", "null"]}}}
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def int_param(request: ApiRequest, name: str, default: int | None = None, *,
               minimum: int | None = None, maximum: int | None = None) -> int | None:
     """Query parameter ``name`` as an integer within bounds, else :class:`ValidationError`."""
     raw = request.query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError("Parameter %(name)s must be a whole number.", name=name) from None
+    if not _WHOLE_NUMBER.fullmatch(raw):  # also "" and digits int() takes that JSON Schema does not ("٣", " 5")
+        raise ValidationError("Parameter %(name)s must be a whole number.", name=name)
+    value = int(raw)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValidationError("Parameter %(name)s is out of range.", name=name)
     return value
@@ -167,8 +171,12 @@ def iso(value: date | datetime | None) -> str | None:
 def date_param(request: ApiRequest, name: str) -> date | None:
     """Query parameter ``name`` as an ISO date, else :class:`ValidationError`."""
     raw = request.query.get(name)
-    if not raw:
+    if raw is None:
         return None
+    # An empty value is refused, as the OpenAPI document's format says; so are the other
+    # ISO 8601 spellings fromisoformat takes ("20261127", "2026-W48-5").
+    if not _ISO_DATE.fullmatch(raw):
+        raise ValidationError("Parameter %(name)s must be a date (YYYY-MM-DD).", name=name)
     try:
         return date.fromisoformat(raw)
     except ValueError:
@@ -178,9 +186,9 @@ def date_param(request: ApiRequest, name: str) -> date | None:
 def choice_param(request: ApiRequest, name: str, allowed: list[str]) -> str | None:
     """Query parameter ``name`` when it is one of ``allowed``, else :class:`ValidationError`."""
     raw = request.query.get(name)
-    if not raw:
+    if raw is None:
         return None
-    if raw not in allowed:
+    if raw not in allowed:  # "" too: it is none of the enum's values
         raise ValidationError("Parameter %(name)s must be one of: %(allowed)s.", name=name,
                               allowed=", ".join(allowed))
     return raw

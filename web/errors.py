@@ -1,7 +1,7 @@
 """Error pages and JSON errors in the user's language."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -59,6 +59,12 @@ def init_app(app: Flask) -> None:
         return _page(400, gettext("The form has expired or was not sent from this site. Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+    def _http_error(error: HTTPException) -> tuple[Response, int]:
         status = error.code or 500
-        return _page(status, gettext(_TITLES.get(status, _TITLES[400])))
+        body, status = _page(status, gettext(_TITLES.get(status, _TITLES[400])))
+        response = make_response(body, status)
+        # The exception's own headers: Allow on a 405 (RFC 9110 requires it), Retry-After, ….
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status

@@ -25,7 +25,8 @@ ERROR_SCHEMA: dict[str, Any] = {
     }},
 }
 _ERRORS = {
-    "400": "The request is malformed: a bad parameter or body.",
+    "400": "The request is malformed: a bad parameter (an empty string is no enum value and no date) "
+           "or body.",
     "401": "No valid API token.",
     "403": "The token's user may not do this.",
     "429": "Too many requests.",
@@ -56,6 +57,9 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
     if route.capability:
         operation["description"] = f"Needs the capability `{route.capability}`."
     if route.method == "POST":
+        responses["409"] = _error_response("The same rows were being stored by another request at the same "
+                                           "moment; send the post again.")
+        responses["413"] = _error_response("The body is larger than the server takes.")
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "A retry with the same key and body is answered without "
                                           "storing again; the same key with another body gives 422.",

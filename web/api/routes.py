@@ -11,7 +11,7 @@ from flask_babel import get_locale, gettext
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from core.apitypes import ApiRequest, ApiRoute, RowsRejected
+from core.apitypes import ApiRequest, ApiRoute, RowsRejected, choice_param, date_param, int_param
 from core.errors import DubanError, Forbidden, ValidationError
 from core.i18n import DEFAULT_LOCALE, N_
 from core.idempotency import Answer, request_digest, run_once
@@ -61,6 +61,27 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False
+
+
+def _check_query(route: ApiRoute, query: Mapping[str, str]) -> None:
+    """Refuse a query parameter its schema does not allow, as the OpenAPI document describes it.
+
+    Handlers read parameters leniently (an empty ``state=`` meant "any"); here every
+    declared parameter is held to its schema first, so an empty string is no enum value
+    and no date, whichever handler — core's or a plugin's — reads it.
+    """
+    # The parameter readers look at nothing but the query.
+    fake = ApiRequest(None, None, {}, dict(query), None, {}, None)  # type: ignore[arg-type]
+    for param in route.params:
+        if param.where != "query" or param.name not in query:
+            continue
+        schema = param.schema
+        if "enum" in schema:
+            choice_param(fake, param.name, [str(value) for value in schema["enum"]])
+        elif schema.get("format") == "date":
+            date_param(fake, param.name)
+        elif schema.get("type") == "integer":
+            int_param(fake, param.name, minimum=schema.get("minimum"), maximum=schema.get("maximum"))
 
 
 def _json_body() -> Any:
@@ -116,6 +137,7 @@ def _view(route: ApiRoute, pm: pluggy.PluginManager) -> Callable[..., Response |
         query = request.args.to_dict()
         if _has_nul(query):
             raise ValidationError("A parameter contains a NUL character.")
+        _check_query(route, query)
         session = db.session()
         config = current_app.config
         language = {"gettext": gettext, "locale": str(get_locale() or DEFAULT_LOCALE)}
