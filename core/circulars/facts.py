@@ -10,8 +10,10 @@ in the period, ahead of its deadline or not. *On time*: completed, with the
 last report filed no later than the deadline day, in the instance's time zone.
 The dashboard's monthly rate groups tasks by deadline month only.
 
-*Signals*: each source records snapshots; for a unit and a kind the figure is
-the latest snapshot in the period. When the source recorded a unit-wide value
+*Signals*: sources store each figure as a series of the days it changed, so for
+a unit and a kind the figure is the value as it stood at the end of the period:
+the latest point up to its last day (a figure unchanged since before the
+period still holds in it). When the source recorded a unit-wide value
 (no matter) that value stands; otherwise the per-matter values are combined,
 summed for counts, amounts and days, averaged for shares and scores.
 """
@@ -102,11 +104,14 @@ def latest_signals(scope: Scope, source: str, kind: str, start: date, end: date)
 
 
 def _latest(scope: Scope, pairs: list[tuple[str, str]], start: date, end: date) -> Select[Any]:
-    """SQL: for each (source, kind) in ``pairs`` and each unit, its signals on the latest day in the period."""
+    """SQL: for each (source, kind) in ``pairs`` and each unit, its signals on the latest day up to the period's end.
+
+    ``start`` is not a bound: a figure last changed before the period still stood in it.
+    """
     wanted = or_(*(and_(Signal.source == source, Signal.kind == kind) for source, kind in pairs))
     latest = (select(Signal.source.label("source"), Signal.kind.label("kind"), Signal.unit_id.label("unit_id"),
                      func.max(Signal.observed_on).label("day"))
-              .where(wanted, Signal.observed_on >= start, Signal.observed_on <= end, scope.clause(Signal))
+              .where(wanted, Signal.observed_on <= end, scope.clause(Signal))
               .group_by(Signal.source, Signal.kind, Signal.unit_id).subquery())
     return (select(Signal)
             .join(latest, and_(latest.c.unit_id == Signal.unit_id, latest.c.day == Signal.observed_on,

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
 from core.hooktypes import Importer, MenuItem, Panel, SignalKind
@@ -44,6 +45,15 @@ def duban_importers() -> list[Importer]:
 
     return [Importer("evaluations", N_("Third-party evaluations"), import_evaluations,
                      formats=("csv", "xlsx", "jsonl"), capability="tpe.upload")]
+
+
+@hookimpl
+def duban_tick(session: Session, now: datetime) -> list[str]:
+    """Bring the evaluation series up to the day (a progress report filed since moves the self-report gap)."""
+    from plugins.third_party_eval.signals import refresh_all
+
+    changed = refresh_all(session, clock.day_of(now))
+    return [f"evaluations: {changed} signal(s) updated"]
 
 
 @hookimpl

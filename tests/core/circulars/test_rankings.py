@@ -82,3 +82,16 @@ def test_weights_are_read_from_text_and_nonsense_is_refused():
     for bad in ("on_time", "on_time=abc", "on_time=-1", "on_time=0", ""):
         with pytest.raises(ValidationError):
             parse_weights(bad)
+
+
+def test_a_figure_last_changed_before_the_period_still_stands_in_it_and_a_later_one_does_not(
+        province, db_session, today):
+    org = province.org
+    # A1's open findings last changed 200 days ago; A2's changed after the period ended.
+    record_signal(db_session, source="audit", kind="open_findings", ref="f-A1@old", unit_id=org.county_a1.id,
+                  value=3, observed_on=today - timedelta(days=200))
+    record_signal(db_session, source="audit", kind="open_findings", ref="f-A2@new", unit_id=org.county_a2.id,
+                  value=9, observed_on=today + timedelta(days=1))
+    ranked = {s.code: s for s in _rank(province, today, {"on_time": 1, "signal:audit.open_findings": 1}, [FINDINGS])}
+    assert ranked["A1"].measures["signal:audit.open_findings"].value == 3
+    assert "signal:audit.open_findings" not in ranked["A2"].measures
