@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import Flask, request
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from core.errors import ValidationError
@@ -29,14 +30,21 @@ def _items(values: MultiDict[str, str]) -> Iterable[tuple[str, str]]:
     return values.items(multi=True)
 
 
+def _refuse() -> None:
+    # Load the signed-in account (from the session cookie, which holds no NUL) so that the
+    # refusal is in its language, as a page's would be.
+    _ = current_user.is_authenticated
+    raise ValidationError(N_("The request contains a NUL character, which no field may hold."))
+
+
 def refuse_nul_characters() -> None:
     """Refuse a request with a NUL in its path, query arguments or form fields (names or values)."""
     if NUL in request.path:
-        raise ValidationError(N_("The request contains a NUL character, which no field may hold."))
+        _refuse()
     if request.path.startswith("/api/"):
         return
     if _holds_nul(_items(request.args)) or (request.mimetype in _FORM_TYPES and _holds_nul(_items(request.form))):
-        raise ValidationError(N_("The request contains a NUL character, which no field may hold."))
+        _refuse()
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from core.apitypes import ApiRequest, ApiRoute, RowsRejected, choice_param, date_param, int_param
 from core.errors import DubanError, Forbidden, ValidationError
-from core.i18n import DEFAULT_LOCALE, N_
+from core.i18n import DEFAULT_LOCALE
 from core.idempotency import Answer, request_digest, run_once
 from web import db
 from web.api.auth import Unauthorized, authenticate_request, enforce_rate_limit
@@ -123,8 +123,8 @@ def _once_more_after_a_clash(session: Any, attempt: Callable[[], Answer]) -> Ans
         return attempt()
     except IntegrityError as exc:
         session.rollback()
-        raise ConcurrentWrite(N_("The same rows were being stored by another request at the same moment. "
-                                 "Please send this one again.")) from exc
+        raise ConcurrentWrite("The same rows were being stored by another request at the same moment. "
+                              "Please send this one again.") from exc
 
 
 def _view(route: ApiRoute, pm: pluggy.PluginManager) -> Callable[..., Response | tuple[Response, int]]:
