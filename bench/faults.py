@@ -67,10 +67,9 @@ def staff_client(port: int, username: str = "duchashi", password: str = "demo-du
     return client
 
 
-def tip_noter(port: int, tip_ids: list[int], stop: threading.Event, stats: Stats, notes: list[str],
+def tip_noter(client: Client, tip_ids: list[int], stop: threading.Event, stats: Stats, notes: list[str],
               lock: threading.Lock) -> None:
     """A staff member adding notes to tips (a read, then a write, on every click)."""
-    client = staff_client(port)
     n = 0
     while not stop.is_set():
         tip_id = tip_ids[n % len(tip_ids)]
@@ -89,9 +88,8 @@ def tip_noter(port: int, tip_ids: list[int], stop: threading.Event, stats: Stats
     client.close()
 
 
-def queue_reader(port: int, task_ids: list[int], stop: threading.Event, stats: Stats) -> None:
+def queue_reader(client: Client, task_ids: list[int], stop: threading.Event, stats: Stats) -> None:
     """A staff member reading the review queue, or task pages when ``task_ids`` are given."""
-    client = staff_client(port)
     n = 0
     while not stop.is_set():
         if task_ids:
@@ -120,16 +118,16 @@ def sqlite_mode(args: argparse.Namespace) -> None:
         task_ids = ids_on(port, "/review/", r'href="/review/tasks/(\d+)"')
         print(f"SQLite at {inst.url}; {len(tip_ids)} tips and {len(task_ids)} tasks in use")
         threads = []
-        for i in range(args.clients):
+        for i in range(args.clients):  # staff log in one after another, before the load starts
             kind = i % 4
             if kind == 0:
                 target, extra = submitter, (port, token, stop, stats, accepted, unanswered, lock)
             elif kind == 1:
-                target, extra = tip_noter, (port, tip_ids, stop, stats, notes, lock)
+                target, extra = tip_noter, (staff_client(port), tip_ids, stop, stats, notes, lock)
             elif kind == 2:
-                target, extra = queue_reader, (port, [], stop, stats)
+                target, extra = queue_reader, (staff_client(port), [], stop, stats)
             else:
-                target, extra = queue_reader, (port, task_ids, stop, stats)
+                target, extra = queue_reader, (staff_client(port), task_ids, stop, stats)
             threads.append(threading.Thread(target=target, args=extra, daemon=True))
         start = time.monotonic()
         for thread in threads:
