@@ -24,3 +24,20 @@ class MailAddress:
     def __call__(self, _form: Any, field: Any) -> None:
         if field.data and not is_mail_address(field.data):
             raise ValidationError(lazy_gettext("Enter one e-mail address, such as name@example.cn."))
+
+
+class HappenedOn:
+    """WTForms validator: a day on which something happened — not after today in the instance's zone, not before 1990.
+
+    The same rule as :func:`core.importing.event_date` for imported files.
+    """
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        from core import clock
+
+        if field.data is None:
+            return
+        if field.data > clock.today():
+            raise ValidationError(lazy_gettext("This day is in the future; give the day it happened."))
+        if field.data < clock.EARLIEST_EVENT:
+            raise ValidationError(lazy_gettext("This day is before 1990; check the year."))

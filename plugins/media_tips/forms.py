@@ -9,9 +9,11 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, URL
 
+from core import clock
 from plugins.media_tips.attachments import MAX_BYTES, MAX_FILES
 from plugins.media_tips.models import CATEGORY_LABELS, SOURCE_LABELS, MessageKind, TipSource
 from plugins.media_tips.triage import MAX_TEXT
+from web.forms import HappenedOn
 
 
 def _files_field() -> MultipleFileField:
@@ -61,7 +63,7 @@ class IntakeForm(FlaskForm):
     unit_code = StringField(lazy_gettext("Unit code (optional)"), validators=[Length(max=64)])
     category = SelectField(lazy_gettext("Category"), choices=[])
     contact = StringField(lazy_gettext("Tipster's contact (optional)"), validators=[Length(max=300)])
-    received_on = DateField(lazy_gettext("Received on"), validators=[DataRequired()], default=date.today)
+    received_on = DateField(lazy_gettext("Received on"), validators=[DataRequired(), HappenedOn()], default=clock.today)
     files = _files_field()
 
     def __init__(self, regions: list[tuple[str, str]], *args: object, **kwargs: object) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext
 
+from core import clock
 from core.apitypes import (
     DATE, DEFAULT_LIMIT, ID, MAX_LIMIT, MAX_OFFSET, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected,
     choice_param, int_param, page_schema,
@@ -71,6 +72,8 @@ def _outcome(row: Any) -> tuple[OutcomeInput, int | None, int | None]:
     if not isinstance(row, dict):
         raise ValidationError("Each row must be a JSON object.")
     visited_on = _date(row.get("visited_on"), "visited_on")
+    if visited_on is not None and not clock.EARLIEST_EVENT <= visited_on <= clock.today():
+        raise ValidationError("Parameter %(name)s must be a day that has happened, from 1990 on.", name="visited_on")
     if visited_on is None or not isinstance(row.get("problem_found"), bool):
         raise ValidationError("Give visited_on and problem_found (true or false).")
     severity = row.get("severity")

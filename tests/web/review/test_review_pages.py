@@ -140,3 +140,22 @@ def test_history_summaries_read_as_sentences_on_the_rules_and_task_pages(client,
     for page in (rules, item):
         assert "%(feature)s" not in page
     assert "hotline.complaints，历史均值" in rules or "hotline.complaints, mean of its history" in rules
+
+
+def test_an_outcome_dated_after_today_is_refused_and_nothing_is_written(client, auth, db_session, review):
+    from datetime import timedelta
+
+    from core import clock
+
+    auth.login("staff")
+    response = client.post("/review/rounds", data={"name": "第二轮", "budget": 1, "random_share": "0",
+                                                   "min_region_chance": "0.05"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    visit_id = re.search(r"/review/visits/(\d+)/outcome", page).group(1)
+    response = client.post(f"/review/visits/{visit_id}/outcome", data={
+        "visited_on": (clock.today() + timedelta(days=1)).isoformat(), "problem_found": "0", "severity": "",
+        "findings": "", "unit_response": "", "rectification_deadline": "", "requirement": ""})
+    assert response.status_code in (200, 400)
+    assert "晚于今天" in response.get_data(as_text=True)
+    assert db_session.scalar(select(func.count(ReviewOutcome.id)).where(
+        ReviewOutcome.visit_id == int(visit_id))) == 0

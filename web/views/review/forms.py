@@ -22,6 +22,7 @@ from wtforms.validators import (
 )
 
 from core.review.models import SEVERITY_LABELS, Severity
+from web.forms import HappenedOn
 
 
 class PlanForm(FlaskForm):
@@ -42,7 +43,7 @@ class AddTaskForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    visited_on = DateField(lazy_gettext("Visited on"), validators=[InputRequired()])
+    visited_on = DateField(lazy_gettext("Visited on"), validators=[InputRequired(), HappenedOn()])
     problem_found = RadioField(lazy_gettext("Was a problem found?"), choices=[
         ("1", lazy_gettext("Yes, a problem was confirmed")), ("0", lazy_gettext("No problem found"))],
         validators=[InputRequired()])
