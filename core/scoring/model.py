@@ -276,10 +276,11 @@ def fit(x: np.ndarray, y: np.ndarray, names: list[str], visited_on: np.ndarray, 
         minimum: int = MIN_EACH, probabilities: np.ndarray | None = None) -> TrainedModel:
     """Compare the family walking forward in time, then fit the winner on every outcome.
 
-    The better of the fitted models (logistic regression, gradient boosting)
-    wins unless a simple ranking beat it in forward validation by more than
-    ``GUARDRAIL_MARGIN`` of AUC: then the queue uses that ranking, and the
-    metrics say so (``guardrail``).
+    Logistic regression stands unless gradient boosting beats it, and a fitted
+    model stands unless the best simple ranking beats it; "beats" means on the
+    same later folds by more than ``GUARDRAIL_MARGIN`` of AUC and more than the
+    standard error of the paired differences. When a simple ranking wins, the
+    queue uses it, and the metrics say so (``guardrail``).
     """
     y = y.astype(int)
     check_enough(y, minimum)
@@ -349,11 +350,13 @@ def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, 
     summary = {name: _summary(record) for name, record in scored.items()}
     fitted = [c.name for c in family if c.kind == "fitted"]
     simple = [c.name for c in family if c.kind == "simple"]
-    best_fitted = max(fitted, key=lambda name: _auc_key(summary[name]))
+    # The simpler fitted model stands unless the other beats it clearly (fold by fold, beyond noise).
+    best_fitted = fitted[0]
+    for name in fitted[1:]:
+        if _beats(scored[name]["auc"], scored[best_fitted]["auc"]):
+            best_fitted = name
     best_simple = max(simple, key=lambda name: _auc_key(summary[name])) if simple else None
-    guardrail = (best_simple is not None and summary[best_simple]["auc"] is not None
-                 and summary[best_fitted]["auc"] is not None
-                 and summary[best_simple]["auc"] > summary[best_fitted]["auc"] + GUARDRAIL_MARGIN)
+    guardrail = best_simple is not None and _beats(scored[best_simple]["auc"], scored[best_fitted]["auc"])
     winner = best_simple if guardrail else best_fitted
     record = scored[winner]
     calibration = (calibration_bins(np.concatenate(record["p"]), np.concatenate(record["y"]))
@@ -366,6 +369,20 @@ def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, 
             "budget": budget, "calibration": calibration, "base_rate": float(y.mean()),
             "validated": int(sum(len(part) for part in record["y"])),
             "candidates": {name: summary[name] for name in kept}}
+
+
+def _beats(challenger: list[float], holder: list[float]) -> bool:
+    """True when ``challenger`` beat ``holder`` on the same later folds by more than noise.
+
+    The mean paired difference of AUC must exceed both ``GUARDRAIL_MARGIN`` and
+    its own standard error: the best of many candidates looks better than it
+    is (the winner's curse), so a lead within the folds' scatter does not count.
+    """
+    if not challenger or len(challenger) != len(holder):
+        return False
+    differences = np.asarray(challenger) - np.asarray(holder)
+    spread = float(differences.std(ddof=1) / np.sqrt(len(differences))) if len(differences) > 1 else 0.0
+    return float(differences.mean()) > max(GUARDRAIL_MARGIN, spread)
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> float:

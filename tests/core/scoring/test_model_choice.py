@@ -65,3 +65,13 @@ def test_auc_counts_ties_as_half_and_matches_the_definition():
     pairs = [(i, j) for i in range(6) for j in range(6) if y[i] == 1 and y[j] == 0]
     expected = np.mean([1.0 if score[i] > score[j] else 0.5 if score[i] == score[j] else 0.0 for i, j in pairs])
     assert abs(auc(y, score) - expected) < 1e-12
+
+
+def test_a_lead_within_the_folds_scatter_does_not_replace_the_holder():
+    from core.scoring.model import _beats
+
+    holder = [0.70, 0.70, 0.70, 0.70]
+    assert _beats([0.75, 0.76, 0.74, 0.75], holder)  # a steady lead
+    assert not _beats([0.705, 0.71, 0.70, 0.705], holder)  # steady, but within the margin
+    assert not _beats([0.85, 0.60, 0.82, 0.62], holder)  # ahead on average, by luck of two folds
+    assert not _beats([], [])
