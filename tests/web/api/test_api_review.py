@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.access.models import Role
 from core.review.models import ReviewOutcome
@@ -11,6 +11,8 @@ from core.scoring.models import TaskScore
 
 
 def _score(db_session, task, priority):
+    # Committed changes rescore the tasks they touch: pin this task's score over whatever is stored.
+    db_session.execute(delete(TaskScore).where(TaskScore.task_id == task.id))
     db_session.add(TaskScore(task_id=task.id, p_problem=0.5, impact=priority * 2, priority=priority, rule_points=1,
                              mode="rules", reasons=[], scored_on=date(2026, 11, 27)))
     db_session.commit()
