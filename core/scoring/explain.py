@@ -78,6 +78,12 @@ CANDIDATE_LABELS = {
 
 def candidate_message(name: str, catalogue: Catalogue | None = None) -> Message:
     """A ranking compared in validation, named for a person (``feature:<name>`` is one feature)."""
+    base, _, variant = name.partition(":")
+    if base == "logistic" and variant == "unweighted":
+        return message("Logistic regression over every input, without the selection weights")
+    if base == "logistic" and variant.startswith("C="):
+        return message("Logistic regression over every input, regularisation C = %(strength)s",
+                       strength=variant[2:])
     if name.startswith("feature:"):
         feature_name = name.split(":", 1)[1]
         feature = catalogue.get(feature_name) if catalogue is not None else None

@@ -51,6 +51,7 @@ LOGISTIC = "logistic"
 BOOSTING = "boosting"
 EVIDENCE_LOGISTIC = "evidence_logistic"
 SINGLE = "feature:"
+LOGISTIC_STRENGTHS = (0.01, 1.0)  # regularisation tried beside the default C = 0.1
 
 
 class NotEnoughOutcomes(ValidationError):
@@ -175,14 +176,27 @@ class Candidate:
     name: str
     kind: str
     make: Callable[[], Any]
+    weighted: bool = True
 
 
 def candidates(names: list[str]) -> list[Candidate]:
-    """The family compared by forward validation for model inputs ``names``."""
+    """The family compared by forward validation for model inputs ``names``.
+
+    The fitted models come in the order they are preferred in: the default
+    logistic regression first, then its variants (stronger and weaker
+    regularisation, trained without the selection weights), then gradient
+    boosting; each later one must beat the one standing to replace it. So the
+    regularisation and the use of weights are chosen on the instance's own
+    later reviews, not fixed in advance.
+    """
     derived = {feature.name for feature in DERIVED_FEATURES}
     raw = tuple(j for j, name in enumerate(names) if name not in derived and name.count(".") < 2)
-    found = [Candidate(LOGISTIC, "fitted", LogisticRanker), Candidate(BOOSTING, "fitted", BoostingRanker),
-             Candidate(EVIDENCE_LOGISTIC, "simple", partial(LogisticRanker, raw))]
+    found = [Candidate(LOGISTIC, "fitted", LogisticRanker)]
+    for strength in LOGISTIC_STRENGTHS:
+        found.append(Candidate(f"{LOGISTIC}:C={strength:g}", "fitted", partial(LogisticRanker, None, strength)))
+    found.append(Candidate(f"{LOGISTIC}:unweighted", "fitted", LogisticRanker, weighted=False))
+    found += [Candidate(BOOSTING, "fitted", BoostingRanker),
+              Candidate(EVIDENCE_LOGISTIC, "simple", partial(LogisticRanker, raw), weighted=False)]
     found += [Candidate(f"{SINGLE}{name}", "simple", partial(SingleFeatureRanking, j)) for j, name in enumerate(names)]
     return found
 
@@ -292,7 +306,8 @@ def fit(x: np.ndarray, y: np.ndarray, names: list[str], visited_on: np.ndarray, 
                     "weighted": bool(probabilities is not None and np.any(weights != 1.0)),
                     "explained_by": LOGISTIC})
     explainer = LogisticRanker().fit(x, y, sample_weight=weights)
-    model = TrainedModel(names, _calibrated(chosen.make, x, y, weights), explainer, metrics)
+    model = TrainedModel(names, _calibrated(chosen.make, x, y, weights if chosen.weighted else None), explainer,
+                         metrics)
     coefficients = explainer.pipeline_.named_steps["logisticregression"].coef_[0][: len(names)]
     metrics["coefficients"] = {name: round(float(c), 4) for name, c in zip(names, coefficients)}
     return model
@@ -336,7 +351,8 @@ def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, 
         used += 1
         top_n = max(1, min(budget, len(test) // 2))
         for candidate in family:
-            p = candidate.make().fit(x[train], y[train], sample_weight=weights[train]).predict_proba(x[test])[:, 1]
+            used_weights = weights[train] if candidate.weighted else None
+            p = candidate.make().fit(x[train], y[train], sample_weight=used_weights).predict_proba(x[test])[:, 1]
             record = scored[candidate.name]
             record["p"].append(p)
             record["y"].append(y[test])
@@ -362,7 +378,7 @@ def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, 
     calibration = (calibration_bins(np.concatenate(record["p"]), np.concatenate(record["y"]))
                    if record["p"] else [])
     shown = sorted(summary, key=lambda name: -(_auc_key(summary[name])))
-    kept = [name for name in shown if not name.startswith(SINGLE)][:4] + [n for n in shown if n.startswith(SINGLE)][:5]
+    kept = [name for name in shown if not name.startswith(SINGLE)] + [n for n in shown if n.startswith(SINGLE)][:5]
     return {"folds": used, "model": winner, "guardrail": bool(guardrail), "best_fitted": best_fitted,
             "best_simple": best_simple, "auc": summary[winner]["auc"],
             "precision_at_budget": summary[winner]["precision"], "recall_at_budget": summary[winner]["recall"],
