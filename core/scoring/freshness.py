@@ -121,8 +121,11 @@ class _Refresher:
             refresh(session, pm, clock.today(), since)
             session.commit()
         except Exception:  # noqa: BLE001 - the change is committed; the next refresh or tick catches up
-            session.rollback()
             logger.warning("could not rescore after a change; the next change or tick will", exc_info=True)
+            try:
+                session.rollback()
+            except Exception:  # noqa: BLE001 - a connection the server closed cannot roll back either
+                logger.warning("could not roll back the failed rescoring", exc_info=True)
         finally:
             session.close()
 
