@@ -79,10 +79,11 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     selected tasks' units: faster when most tasks are selected (a full rescoring).
     """
     where = _task_where(task_filter)
-    tasks = np.array(session.execute(
+    # Plain tuples: numpy probes a Row for array interfaces it does not have, six misses a row.
+    tasks = np.array([tuple(row) for row in session.execute(
         select(Task.id, Task.unit_id, Task.matter_id, Task.deadline, Matter.importance, Matter.public_attention,
                Matter.people_affected, Matter.money_affected, Task.created_at)
-        .join(Matter, Matter.id == Task.matter_id).where(where).order_by(Task.id)).all(), dtype=object)
+        .join(Matter, Matter.id == Task.matter_id).where(where).order_by(Task.id))], dtype=object)
     names = catalogue.names
     n = len(tasks)
     values = np.full((n, len(names)), NAN)
