@@ -313,7 +313,7 @@ def test_two_runs_at_once_send_a_reminder_once(tmp_path, smtp_server, monkeypatc
 
         monkeypatch.setattr(reminders, "send_plain", send_while_another_run_claims)
         first = send_reminders(db, app.config, DUE)
-        second[0].join(timeout=30)
+        second[0].join(timeout=90)
         assert first.emailed == 1 and second[1].emailed == 0
         assert len(inbox.messages) == 1
         with db.transaction() as session:
@@ -323,7 +323,7 @@ def test_two_runs_at_once_send_a_reminder_once(tmp_path, smtp_server, monkeypatc
 
 def _wait_for_a_lock_wait(db: Any) -> None:
     """Until another connection waits for a row lock (the second run's claim)."""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded machine (two suites at once) is slow to start the second run
     with db.engine.connect() as connection:
         while time.monotonic() < deadline:
             waiting = connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
