@@ -114,6 +114,7 @@ def change_points(values: Iterable[tuple[date, float]]) -> dict[date, float]:
 
 CHUNK = 500
 _COMPARED = ("kind", "unit_id", "matter_id", "task_id", "value", "details")
+_COMPARED_DATED = (*_COMPARED, "observed_on")  # a signal matched on its ref may also move to another day
 
 
 def record_signals(session: Session, rows: Iterable[Mapping[str, Any]]) -> tuple[int, int, int]:
@@ -138,7 +139,7 @@ def record_signals(session: Session, rows: Iterable[Mapping[str, Any]]) -> tuple
     for source, refs in by_source.items():
         for start in range(0, len(refs), CHUNK):
             for row in session.execute(select(Signal.id, Signal.source, Signal.ref, *(
-                    getattr(Signal, name) for name in (*_COMPARED, "observed_on"))).where(
+                    getattr(Signal, name) for name in _COMPARED_DATED)).where(
                     Signal.source == source, Signal.ref.in_(refs[start:start + CHUNK]))):
                 stored[(row.source, row.ref)] = row._asdict()
     now = utcnow()
@@ -147,13 +148,13 @@ def record_signals(session: Session, rows: Iterable[Mapping[str, Any]]) -> tuple
         have = stored.get(key)
         if have is None:
             inserts.append({**values, "recorded_at": now})
-        elif any(have[name] != values[name] for name in (*_COMPARED, "observed_on")):
-            updates.append({"b_id": have["id"], **{name: values[name] for name in (*_COMPARED, "observed_on")},
-                            "recorded_at": now})
+        elif any(have[name] != values[name] for name in _COMPARED_DATED):
+            updates.append({"b_id": have["id"], **{name: values[name] for name in _COMPARED_DATED}, "recorded_at": now})
     _write(session, inserts, updates, [])
     for source in by_source:
-        _announce(session, source, [row["ref"] for row in inserts if row["source"] == source])
-    _announce_ids(session, [row["b_id"] for row in updates])
+        _announce(session, Signal.ref, [row["ref"] for row in inserts if row["source"] == source],
+                  Signal.source == source)
+    _announce(session, Signal.id, [row["b_id"] for row in updates])
     return len(inserts), len(updates), len(wanted) - len(inserts) - len(updates)
 
 
@@ -243,27 +244,18 @@ def sync_series(session: Session, source: str, series: Iterable[Series], until: 
                 updates.append({"b_id": have["id"], **{name: wanted[name] for name in _COMPARED}, "recorded_at": now})
     stale.extend(row["id"] for row in stored.values())
     _write(session, inserts, updates, stale)
-    _announce(session, source, [row["ref"] for row in inserts])
-    _announce_ids(session, [row["b_id"] for row in updates])
+    _announce(session, Signal.ref, [row["ref"] for row in inserts], Signal.source == source)
+    _announce(session, Signal.id, [row["b_id"] for row in updates])
     return len(inserts) + len(updates) + len(stale)
 
 
-def _announce(session: Session, source: str, refs: list[str]) -> None:
+def _announce(session: Session, column: Any, values: list[Any], *conditions: Any) -> None:
+    """Call ``duban_signal_recorded`` on the signals written in bulk (``column`` among ``values``)."""
     pm = session.info.get("plugins")
-    if pm is None or not refs or not pm.hook.duban_signal_recorded.get_hookimpls():
+    if pm is None or not values or not pm.hook.duban_signal_recorded.get_hookimpls():
         return
-    for start in range(0, len(refs), CHUNK):
-        for signal in session.scalars(select(Signal).where(Signal.source == source,
-                                                           Signal.ref.in_(refs[start:start + CHUNK]))):
-            pm.hook.duban_signal_recorded(session=session, signal=signal)
-
-
-def _announce_ids(session: Session, ids: list[int]) -> None:
-    pm = session.info.get("plugins")
-    if pm is None or not ids or not pm.hook.duban_signal_recorded.get_hookimpls():
-        return
-    for start in range(0, len(ids), CHUNK):
-        for signal in session.scalars(select(Signal).where(Signal.id.in_(ids[start:start + CHUNK]))):
+    for start in range(0, len(values), CHUNK):
+        for signal in session.scalars(select(Signal).where(*conditions, column.in_(values[start:start + CHUNK]))):
             pm.hook.duban_signal_recorded(session=session, signal=signal)
 
 

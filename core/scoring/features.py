@@ -245,9 +245,7 @@ def _review_history(session: Session, table: FeatureTable, col: dict[str, int], 
         rate = shrunk_rates(problems, visits, float(overall[1] or 0), float(overall[0] or 0))
         last_problem = _last_visit_problem(session, as_of, units)
         order = np.argsort(unit_ids)
-        positions = np.searchsorted(unit_ids[order], table.unit_ids)
-        positions = np.clip(positions, 0, len(unit_ids) - 1)
-        found = unit_ids[order][positions] == table.unit_ids
+        positions, found = _positions(unit_ids[order], table.unit_ids)
         picked = order[positions[found]]
         values[found, col["past_problems"]] = problems[picked]
         values[found, col["past_visits"]] = visits[picked]
@@ -433,12 +431,7 @@ def _history_values(session: Session, table: FeatureTable, catalogue: Catalogue,
     groups = np.vstack(parts)
     unit, matter, task = (groups[:, k].astype(np.int64) for k in range(3))
     found = _summaries(groups[:, 3].astype(np.int64), groups[:, 4:])
-    levels = (
-        ((matter < 0) & (task < 0), table.unit_ids, unit),
-        ((matter >= 0) & (task < 0), table.unit_ids * (1 << 32) + table.matter_ids, unit * (1 << 32) + matter),
-        (task >= 0, table.task_ids, task),
-    )
-    for mask, task_keys, signal_keys in levels:
+    for mask, task_keys, signal_keys in _levels(table, unit, matter, task):
         if mask.any():
             _assign_summaries(table, task_keys, signal_keys[mask], {k: v[mask] for k, v in found.items()}, bases,
                               summaries, ("mean", "min", "max", "count", "trend", "days_since"))
@@ -493,16 +486,25 @@ def assign_signals(table: FeatureTable, unit: np.ndarray, matter: np.ndarray, ta
     """
     keep = feature_col >= 0
     unit, matter, task, feature_col, value = unit[keep], matter[keep], task[keep], feature_col[keep], value[keep]
-    levels = (
-        ((matter < 0) & (task < 0), table.unit_ids, unit),
-        ((matter >= 0) & (task < 0), table.unit_ids * (1 << 32) + table.matter_ids, unit * (1 << 32) + matter),
-        (task >= 0, table.task_ids, task),
-    )
-    for mask, task_keys, signal_keys in levels:
+    for mask, task_keys, signal_keys in _levels(table, unit, matter, task):
         if not mask.any():
             continue
         rows, cols = _expand(task_keys, signal_keys[mask])
         table.values[rows, feature_col[mask][cols]] = value[mask][cols]
+
+
+def _levels(table: FeatureTable, unit: np.ndarray, matter: np.ndarray,
+            task: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """The three levels a signal reaches tasks at, least specific first: (which signals, task keys, signal keys).
+
+    Unit-wide (no matter, no task), the unit's matter, the task itself; ``matter``
+    and ``task`` hold -1 where the signal names none.
+    """
+    return (
+        ((matter < 0) & (task < 0), table.unit_ids, unit),
+        ((matter >= 0) & (task < 0), table.unit_ids * (1 << 32) + table.matter_ids, unit * (1 << 32) + matter),
+        (task >= 0, table.task_ids, task),
+    )
 
 
 def _expand(task_keys: np.ndarray, signal_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
