@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -47,13 +47,14 @@ def frozen(day: date) -> Iterator[date]:
         _pinned.reset(token)
 
 
-def day_of(instant: datetime) -> date:
-    """The calendar day an instant falls on in the instance's time zone (naive instants are UTC)."""
-    pinned = _pinned.get()
-    if pinned is not None:
-        return pinned
+def local_day(instant: datetime) -> date:
+    """The calendar day a recorded instant fell on in the instance's time zone (naive instants are UTC)."""
     if instant.tzinfo is None:
-        from datetime import timezone
-
         instant = instant.replace(tzinfo=timezone.utc)
     return instant.astimezone(_zone[0]).date()
+
+
+def day_of(now: datetime) -> date:
+    """The instance's day at ``now`` (a tick's moment), or the day pinned by :func:`frozen`."""
+    pinned = _pinned.get()
+    return pinned if pinned is not None else local_day(now)

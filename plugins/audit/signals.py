@@ -27,7 +27,7 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,16 +71,10 @@ def unit_series(session: Session, until: date, unit_ids: Iterable[int] | None = 
         if status != Status.done:
             rectified_on = None
         elif rectified_on is None:  # not expected: every way to complete a rectification dates it
-            rectified_on = max(found_on, _local_day(updated_at))
+            rectified_on = max(found_on, clock.local_day(updated_at))
         by_unit[unit_id].append(_Dated(found_on, rectified_on, due, severity == Severity.severe,
                                        Decimal(amount or 0), category))
     return {unit_id: _sweep(findings, until) for unit_id, findings in by_unit.items()}
-
-
-def _local_day(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(clock.zone()).date()
 
 
 def _sweep(findings: list[_Dated], until: date) -> Figures:

@@ -30,7 +30,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -62,13 +62,6 @@ class TipFacts:
     verified: bool
 
 
-def local_day(moment: datetime) -> date:
-    """The calendar day, in the instance's time zone, of a stored timestamp (UTC when naive)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(clock.zone()).date()
-
-
 def _after(day: date, delta: timedelta) -> date:
     """``day + delta``, or the calendar's last day (a due date typed as 9999-12-31 is still a date)."""
     return day + delta if day <= date.max - delta else date.max
@@ -86,7 +79,7 @@ def compute_series(session: Session, until: date) -> dict[SeriesKey, Points]:
             select(TipEvent.tip_id, TipEvent.state_from, TipEvent.state_to, TipEvent.at)
             .where(or_(TipEvent.state_to.in_(DECIDED), TipEvent.state_from == TipState.handed_over.value))
             .order_by(TipEvent.id)):
-        day = local_day(at)
+        day = clock.local_day(at)
         if state_to in DECIDED:
             decided_on[tip_id] = day
         if state_from == TipState.handed_over.value:
@@ -108,8 +101,8 @@ def compute_series(session: Session, until: date) -> dict[SeriesKey, Points]:
             for key in _keys(unit_id, matter_id):
                 by_key[key].append(facts)
         if handed_unit_id is not None and answer_due is not None:
-            span = _overdue_span(received_on if handed_at is None else local_day(handed_at), answer_due,
-                                 None if answered_at is None else local_day(answered_at),
+            span = _overdue_span(received_on if handed_at is None else clock.local_day(handed_at), answer_due,
+                                 None if answered_at is None else clock.local_day(answered_at),
                                  left_handover.get(tip_id), still_handed=state == TipState.handed_over)
             if span is not None:
                 for key in _keys(handed_unit_id, matter_id):
