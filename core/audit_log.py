@@ -22,12 +22,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, event, insert, inspect, select, text, update
+from sqlalchemy import JSON, Integer, String, event, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from core.audit_direct import mark_application_connections
 from core.audit_keys import AuditKey, AuditKeys
-from core.db import Base, utcnow
+from core.db import Base, take_turn, utcnow
 
 GENESIS = "0" * 64
 ADVISORY_LOCK_ID = 0x64756261  # "duba": serialises chain appends on PostgreSQL
@@ -170,8 +170,7 @@ def append_entries(session: Session,
     call this so their changes are on the record too.
     """
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_ID})
+    take_turn(connection, ADVISORY_LOCK_ID)
     head = connection.execute(select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)).first()
     last_id, last_hash = (head.last_id, head.last_hash) if head else (0, GENESIS)
     actor = session.info.get("actor")

@@ -56,6 +56,17 @@ def normalise_url(url: str) -> str:
 # On SQLite it takes the write lock as it begins (BEGIN IMMEDIATE) instead of at its first write.
 WRITE_INTENT: dict[str, Any] = {"write_intent": True}
 
+
+def take_turn(connection: Connection, key: int) -> None:
+    """On PostgreSQL, wait until no other transaction holds ``key``, and hold it to this one's end.
+
+    For work that several processes must not do at once (appending to the audit chain, rewriting
+    stored scores). SQLite needs nothing: one transaction writes at a time there anyway.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
 # How long a writer waits for the other writers of its process before it gives up, as SQLite's
 # busy_timeout does for the writers of other processes. It then fails as SQLite would:
 # ``OperationalError: database is locked`` (the API answers 503, a page 500).

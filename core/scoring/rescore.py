@@ -5,6 +5,10 @@ multi-row INSERT), not through the ORM, so a rescoring of a province costs a
 few statements and leaves no audit entries. :func:`ensure_fresh` rescores
 everything once a day (overdue days change with the date) and, between, only
 the tasks whose ledger, signals or reviews changed since the last run.
+
+Rescorings take turns across processes (on PostgreSQL, each worker rescores after its own
+commits): each reads the features after the one before it committed, so neither stores a
+task's row twice nor overwrites newer scores with ones read earlier.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import take_turn, utcnow
 from core.ledger.models import Task, TaskEvent, TaskState
 from core.scoring.catalogue import DERIVED_FEATURES
 from core.scoring.context import ScoringContext
@@ -27,6 +31,7 @@ from core.scoring.models import ScoringState, TaskScore
 from core.scoring.rules import RuleHits
 from core.signals import Signal
 
+RESCORING_TURN = 0x64756273  # "dubs": one rescoring at a time on PostgreSQL (core.db.take_turn)
 CLOSED_KEPT_DAYS = 180  # closed tasks stay checkable on site this long
 TOP_RULES = 3
 TOP_FEATURES = 2
@@ -132,7 +137,11 @@ def _direction(context: ScoringContext, name: str) -> int:
 
 
 def rescore(session: Session, context: ScoringContext, today: date, task_ids: list[int] | None = None) -> int:
-    """Score the eligible tasks (all, or ``task_ids``) and store the scores; returns how many."""
+    """Score the eligible tasks (all, or ``task_ids``) and store the scores; returns how many.
+
+    Waits for any other rescoring to commit before it reads the tasks' features.
+    """
+    take_turn(session.connection(), RESCORING_TURN)
     where = eligible(today) if task_ids is None else and_(eligible(today), Task.id.in_(task_ids))
     scores = score_table(compute_features(session, context.catalogue, today, where, all_signals=task_ids is None),
                          context)
