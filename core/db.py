@@ -69,7 +69,7 @@ def take_turn(connection: Connection, key: int) -> None:
 
 # How long a writer waits for the other writers of its process before it gives up, as SQLite's
 # busy_timeout does for the writers of other processes. It then fails as SQLite would:
-# ``OperationalError: database is locked`` (the API answers 503, a page 500).
+# ``OperationalError: database is locked`` (the API and pages answer 503, try again).
 WRITER_WAIT_SECONDS = 10.0
 BUSY_TIMEOUT_MS = 10000
 

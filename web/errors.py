@@ -1,9 +1,10 @@
 """Error pages and JSON errors in the user's language."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, make_response, render_template, request
-from flask_babel import gettext
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -49,7 +50,35 @@ def _page(status: int, text: str) -> tuple[Response | str, int]:
     return render_template("errors/error.html", status=status, text=text), status
 
 
+def _unavailable() -> Response:
+    """The database is cut, restarting, or (SQLite) busy past its timeout: 503, try again shortly.
+
+    The language is settled while the signed-in account is still loaded (if it was); the page is
+    then drawn without the template context processors, which would load the account (and its
+    name and menu) from the database that just failed.
+    """
+    try:
+        get_locale()
+    except Exception:  # noqa: BLE001 - the account's language cannot be read now: the session's, or the default
+        g.pop("_login_user", None)
+    try:
+        _reset_session(503)
+    except Exception:  # noqa: BLE001 - a connection the server closed cannot roll back either
+        pass
+    text = gettext("The database is unavailable for a moment. Please try again.")
+    if _wants_json():
+        response = jsonify({"error": {"status": 503, "message": text}})
+    else:
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(status=503, text=text)
+        response = make_response(page)
+    response.status_code = 503
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, lambda _error: _unavailable())
+
     @app.errorhandler(DubanError)
     def _duban_error(error: DubanError) -> tuple[Response | str, int]:
         return _page(error.status, render_message(error.message))
