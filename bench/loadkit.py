@@ -1,5 +1,6 @@
 """What bench/load.py and bench/faults.py share: a PostgreSQL instance with the demo
-province, gunicorn serving it, HTTP clients that keep their cookies, and latency figures."""
+province, gunicorn serving it (with a Redis and a job consumer of its own where asked),
+HTTP clients that keep their cookies, and latency figures."""
 from __future__ import annotations
 
 import http.client
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,14 +68,56 @@ def instance(server_url: str | None = DEFAULT_SERVER) -> Iterator[Instance]:
 
 
 @contextmanager
-def gunicorn(inst: Instance, workers: int = 4, threads: int = 8) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """gunicorn serving the instance on a free loopback port; yields (port, process)."""
+def redis_server() -> Iterator[str]:
+    """A Redis of the bench's own on a free loopback port, nothing kept on disk; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not answer") from None
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def consumer(inst: Instance, settings: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """``duban jobs run`` for the instance (give it the servers' ``JOBS_URL`` in ``settings``)."""
+    process = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "duban"), "jobs", "run", "--workers", "1"],
+                               env={**inst.env(), **(settings or {})}, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def gunicorn(inst: Instance, workers: int = 4, threads: int = 8,
+             settings: dict[str, str] | None = None) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """gunicorn serving the instance on a free loopback port, ``settings`` added to its
+    environment; yields (port, process)."""
     port = free_port()
     process = subprocess.Popen(
         [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--workers", str(workers), "--threads", str(threads),
          "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--timeout", "30",
          "--graceful-timeout", "5", "--log-level", "warning", "--no-control-socket", "web.app:create_app()"],
-        env=inst.env(), cwd=ROOT)
+        env={**inst.env(), **(settings or {})}, cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -89,11 +132,7 @@ def gunicorn(inst: Instance, workers: int = 4, threads: int = 8) -> Iterator[tup
             raise RuntimeError("gunicorn did not answer")
         yield port, process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
 
 
 def worker_pids(master: int) -> list[int]:
@@ -162,33 +201,44 @@ class Client:
 
 
 class Stats:
-    """Latencies and outcomes per endpoint, thread-safe."""
+    """Latencies and outcomes per endpoint, thread-safe.
+
+    Server errors are 5xx answers (counted by status) and requests that got no answer at all
+    (a connection refused or cut, a worker killed mid-request, the client's timeout).
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.server_errors: dict[str, int] = defaultdict(int)
+        self.unanswered: dict[str, int] = defaultdict(int)
         self.other_errors: dict[str, int] = defaultdict(int)
+        self.statuses: Counter[int] = Counter()
 
     def record(self, name: str, seconds: float, status: int | None) -> None:
         with self.lock:
             self.latency[name].append(seconds)
-            if status is None or status >= 500:
+            if status is None:
+                self.unanswered[name] += 1
+            elif status >= 500:
                 self.server_errors[name] += 1
+                self.statuses[status] += 1
             elif status >= 400:
                 self.other_errors[name] += 1
 
     def print(self, elapsed: float) -> None:
         total = sum(len(v) for v in self.latency.values())
         print(f"duration {elapsed:.1f} s, {total} requests, throughput {total / elapsed:.1f} requests/s")
-        print(f"{'endpoint':<28}{'count':>8}{'p50 ms':>10}{'p99 ms':>10}{'5xx/conn':>10}{'4xx':>6}")
+        print(f"{'endpoint':<28}{'count':>8}{'p50 ms':>10}{'p99 ms':>10}{'5xx':>6}{'no answer':>11}{'4xx':>6}")
         for name in sorted(self.latency):
             values = sorted(self.latency[name])
             p50 = statistics.median(values) * 1000
             p99 = values[min(len(values) - 1, int(len(values) * 0.99))] * 1000
             print(f"{name:<28}{len(values):>8}{p50:>10.1f}{p99:>10.1f}"
-                  f"{self.server_errors[name]:>10}{self.other_errors[name]:>6}")
-        print(f"server errors (5xx or connection failures): {sum(self.server_errors.values())}")
+                  f"{self.server_errors[name]:>6}{self.unanswered[name]:>11}{self.other_errors[name]:>6}")
+        by_status = ", ".join(f"{status}: {count}" for status, count in sorted(self.statuses.items()))
+        print(f"5xx answers: {sum(self.server_errors.values())}{f' ({by_status})' if by_status else ''}; "
+              f"requests without an answer: {sum(self.unanswered.values())}")
 
 
 def timed(stats: Stats, name: str, call: Any) -> tuple[int | None, bytes]:
