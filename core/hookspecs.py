@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from core.access.models import Role, User
     from core.apitypes import ApiRoute
-    from core.hooktypes import Importer, JobSpec, MenuItem, Panel, SignalKind
+    from core.hooktypes import Importer, JobSpec, MenuItem, Panel, Setting, SignalKind
 
 PROJECT = "duban"
 
@@ -93,6 +93,18 @@ def duban_capabilities() -> dict[str, frozenset[Role]]:
 
     Called when the application is built; merged into core's capability table
     used by :class:`core.access.scope.Scope`.
+    """
+
+
+@hookspec
+def duban_settings() -> list[Setting]:
+    """Declare the settings this plugin reads, each with its default.
+
+    Called once when the application is built. Returns a list of
+    :class:`core.hooktypes.Setting`; ``(plugin, key)`` pairs must be unique. The
+    instance's values (``[plugins.<plugin>]`` in ``config.toml``,
+    ``DUBAN_<PLUGIN>__<KEY>`` in the environment) override the defaults; the plugin
+    reads the result through ``web.plugin_api.settings(plugin)``.
     """
 
 

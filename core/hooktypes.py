@@ -100,3 +100,29 @@ class Panel:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 100
+
+
+#: What a plugin setting may hold: the type of its default is the type it keeps.
+SettingValue = bool | int | float | str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting a plugin reads, with its default (see ``duban_settings``).
+
+    ``plugin`` is the plugin's name (its entry-point name): the instance sets the value in
+    ``config.toml`` under ``[plugins.<plugin>]`` or with the environment variable
+    ``DUBAN_<PLUGIN>__<KEY>``. A value given there must have the default's type (a whole
+    number for an ``int``, a number for a ``float``, ``true``/``false`` for a ``bool``, a list
+    of texts or one text separated by commas for a ``tuple``) and, for numbers, be at least
+    ``minimum``. ``label`` and ``description`` are msgids shown on the administrators'
+    **Plugins** page; a ``secret`` value (a password, a key) is never shown there.
+    """
+
+    plugin: str
+    key: str
+    default: SettingValue
+    label: str
+    description: str = ""
+    minimum: float | None = None
+    secret: bool = False

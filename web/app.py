@@ -12,6 +12,7 @@ from flask import Flask
 from core import audit_keys, audit_log, clock
 from core.db import Database
 from core.i18n import DEFAULT_LOCALE, translation_dirs
+from core.plugin_settings import load_settings
 from core.plugins import capabilities, make_plugin_manager, plugin_translation_dirs
 
 DEFAULTS: dict[str, Any] = {
@@ -56,6 +57,15 @@ def _instance_path(config: Mapping[str, Any] | None) -> str:
     return os.path.abspath(os.environ.get("DUBAN_INSTANCE", os.path.join(os.getcwd(), "instance")))
 
 
+def _instance_file(instance_path: str) -> dict[str, Any]:
+    """The instance's ``config.toml``, or nothing when there is none."""
+    try:
+        with open(os.path.join(instance_path, "config.toml"), "rb") as handle:
+            return tomllib.load(handle)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return {}
+
+
 def _secret_key(instance_path: str) -> str:
     """A per-instance key, created once and kept in the instance folder."""
     path = os.path.join(instance_path, "secret_key")
@@ -94,11 +104,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a Duban application.
 
     Configuration comes from the defaults, then ``config.toml`` in the instance
-    folder, then ``DUBAN_*`` environment variables, then ``config``.
+    folder, then ``DUBAN_*`` environment variables, then ``config``. Plugin settings
+    follow the same order (see :mod:`core.plugin_settings`).
     """
     app = Flask(__name__, instance_path=_instance_path(config), instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
-    app.config.from_file("config.toml", load=tomllib.load, text=False, silent=True)
+    # Read once: Flask keeps its upper-case keys, the plugins take their [plugins.<name>] tables.
+    instance_file = _instance_file(app.instance_path)
+    app.config.from_mapping(instance_file)
     app.config.from_prefixed_env("DUBAN")
     if config:
         app.config.from_mapping(config)
@@ -116,6 +129,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     pm = make_plugin_manager(blocked=app.config["BLOCKED_PLUGINS"], extra=app.config.get("PLUGINS", ()))
     app.extensions["duban.plugins"] = pm
     app.extensions["duban.capabilities"] = capabilities(pm)
+    app.extensions["duban.plugin_settings"] = load_settings(
+        pm, config_file=instance_file.get("plugins"), environ=os.environ,
+        application=(config or {}).get("PLUGIN_SETTINGS"))
     db = Database(app.config["DATABASE_URL"], info={"plugins": pm},
                   pool_size=int(app.config["DATABASE_POOL_SIZE"]), max_overflow=int(app.config["DATABASE_MAX_OVERFLOW"]))
     # The audit trail's HMAC key lives outside the database: config/environment or the instance's key file.

@@ -32,6 +32,8 @@ BACKGROUND_BYTES = 4 * 1024 * 1024
 
 
 class UploadForm(FlaskForm):
+    """The upload page's form: one file (CSV, XLSX or JSON Lines) and the CSRF token."""
+
     file = FileField(lazy_gettext("File (CSV, XLSX or JSON Lines)"), validators=[FileRequired()])
 
 

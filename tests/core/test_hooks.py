@@ -18,7 +18,7 @@ from core import hookspecs
 from core.access.models import Role
 from core.access.scope import Scope
 from core.hookspecs import hookimpl
-from core.hooktypes import ImportContext, Importer, JobSpec, MenuItem, Panel, SignalKind
+from core.hooktypes import ImportContext, Importer, JobSpec, MenuItem, Panel, Setting, SignalKind
 from core.importing import ImportReport, read_table
 from core.plugins import capabilities, migration_dirs, signal_kinds
 from core.signals import record_signal
@@ -62,6 +62,10 @@ class HookPlugin:
     @hookimpl
     def duban_capabilities(self):
         return {"widgets.view": frozenset({Role.unit_officer})}
+
+    @hookimpl
+    def duban_settings(self):
+        return [Setting("hooktest", "shelves", 3, "Shelves", minimum=1), Setting("hooktest", "colour", "red", "Colour")]
 
     @hookimpl
     def duban_demo_data(self, session, today):
@@ -191,6 +195,16 @@ def test_hook_duban_capabilities(app, db_session, org):
     officer = org.user("officer", Role.unit_officer, org.county_a1)
     assert Scope(db_session, officer, capabilities(app.extensions["duban.plugins"])).can("widgets.view")
     assert not Scope(db_session, officer).can("widgets.view")
+
+
+def test_hook_duban_settings(database_url, tmp_path, plugin, monkeypatch):
+    from tests.conftest import make_app
+    from web.plugin_api import settings
+
+    monkeypatch.setenv("DUBAN_HOOKTEST__SHELVES", "5")
+    app = make_app(database_url, tmp_path, PLUGINS=[plugin])
+    with app.app_context():
+        assert dict(settings("hooktest")) == {"shelves": 5, "colour": "red"}
 
 
 def test_hook_duban_demo_data(app, db_session, plugin):
