@@ -1,4 +1,5 @@
-"""Rules that hold across the whole tree: core free of Flask, no unescaped templates."""
+"""Rules that hold across the whole tree: core free of Flask, plugins apart from each other and from web's
+internals, no unescaped templates."""
 from __future__ import annotations
 
 import ast
@@ -46,6 +47,35 @@ def test_plugins_do_not_import_each_other():
             for name in _imports(path):
                 if name.startswith("plugins.") and name.split(".")[1] != plugin:
                     offenders.append((os.path.relpath(path, ROOT), name))
+    assert offenders == []
+
+
+def _web_modules(source: str, path: str = "<source>") -> set[str]:
+    """The ``web`` modules ``source`` imports, by full name (``from web import db`` imports ``web.db``)."""
+    found = set()
+    for node in ast.walk(ast.parse(source, path)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "web")
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "web":
+                found.update(f"web.{alias.name}" for alias in node.names)
+            elif node.module.startswith("web."):
+                found.add(node.module)
+    return found
+
+
+def test_the_web_import_check_sees_every_spelling():
+    source = "import web.auth\nfrom web import db, plugin_api\nfrom web.i18n import render_message\n" \
+             "def f():\n    from web.extensions import limiter\n"
+    assert _web_modules(source) == {"web.auth", "web.db", "web.plugin_api", "web.i18n", "web.extensions"}
+
+
+def test_plugins_import_from_web_only_the_plugin_api():
+    offenders = []
+    for path in _python_files("plugins"):
+        with open(path, encoding="utf-8") as handle:
+            modules = _web_modules(handle.read(), path)
+        offenders.extend((os.path.relpath(path, ROOT), name) for name in sorted(modules - {"web.plugin_api"}))
     assert offenders == []
 
 

@@ -8,7 +8,6 @@ import os
 from collections.abc import Callable
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from core import clock
@@ -16,7 +15,7 @@ from core.hooktypes import ImportContext
 from core.importing import UploadLimits
 from core.intake import run_import
 from core.plugins import importers
-from web.commands.output import cli_gettext
+from web.plugin_api import cli_gettext, database, plugin_manager
 
 # The command line reads files an operator chose, so it allows far more than an upload.
 CLI_LIMITS = UploadLimits(max_bytes=2 * 1024 ** 3, max_expanded_bytes=4 * 1024 ** 3, max_rows=5_000_000)
@@ -43,13 +42,13 @@ def audit_group() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @with_appcontext
 def import_command(path: str, dry_run: bool, quiet: bool) -> None:
-    pm = current_app.extensions["duban.plugins"]
+    pm = plugin_manager()
     with open(path, "rb") as handle:
         data = handle.read()
     options = {"limits": CLI_LIMITS}
     if not quiet:
         options["progress"] = progress_bar()
-    with current_app.extensions["duban.db"].session() as session:
+    with database().session() as session:
         report = run_import(session, importers(pm)["audit"], data, os.path.basename(path),
                             ImportContext(actor="cli", dry_run=dry_run, options=options))
     text = report.render(cli_gettext())
@@ -69,7 +68,7 @@ def export_command(fmt: str, output: str) -> None:
     from plugins.audit.export import export_csv, export_xlsx
     from plugins.audit.queries import FindingFilter
 
-    with current_app.extensions["duban.db"].session() as session:
+    with database().session() as session:
         # The command line acts for the operator of the instance: everything, like an administrator.
         scope = Scope(session, User(username="cli", role=Role.admin, active=True))
         write = export_csv if fmt == "csv" else export_xlsx

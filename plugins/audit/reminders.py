@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from core.i18n import message
 from plugins.audit.models import Finding, Status
 from plugins.audit.signals import refresh_signals
+from web.plugin_api import logger
+
+log = logger("audit")
 
 WARNING_DAYS = 7
 CHUNK = 500
@@ -66,5 +69,7 @@ def _key(finding: Finding, today: date) -> str:
 def tick(session: Session, today: date) -> list[str]:
     """Reminders, then every unit's signals (overdue days grow by themselves)."""
     soon, overdue = send_reminders(session, today)
+    if soon or overdue:
+        log.info("%s rectification reminder(s) and %s overdue notice(s) written for %s", soon, overdue, today)
     changed = refresh_signals(session, today)
     return [f"audit: {soon} rectification reminders, {overdue} overdue notices, {changed} signal(s) updated"]

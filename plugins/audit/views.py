@@ -20,10 +20,10 @@ from plugins.audit.forms import EvidenceForm, VerifyForm
 from plugins.audit.models import SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS, Finding, Severity, Status
 from plugins.audit.queries import FindingFilter, counts, finding_select, light
 from plugins.audit.rectification import file_evidence, verify
-from web import db
-from web.import_flow import UploadForm, check_upload, confirm_upload, error_report_csv
-from web.auth import capability_required
-from web.i18n import render_message
+from web.plugin_api import (
+    UploadForm, capability_required, check_upload, confirm_upload, error_report_csv, render_message,
+    request_scope, request_session,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGE = 300
@@ -43,10 +43,10 @@ def today() -> date:
 @bp.get("/")
 @capability_required("audit.view")
 def index() -> str:
-    scope = db.scope()
+    scope = request_scope()
     f = FindingFilter.from_args(request.args)
     now = today()
-    findings = list(db.session().scalars(finding_select(scope, f, now).limit(PAGE)))
+    findings = list(request_session().scalars(finding_select(scope, f, now).limit(PAGE)))
     return render_template("audit/index.html", findings=[(x, light(x, now)) for x in findings], flt=f,
                            figures=counts(scope, f, now), severities=list(Severity), statuses=list(Status),
                            severity_labels=SEVERITY_LABELS, status_labels=STATUS_LABELS, page=PAGE,
@@ -61,9 +61,9 @@ def export(fmt: str) -> Response:
     f = FindingFilter.from_args(request.args)
     chinese = request.args.get("headers") != "en"
     if fmt == "csv":
-        data, mimetype = export_csv(db.scope(), f, today(), chinese=chinese), "text/csv; charset=utf-8"
+        data, mimetype = export_csv(request_scope(), f, today(), chinese=chinese), "text/csv; charset=utf-8"
     else:
-        data, mimetype = export_xlsx(db.scope(), f, today(), chinese=chinese), XLSX
+        data, mimetype = export_xlsx(request_scope(), f, today(), chinese=chinese), XLSX
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=audit-findings.{fmt}"})
 
@@ -71,7 +71,7 @@ def export(fmt: str) -> Response:
 @bp.get("/<int:finding_id>")
 @capability_required("audit.view")
 def show(finding_id: int) -> str:
-    scope = db.scope()
+    scope = request_scope()
     finding = scope.get(Finding, finding_id)
     writable = bool(scope.filter_ids(Finding, [finding.id], "write"))
     open_ = finding.status != Status.done
@@ -85,7 +85,7 @@ def show(finding_id: int) -> str:
 @bp.post("/<int:finding_id>/evidence")
 @capability_required("audit.rectify")
 def evidence(finding_id: int) -> Response:
-    finding = db.scope().get(Finding, finding_id, "write")
+    finding = request_scope().get(Finding, finding_id, "write")
     form = EvidenceForm()
     if not form.validate_on_submit():
         flash(gettext("Please describe what was done."), "error")
@@ -98,7 +98,7 @@ def evidence(finding_id: int) -> Response:
 @bp.post("/<int:finding_id>/verify")
 @capability_required("audit.verify")
 def verify_rectification(finding_id: int) -> Response:
-    finding = db.scope().get(Finding, finding_id, "write")
+    finding = request_scope().get(Finding, finding_id, "write")
     form = VerifyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -109,7 +109,7 @@ def verify_rectification(finding_id: int) -> Response:
 
 
 def _act(finding: Finding, action, done: str) -> Response:  # type: ignore[no-untyped-def]
-    session = db.session()
+    session = request_session()
     try:
         action(session)
     except ValidationError as error:

@@ -13,7 +13,7 @@ from core import clock
 from plugins.media_tips.attachments import MAX_BYTES, MAX_FILES
 from plugins.media_tips.models import CATEGORY_LABELS, SOURCE_LABELS, MessageKind, TipSource
 from plugins.media_tips.triage import MAX_TEXT
-from web.forms import HappenedOn
+from web.plugin_api import HappenedOn
 
 
 def _files_field() -> MultipleFileField:

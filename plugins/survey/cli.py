@@ -1,18 +1,15 @@
 """``duban survey import FILE [--publish]`` and ``duban survey export SURVEY --format csv|xlsx``."""
 from __future__ import annotations
 
-import sys
-
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import or_, select
 
 from core.errors import DubanError
-from core.i18n import translator
 from core.org.models import Unit
 from plugins.survey import export, service
 from plugins.survey.models import Survey
+from web.plugin_api import database, fail
 
 
 @click.group("survey", help="Opinion surveys from XLSForm.")
@@ -27,10 +24,9 @@ def survey_group() -> None:
 @with_appcontext
 def import_command(file: str, publish: bool, unit_code: str | None) -> None:
     """Import an XLSForm; prints the survey's public path as the last line."""
-    database = current_app.extensions["duban.db"]
     with open(file, "rb") as handle:
         data = handle.read()
-    session = database.session()
+    session = database().session()
     session.info["actor"] = "cli"
     try:
         stmt = select(Unit).where(Unit.code == unit_code) if unit_code else \
@@ -41,8 +37,7 @@ def import_command(file: str, publish: bool, unit_code: str | None) -> None:
         try:
             survey = service.create_survey(session, data, owner_unit_id=unit.id, source_name=file, publish=publish)
         except DubanError as error:
-            click.echo(error.message.render(translator("en")), err=True)
-            sys.exit(1)
+            fail(error.message)
         session.commit()
         click.echo(f"{survey.title} ({survey.status.value})")
         click.echo(f"/s/{survey.slug}")
@@ -57,8 +52,7 @@ def import_command(file: str, publish: bool, unit_code: str | None) -> None:
 @with_appcontext
 def export_command(survey_ref: str, fmt: str, output: str) -> None:
     """Write a survey's responses; SURVEY is its slug or id."""
-    database = current_app.extensions["duban.db"]
-    with database.transaction(actor="cli") as session:
+    with database().transaction(actor="cli") as session:
         ident = int(survey_ref) if survey_ref.isdigit() else -1
         survey = session.scalar(select(Survey).where(or_(Survey.slug == survey_ref, Survey.id == ident)))
         if survey is None:

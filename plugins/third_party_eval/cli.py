@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,18 +23,24 @@ from core.org.models import Unit
 from plugins.third_party_eval.access import institution_of
 from plugins.third_party_eval.models import Evaluator, Institution
 from plugins.third_party_eval.registry import attach_evaluator, register_institution
-from web.commands.output import fail, say
+from web.plugin_api import database, fail, logger, say
+
+
+log = logger("third_party_eval")
 
 
 def _run(action: Callable[[Session], list[Message]]) -> None:
-    """Run ``action(session)`` in one transaction; print its lines, or the problem and exit 1."""
-    db = current_app.extensions["duban.db"]
+    """Run ``action(session)`` in one transaction; print its lines, or the problem and exit 1.
+
+    What was done is logged too (in English): these commands decide what outside evaluators may read.
+    """
     try:
-        with db.transaction(actor="cli") as session:
+        with database().transaction(actor="cli") as session:
             lines = action(session)
     except DubanError as error:
         fail(error.message)
     for line in lines:
+        log.info("command line: %s", line)
         click.echo(say(line))
 
 

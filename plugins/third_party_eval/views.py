@@ -26,22 +26,22 @@ from plugins.third_party_eval.models import BATCH_STATE_LABELS, Batch, Evaluator
 from plugins.third_party_eval.registry import add_evaluator, register_institution, save_indicator
 from plugins.third_party_eval.results import matter_results
 from plugins.third_party_eval.template import template_xlsx
-from web import db
-from web.import_flow import UploadForm, check_upload, confirm_upload, error_report_csv
-from web.auth import capability_required
-from web.forms import ActionForm
-from web.i18n import render_message
+from web.plugin_api import (
+    ActionForm, UploadForm, capability_required, check_upload, confirm_upload, error_report_csv, logger,
+    render_message, request_scope, request_session,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+log = logger("third_party_eval")
 bp = Blueprint("third_party_eval", __name__, url_prefix="/evaluations",
                template_folder=os.path.join(HERE, "templates"),
                static_folder=os.path.join(HERE, "static"), static_url_path="/static")
 
 
 def _commit_or_flash(done: str) -> bool:
-    session = db.session()
+    session = request_session()
     session.commit()
     flash(done, "info")
     return True
@@ -51,7 +51,7 @@ def _commit_or_flash(done: str) -> bool:
 @capability_required("tpe.upload")
 def index() -> str:
     """Evaluators: their assignments, templates and batches. Staff: matters with evaluations."""
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     batches = list(session.scalars(scope.select(Batch).order_by(Batch.uploaded_at.desc(), Batch.id.desc()).limit(200)))
     if scope.role == Role.evaluator:
         assignments = [(a, session.get(Matter, a.matter_id), session.get(Unit, a.unit_id) if a.unit_id else None)
@@ -70,7 +70,7 @@ def index() -> str:
 @bp.route("/institutions", methods=["GET", "POST"])
 @capability_required("tpe.manage")
 def institutions() -> Response | str:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     form = InstitutionForm()
     if form.validate_on_submit():
         try:
@@ -88,7 +88,7 @@ def institutions() -> Response | str:
 
 def _top_unit() -> int:
     # An administrator without a unit registers institutions for the root of the hierarchy.
-    unit_id = db.session().scalar(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    unit_id = request_session().scalar(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.id))
     if unit_id is None:
         abort(400)
     return unit_id
@@ -97,8 +97,8 @@ def _top_unit() -> int:
 @bp.get("/institutions/<int:institution_id>")
 @capability_required("tpe.manage")
 def institution(institution_id: int) -> str:
-    session = db.session()
-    found = db.scope().get(Institution, institution_id)
+    session = request_session()
+    found = request_scope().get(Institution, institution_id)
     members = [e.user for e in found.evaluators]
     assignments = [(a, session.get(Matter, a.matter_id), session.get(Unit, a.unit_id) if a.unit_id else None,
                     session.get(User, a.user_id))
@@ -111,27 +111,30 @@ def institution(institution_id: int) -> str:
 @bp.post("/institutions/<int:institution_id>/evaluators")
 @capability_required("tpe.manage")
 def add_evaluator_view(institution_id: int) -> Response:
-    found = db.scope().get(Institution, institution_id, "write")
+    found = request_scope().get(Institution, institution_id, "write")
     form = EvaluatorForm()
     back = redirect(url_for(".institution", institution_id=found.id))
     if not form.validate_on_submit():
         flash(gettext("The account was not created: %(errors)s", errors=_form_errors(form)), "error")
         return back
     try:
-        add_evaluator(db.session(), found, username=form.username.data, display_name=form.display_name.data or "",
-                      email=form.email.data, password=form.password.data)
+        user = add_evaluator(request_session(), found, username=form.username.data,
+                             display_name=form.display_name.data or "", email=form.email.data,
+                             password=form.password.data)
     except ValidationError as error:
-        db.session().rollback()
+        request_session().rollback()
         flash(render_message(error.message), "error")
         return back
     _commit_or_flash(gettext("The evaluator account has been created."))
+    log.info("evaluator account %s created in institution %s by %s", user.username, found.name,
+             current_user.username)
     return back
 
 
 @bp.post("/institutions/<int:institution_id>/assignments")
 @capability_required("tpe.manage")
 def add_assignment(institution_id: int) -> Response:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     found = scope.get(Institution, institution_id, "write")
     form = AssignmentForm()
     back = redirect(url_for(".institution", institution_id=found.id))
@@ -155,22 +158,27 @@ def add_assignment(institution_id: int) -> Response:
         flash(render_message(error.message), "error")
         return back
     _commit_or_flash(gettext("The evaluator has been assigned."))
+    log.info("evaluator %s assigned to matter %s%s by %s", member.username, matter.code,
+             f" (unit {unit.code})" if unit else "", current_user.username)
     return back
 
 
 @bp.post("/assignments/<int:assignment_id>/delete")
 @capability_required("tpe.manage")
 def remove_assignment(assignment_id: int) -> Response:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     if not ActionForm().validate_on_submit():
         abort(400)
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
         abort(404)
-    scope.get(Matter, assignment.matter_id, "write")  # 404 unless the user manages the matter
+    matter = scope.get(Matter, assignment.matter_id, "write")  # 404 unless the user manages the matter
     membership = session.scalar(select(Evaluator).where(Evaluator.user_id == assignment.user_id))
+    evaluator = session.get(User, assignment.user_id)
+    what = f"evaluator {evaluator.username if evaluator else assignment.user_id} on matter {matter.code}"
     unassign(session, assignment.id)
     _commit_or_flash(gettext("The assignment has been removed."))
+    log.info("assignment of %s removed by %s", what, current_user.username)
     if membership is not None:
         return redirect(url_for(".institution", institution_id=membership.institution_id))
     return redirect(url_for(".index"))
@@ -187,7 +195,7 @@ def _form_errors(form: object) -> str:
 @bp.get("/matters/<int:matter_id>")
 @capability_required("tpe.view")
 def matter(matter_id: int) -> str:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     found = scope.get(Matter, matter_id)
     writable = bool(scope.filter_ids(Matter, [found.id], "write")) and scope.can("tpe.manage")
     framework = list(session.scalars(scope.select(Indicator).where(Indicator.matter_id == found.id)
@@ -211,18 +219,18 @@ def matter(matter_id: int) -> str:
 @bp.post("/matters/<int:matter_id>/indicators")
 @capability_required("tpe.manage")
 def add_indicator(matter_id: int) -> Response:
-    found = db.scope().get(Matter, matter_id, "write")
+    found = request_scope().get(Matter, matter_id, "write")
     form = IndicatorForm()
     back = redirect(url_for(".matter", matter_id=found.id))
     if not form.validate_on_submit():
         flash(gettext("The indicator was not saved: %(errors)s", errors=_form_errors(form)), "error")
         return back
     try:
-        save_indicator(db.session(), found.id, code=form.code.data, name=form.name.data,
+        save_indicator(request_session(), found.id, code=form.code.data, name=form.name.data,
                        weight=float(form.weight.data),
                        target=float(form.target.data) if form.target.data is not None else None)
     except ValidationError as error:
-        db.session().rollback()
+        request_session().rollback()
         flash(render_message(error.message), "error")
         return back
     _commit_or_flash(gettext("The indicator has been saved."))
@@ -234,9 +242,9 @@ def add_indicator(matter_id: int) -> Response:
 def delete_indicator(indicator_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
-    indicator = db.scope().get(Indicator, indicator_id, "write")
+    indicator = request_scope().get(Indicator, indicator_id, "write")
     matter_id = indicator.matter_id
-    db.session().delete(indicator)
+    request_session().delete(indicator)
     _commit_or_flash(gettext("The indicator has been removed."))
     return redirect(url_for(".matter", matter_id=matter_id))
 
@@ -244,7 +252,7 @@ def delete_indicator(indicator_id: int) -> Response:
 @bp.get("/matters/<int:matter_id>/scores.csv")
 @capability_required("tpe.view")
 def scores_csv(matter_id: int) -> Response:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     found = scope.get(Matter, matter_id)
     results = matter_results(session, found.id, scope.clause(Score))
     out = io.StringIO(newline="")
@@ -261,8 +269,8 @@ def scores_csv(matter_id: int) -> Response:
 @bp.get("/batches/<int:batch_id>")
 @capability_required("tpe.upload")
 def batch(batch_id: int) -> str:
-    found = db.scope().get(Batch, batch_id)
-    scores = list(db.session().scalars(db.scope().select(Score).where(Score.batch_id == found.id)
+    found = request_scope().get(Batch, batch_id)
+    scores = list(request_session().scalars(request_scope().select(Score).where(Score.batch_id == found.id)
                                        .order_by(Score.line, Score.id)))
     return render_template("third_party_eval/batch.html", batch=found, scores=scores, state_labels=BATCH_STATE_LABELS)
 
@@ -273,15 +281,15 @@ def batch(batch_id: int) -> str:
 @bp.get("/assignments/<int:assignment_id>/template.xlsx")
 @capability_required("tpe.upload")
 def template(assignment_id: int) -> Response:
-    session = db.session()
+    session = request_session()
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
         abort(404)
-    if db.scope().role == Role.evaluator:
+    if request_scope().role == Role.evaluator:
         if assignment.user_id != current_user.id:
             abort(404)
     else:
-        db.scope().get(Matter, assignment.matter_id)
+        request_scope().get(Matter, assignment.matter_id)
     institution = session.scalar(select(Institution).join(Evaluator).where(Evaluator.user_id == assignment.user_id))
     data = template_xlsx(session, assignment, institution)
     return Response(data, mimetype=XLSX, headers={

@@ -13,18 +13,16 @@ from plugins.media_tips.forms import AnswerForm
 from plugins.media_tips.models import MESSAGE_LABELS, STATE_LABELS, CATEGORY_LABELS, Tip, TipState
 from plugins.media_tips.triage import answer
 from plugins.media_tips.views import bp
-from web import db
-from web.auth import capability_required
-from web.i18n import render_message
+from web.plugin_api import capability_required, render_message, request_scope, request_session
 
 
 @bp.get("/answers")
 @capability_required("tips.answer")
 def answers() -> str:
     """Tips handed over to the user's unit (or its subtree, for a unit head)."""
-    scope = db.scope()
+    scope = request_scope()
     stmt = scope.select(Tip).where(Tip.handed_unit_id.in_(scope.unit_ids("read")))
-    tips = list(db.session().scalars(stmt.order_by(Tip.answered_at.is_not(None), Tip.answer_due, Tip.id)))
+    tips = list(request_session().scalars(stmt.order_by(Tip.answered_at.is_not(None), Tip.answer_due, Tip.id)))
     return render_template("media_tips/answers.html", tips=tips, state_labels=STATE_LABELS, today=date.today())
 
 
@@ -32,11 +30,11 @@ def answers() -> str:
 @capability_required("tips.answer")
 def answer_tip(tip_id: int) -> Response | str | tuple[str, int]:
     """Read a tip handed over to the unit (without the tipster's contact) and answer it."""
-    tip = db.scope().get(Tip, tip_id, "write")
+    tip = request_scope().get(Tip, tip_id, "write")
     form = AnswerForm()
     can_answer = tip.state == TipState.handed_over
     if can_answer and form.validate_on_submit():
-        session = db.session()
+        session = request_session()
         try:
             answer(session, tip, form.body.data, user=current_user)
         except DubanError as error:

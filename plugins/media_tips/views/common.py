@@ -10,12 +10,12 @@ from werkzeug.datastructures import FileStorage
 from core.org.models import Unit, UnitLevel
 from plugins.media_tips import attachments
 from plugins.media_tips.models import Tip, TipAttachment
-from web import db
+from web.plugin_api import request_session
 
 
 def region_choices() -> list[tuple[str, str]]:
     """Regions a tip may be filed for: the province, its cities and counties."""
-    rows = db.session().execute(
+    rows = request_session().execute(
         select(Unit.region_code, Unit.name, Unit.level).where(
             Unit.active.is_(True), Unit.level.in_([UnitLevel.province, UnitLevel.city, UnitLevel.county]))
         .order_by(Unit.path))

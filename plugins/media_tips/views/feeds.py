@@ -11,10 +11,7 @@ from plugins.media_tips.feeds import check_url
 from plugins.media_tips.forms import FeedForm
 from plugins.media_tips.models import TipFeed
 from plugins.media_tips.views import bp
-from web import db
-from web.auth import capability_required
-from web.forms import ActionForm
-from web.i18n import render_message
+from web.plugin_api import ActionForm, capability_required, render_message, request_scope, request_session
 
 
 
@@ -22,7 +19,7 @@ from web.i18n import render_message
 @bp.route("/feeds", methods=["GET", "POST"])
 @capability_required("tips.triage")
 def feeds() -> Response | str:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     form = FeedForm()
     if form.validate_on_submit():
         try:
@@ -43,10 +40,10 @@ def feeds() -> Response | str:
 @bp.post("/feeds/<int:feed_id>/toggle")
 @capability_required("tips.triage")
 def toggle_feed(feed_id: int) -> Response:
-    feed = db.scope().get(TipFeed, feed_id, "write")
+    feed = request_scope().get(TipFeed, feed_id, "write")
     if not ActionForm().validate_on_submit():
         abort(400)
     feed.active = not feed.active
-    db.session().commit()
+    request_session().commit()
     flash(gettext("The feed is on.") if feed.active else gettext("The feed is off."), "info")
     return redirect(url_for("media_tips.feeds"))

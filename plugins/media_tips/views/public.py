@@ -5,7 +5,7 @@ person and a tip is the receipt code they keep.
 """
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
 from core.errors import DubanError
 from plugins.media_tips import receipts
@@ -16,22 +16,16 @@ from plugins.media_tips.models import (
 from plugins.media_tips.triage import NewTip, add_message, create_tip
 from plugins.media_tips.views import bp
 from plugins.media_tips.views.common import attach, check_files, discard, region_choices, today
-from web import db
-from web.extensions import limiter
-from web.i18n import render_message
-
-
-def _public_rate_limit() -> str:
-    return current_app.config["PUBLIC_RATE_LIMIT"]
+from web.plugin_api import rate_limit, render_message, request_session
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(_public_rate_limit, methods=["POST"])
+@rate_limit(methods=["POST"])
 def file_tip() -> str | tuple[str, int]:
     """The public form: what happened, where, optional files and contact; answers with a receipt code."""
     form = PublicTipForm(region_choices())
     if form.validate_on_submit():
-        session = db.session()
+        session = request_session()
         session.info["actor"] = "public"
         stored: list[str] = []
         try:
@@ -57,12 +51,12 @@ def file_tip() -> str | tuple[str, int]:
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@limiter.limit(_public_rate_limit, methods=["POST"])
+@rate_limit(methods=["POST"])
 def status() -> str | tuple[str, int]:
     """The tipster's view of their tip: its state, each step, replies and the unit's answer."""
     form = StatusForm()
     if form.validate_on_submit():
-        tip = receipts.find_tip(db.session(), form.code.data)
+        tip = receipts.find_tip(request_session(), form.code.data)
         if tip is not None:
             return _status_page(tip, form.code.data)
         return render_template("media_tips/public_lookup.html", form=form, not_found=True), 404
@@ -70,11 +64,11 @@ def status() -> str | tuple[str, int]:
 
 
 @bp.post("/status/add")
-@limiter.limit(_public_rate_limit)
+@rate_limit()
 def follow_up() -> str | tuple[str, int]:
     """More information from the tipster, proven by the receipt code."""
     form = FollowUpForm()
-    session = db.session()
+    session = request_session()
     tip = receipts.find_tip(session, form.code.data or "") if form.validate_on_submit() else None
     if tip is None:
         lookup = StatusForm(formdata=None)

@@ -22,10 +22,7 @@ from plugins.media_tips.triage import (
 )
 from plugins.media_tips.views import bp
 from plugins.media_tips.views.common import attach, check_files, discard, region_choices, today
-from web import db
-from web.auth import capability_required
-from web.forms import ActionForm
-from web.i18n import render_message
+from web.plugin_api import ActionForm, capability_required, render_message, request_scope, request_session
 
 PAGE = 200
 
@@ -33,7 +30,7 @@ PAGE = 200
 @bp.get("/")
 @capability_required("tips.view")
 def index() -> str:
-    scope = db.scope()
+    scope = request_scope()
     stmt = scope.select(Tip)
     state, source, query = request.args.get("state", ""), request.args.get("source", ""), request.args.get("q", "").strip()
     if state in TipState.__members__:
@@ -43,7 +40,7 @@ def index() -> str:
     if query:
         like = f"%{query}%"
         stmt = stmt.where(or_(Tip.text.like(like), Tip.title.like(like), Tip.ref.like(like)))
-    tips = list(db.session().scalars(stmt.order_by(Tip.received_on.desc(), Tip.id.desc()).limit(PAGE)))
+    tips = list(request_session().scalars(stmt.order_by(Tip.received_on.desc(), Tip.id.desc()).limit(PAGE)))
     return render_template("media_tips/index.html", tips=tips, state=state, source=source, query=query,
                            state_labels=STATE_LABELS, source_labels=SOURCE_LABELS,
                            can_triage=scope.can("tips.triage"))
@@ -55,7 +52,7 @@ def intake() -> Response | str | tuple[str, int]:
     """Staff enter a tip from the media, the hotline or a letter."""
     form = IntakeForm(region_choices())
     if form.validate_on_submit():
-        session, scope = db.session(), db.scope()
+        session, scope = request_session(), request_scope()
         stored: list[str] = []
         try:
             unit = None
@@ -97,12 +94,12 @@ def intake() -> Response | str | tuple[str, int]:
 
 def _handles(tip: Tip) -> bool:
     """True when the user is staff handling this tip (may act on it and see the contact)."""
-    scope = db.scope()
+    scope = request_scope()
     return scope.can("tips.triage") and bool(scope.filter_ids(Tip, [tip.id], "write"))
 
 
 def _handled_tip(tip_id: int) -> Tip:
-    scope = db.scope()
+    scope = request_scope()
     tip = scope.get(Tip, tip_id)
     if not _handles(tip):
         abort(403)
@@ -112,7 +109,7 @@ def _handled_tip(tip_id: int) -> Tip:
 @bp.get("/<int:tip_id>")
 @capability_required("tips.view")
 def show(tip_id: int) -> str:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     tip = scope.get(Tip, tip_id)
     handles = _handles(tip)
     matter_ids = {link.matter_id for link in tip.links if link.matter_id} | ({tip.matter_id} - {None})
@@ -141,21 +138,21 @@ def show(tip_id: int) -> str:
 
 
 def _unit_choices() -> list[tuple[int, str]]:
-    scope = db.scope()
+    scope = request_scope()
     stmt = select(Unit).where(Unit.active.is_(True)).order_by(Unit.path)
     if not scope.is_admin:
         stmt = stmt.where(Unit.id.in_(scope.unit_ids("write")))
-    return [(unit.id, f"{unit.name} ({unit.code})") for unit in db.session().scalars(stmt)]
+    return [(unit.id, f"{unit.name} ({unit.code})") for unit in request_session().scalars(stmt)]
 
 
 def _done(tip: Tip, text: str) -> Response:
-    db.session().commit()
+    request_session().commit()
     flash(text, "info")
     return redirect(url_for("media_tips.show", tip_id=tip.id))
 
 
 def _failed(tip: Tip, error: DubanError) -> Response:
-    db.session().rollback()
+    request_session().rollback()
     flash(render_message(error.message), "error")
     return redirect(url_for("media_tips.show", tip_id=tip.id))
 
@@ -171,7 +168,7 @@ def move_tip(tip_id: int) -> Response:
     if target == TipState.handed_over:
         abort(400)
     try:
-        move(db.session(), tip, target, actor=current_user.username)
+        move(request_session(), tip, target, actor=current_user.username)
     except DubanError as error:
         return _failed(tip, error)
     return _done(tip, gettext("The tip is now: %(state)s.", state=gettext(STATE_LABELS[target])))
@@ -186,11 +183,11 @@ def handover(tip_id: int) -> Response:
     if not form.validate_on_submit():
         flash(gettext("Choose a unit you supervise and a date to answer by."), "error")
         return redirect(url_for("media_tips.show", tip_id=tip.id))
-    unit = db.session().get(Unit, form.unit.data)
+    unit = request_session().get(Unit, form.unit.data)
     if unit is None:
         abort(404)
     try:
-        hand_over(db.session(), tip, unit, due=form.due.data, user=current_user, today=today(),
+        hand_over(request_session(), tip, unit, due=form.due.data, user=current_user, today=today(),
                   link=url_for("media_tips.answer_tip", tip_id=tip.id))
     except DubanError as error:
         return _failed(tip, error)
@@ -207,7 +204,7 @@ def reply(tip_id: int) -> Response:
         flash(gettext("Please write something."), "error")
         return redirect(url_for("media_tips.show", tip_id=tip.id))
     try:
-        add_message(db.session(), tip, MessageKind(form.kind.data), form.body.data, user=current_user,
+        add_message(request_session(), tip, MessageKind(form.kind.data), form.body.data, user=current_user,
                     unit_id=current_user.unit_id)
     except DubanError as error:
         return _failed(tip, error)
@@ -237,7 +234,7 @@ def _decide(tip_id: int, link_id: int, status: LinkStatus) -> Response:
     tip = _handled_tip(tip_id)
     if not _csrf_ok():
         abort(400)
-    decide_link(db.session(), tip, _link(tip, link_id), status, current_user)
+    decide_link(request_session(), tip, _link(tip, link_id), status, current_user)
     return _done(tip, gettext("Link confirmed.") if status == LinkStatus.confirmed else gettext("Link rejected."))
 
 
@@ -253,7 +250,7 @@ def correct(tip_id: int) -> Response:
     form = CorrectLinkForm()
     if not form.validate_on_submit():
         abort(400)
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     matter = unit = None
     if form.matter_code.data:
         matter = session.scalar(scope.select(Matter).where(Matter.code == form.matter_code.data.strip()))
@@ -281,7 +278,7 @@ def relink_tip(tip_id: int) -> Response:
     tip = _handled_tip(tip_id)
     if not _csrf_ok():
         abort(400)
-    relink(db.session(), tip)
+    relink(request_session(), tip)
     return _done(tip, gettext("The links have been suggested again; your decisions were kept."))
 
 
@@ -291,7 +288,7 @@ def uncluster(tip_id: int) -> Response:
     tip = _handled_tip(tip_id)
     if not _csrf_ok():
         abort(400)
-    detach_from_cluster(db.session(), tip)
+    detach_from_cluster(request_session(), tip)
     return _done(tip, gettext("The tip was taken out of its cluster."))
 
 
@@ -299,7 +296,7 @@ def uncluster(tip_id: int) -> Response:
 @capability_required("tips.view")
 def clusters() -> str:
     """Clusters of similar tips the user can see, largest first."""
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     visible = scope.select(Tip).where(Tip.cluster_id.is_not(None)).subquery()
     rows = session.execute(
         select(TipCluster, func.count(visible.c.id), func.max(visible.c.received_on))
@@ -311,7 +308,7 @@ def clusters() -> str:
 @bp.get("/clusters/<int:cluster_id>")
 @capability_required("tips.view")
 def cluster(cluster_id: int) -> str:
-    scope, session = db.scope(), db.session()
+    scope, session = request_scope(), request_session()
     tips = list(session.scalars(scope.select(Tip).where(Tip.cluster_id == cluster_id)
                                 .order_by(Tip.received_on.desc(), Tip.id.desc())))
     if not tips:
@@ -324,7 +321,7 @@ def cluster(cluster_id: int) -> str:
 @login_required
 def attachment(attachment_id: int) -> Response:
     """An attachment, for those who may see its tip; photos inline, other files as downloads."""
-    item = db.scope().get(TipAttachment, attachment_id)
+    item = request_scope().get(TipAttachment, attachment_id)
     try:
         path = attachments.path_of(current_app.instance_path, item.stored_name)
     except ValueError:

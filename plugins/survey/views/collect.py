@@ -22,10 +22,8 @@ from plugins.survey.openrosa import (
 )
 from plugins.survey.submission import Submission, store
 from plugins.survey.views import bp
-from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown
-from web import db
-from web.extensions import csrf, limiter
-from web.i18n import render_message
+from plugins.survey.views.common import local_now, locale, published_forms, shown
+from web.plugin_api import csrf_exempt, database, rate_limit, render_message, request_session
 
 HEADERS = {"X-OpenRosa-Version": "1.0", "X-OpenRosa-Accept-Content-Length": str(MAX_SUBMISSION_BYTES)}
 
@@ -37,12 +35,12 @@ def _xml(body: str, status: int = 200) -> Response:
 def _published(token: str | None) -> list[Survey]:
     stmt = select(Survey).where(Survey.status == SurveyStatus.published)
     stmt = stmt.where(Survey.collect_token == token) if token else stmt.where(Survey.access == Access.open)
-    return list(db.session().scalars(stmt.order_by(Survey.id)))
+    return list(request_session().scalars(stmt.order_by(Survey.id)))
 
 
 @bp.get("/formList")
 @bp.get("/collect/<token>/formList", endpoint="collect_form_list")
-@limiter.limit(public_rate_limit)
+@rate_limit()
 def form_list_view(token: str | None = None) -> Response:
     surveys = _published(token)
     if token and not surveys:
@@ -51,9 +49,10 @@ def form_list_view(token: str | None = None) -> Response:
 
 
 @bp.get("/s/<slug>/form.xml")
-@limiter.limit(public_rate_limit)
+@rate_limit()
 def xform(slug: str) -> Response:
-    survey = db.session().scalar(select(Survey).where(Survey.slug == slug, Survey.status == SurveyStatus.published))
+    survey = request_session().scalar(select(Survey).where(Survey.slug == slug,
+                                                           Survey.status == SurveyStatus.published))
     if survey is None:
         abort(404)
     return _xml(survey.xform)
@@ -61,8 +60,8 @@ def xform(slug: str) -> Response:
 
 @bp.route("/submission", methods=["HEAD", "POST"])
 @bp.route("/collect/<token>/submission", methods=["HEAD", "POST"], endpoint="collect_submission")
-@csrf.exempt
-@limiter.limit(public_rate_limit, methods=["POST"])
+@csrf_exempt
+@rate_limit(methods=["POST"])
 def submission(token: str | None = None) -> Response:
     """Take one OpenRosa submission: 201 when stored (or stored before), 4xx with a message otherwise."""
     if request.method == "HEAD":
@@ -71,7 +70,7 @@ def submission(token: str | None = None) -> Response:
         return _xml(response_xml(render_message("The submission is too large.")), 413)
     upload = request.files.get("xml_submission_file")
     data = upload.stream.read(MAX_SUBMISSION_BYTES + 1) if upload else request.get_data(cache=False)
-    session = db.session()
+    session = request_session()
     try:
         survey, instance_id, answers = _instance(data, token)
         form = published_forms().of(survey)  # store() confirms its revision as it writes
@@ -82,7 +81,7 @@ def submission(token: str | None = None) -> Response:
             problems = "; ".join(f"{path}: {shown(problem)}" for path, problem in checked.errors.items())
             return _xml(response_xml(problems), 400)
         session.commit()  # the reads end here; the answers are stored in a transaction of their own
-        store(db.database(), form, Submission(key="o:" + instance_id[:60], answers=checked.answers,
+        store(database(), form, Submission(key="o:" + instance_id[:60], answers=checked.answers,
                                               day=now.date(), at=now, channel="openrosa", language=locale(),
                                               field_team=token is not None))
     except DubanError as error:

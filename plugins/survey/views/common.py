@@ -9,7 +9,7 @@ from flask_babel import get_locale
 
 from core.i18n import Message
 from plugins.survey.published import FormCache
-from web.i18n import render_message
+from web.plugin_api import render_message
 
 
 def local_now() -> datetime:
@@ -29,10 +29,6 @@ def locale() -> str:
 def shown(problem: Message | str) -> str:
     """A problem found in an answer, in the respondent's language (form texts are already chosen)."""
     return render_message(problem) if isinstance(problem, Message) else problem
-
-
-def public_rate_limit() -> str:
-    return current_app.config["PUBLIC_RATE_LIMIT"]
 
 
 def published_forms() -> FormCache:

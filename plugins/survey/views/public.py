@@ -20,18 +20,17 @@ from plugins.survey.render import answers_from_form, view_nodes
 from plugins.survey.submission import FormChanged, Submission, check_open, find_invitation, store
 from plugins.survey.tokens import BROWSER_COOKIE, browser_nonce, issue_render_token, read_render_token
 from plugins.survey.views import bp
-from plugins.survey.views.common import local_now, locale, public_rate_limit, published_forms, shown, today
-from web import db
-from web.extensions import csrf
-from web.ratelimit import count_request, counts_itself
-from web.i18n import render_message
+from plugins.survey.views.common import local_now, locale, published_forms, shown, today
+from web.plugin_api import (
+    count_request, counts_itself, csrf_exempt, database, public_rate_limit, render_message, request_session,
+)
 
 # A web submission of even a long form is a few kilobytes; anything far larger is refused unread.
 MAX_FORM_BYTES = 256 * 1024
 
 
 def _survey(slug: str) -> Survey:
-    survey = db.session().scalar(select(Survey).where(Survey.slug == slug))
+    survey = request_session().scalar(select(Survey).where(Survey.slug == slug))
     if survey is None:
         abort(404)
     return survey
@@ -58,7 +57,7 @@ def respond(slug: str) -> Response | tuple[str, int]:
     try:
         check_open(survey, today())
         if survey.access == Access.invitation:
-            find_invitation(db.session().connection(), survey.id, invitation)
+            find_invitation(request_session().connection(), survey.id, invitation)
     except DubanError as error:
         return _refused(survey, error)
     browser, new = browser_nonce(request.cookies.get(BROWSER_COOKIE))
@@ -71,7 +70,7 @@ def respond(slug: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/s/<slug>")
-@csrf.exempt  # the form token is bound to the browser's cookie instead (see plugins.survey.tokens)
+@csrf_exempt  # the form token is bound to the browser's cookie instead (see plugins.survey.tokens)
 @counts_itself
 def submit(slug: str) -> Response | tuple[str, int] | str:
     """Check the answers; store them once; show what is wrong in the respondent's language.
@@ -107,7 +106,7 @@ def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, An
     changed: DubanError | None = None
     for _attempt in range(2):
         if form is None:
-            session = db.session()
+            session = request_session()
             form = forms.by_slug(session, slug)
             session.commit()
         if form is None:
@@ -126,7 +125,7 @@ def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, An
         if not checked.ok:
             return raw, checked
         try:
-            store(db.database(), form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
+            store(database(), form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
                                                   language=spoken, invitation=invitation))
             return None
         except FormChanged as error:

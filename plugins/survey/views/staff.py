@@ -23,10 +23,7 @@ from plugins.survey.results import responses, tally, unit_results
 from plugins.survey.signals import refresh_survey
 from plugins.survey.views import bp
 from plugins.survey.views.common import locale, today
-from web import db
-from web.auth import capability_required
-from web.forms import ActionForm
-from web.i18n import render_message
+from web.plugin_api import ActionForm, capability_required, render_message, request_scope, request_session
 
 INDICATOR_LABELS = {"satisfaction": N_("Satisfaction"), "awareness": N_("Awareness"),
                     "not_delivered": N_("Benefit not received")}
@@ -40,12 +37,12 @@ def _read(file_storage) -> bytes:  # type: ignore[no-untyped-def]
 @capability_required("survey.view")
 def index() -> str:
     """Surveys the user's unit (and its subtree) runs."""
-    session = db.session()
-    surveys = list(session.scalars(db.scope().select(Survey).order_by(Survey.id.desc())))
+    session = request_session()
+    surveys = list(session.scalars(request_scope().select(Survey).order_by(Survey.id.desc())))
     counts = dict(session.execute(select(SurveyResponse.survey_id, func.count()).where(
         SurveyResponse.survey_id.in_([s.id for s in surveys])).group_by(SurveyResponse.survey_id)).all())
     return render_template("survey/index.html", surveys=surveys, counts=counts, status_labels=STATUS_LABELS,
-                           can_manage=db.scope().can("survey.manage"))
+                           can_manage=request_scope().can("survey.manage"))
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
@@ -54,8 +51,8 @@ def upload() -> Response | str | tuple[str, int]:
     """Upload an XLSForm; pyxform's refusal is shown in its own words."""
     form = UploadForm()
     if form.validate_on_submit():
-        scope = db.scope()
-        session = db.session()
+        scope = request_scope()
+        session = request_session()
         if scope.user is None or scope.user.unit_id is None:
             form.file.errors = [gettext("Your account belongs to no unit, so it cannot own a survey.")]
             return render_template("survey/upload.html", form=form), 400
@@ -84,12 +81,12 @@ def _settings_form(survey: Survey, formdata: object = None) -> SettingsForm:
 @capability_required("survey.view")
 def show(survey_id: int) -> str:
     """A survey: its settings, links, invitations, quotas and indicators."""
-    survey = db.scope().get(Survey, survey_id)
+    survey = request_scope().get(Survey, survey_id)
     return _show(survey)
 
 
 def _show(survey: Survey, **forms: object) -> str:
-    session = db.session()
+    session = request_session()
     choice_fields = [(n["name"], n["name"]) for n in _questions(survey) if n.get("type") in ("select_one", "select_multiple")]
     quota = forms.get("quota_form") or QuotaForm(formdata=None)
     quota.field.choices = choice_fields
@@ -108,7 +105,7 @@ def _show(survey: Survey, **forms: object) -> str:
         invite_problems=forms.get("invite_problems") or [], quota_form=quota,
         indicator_form=indicator, action=ActionForm(), status_labels=STATUS_LABELS, access_labels=ACCESS_LABELS,
         indicator_labels=INDICATOR_LABELS, invited=invited, answered=answered, total=total,
-        blocked=unsupported(survey.definition), can_manage=db.scope().can("survey.manage"),
+        blocked=unsupported(survey.definition), can_manage=request_scope().can("survey.manage"),
         public_url=url_for("survey.respond", slug=survey.slug, _external=True),
         collect_url=url_for("survey.collect_form_list", token=survey.collect_token, _external=True).rsplit("/", 1)[0])
 
@@ -120,11 +117,11 @@ def _questions(survey: Survey) -> list[dict]:  # type: ignore[type-arg]
 
 
 def _managed(survey_id: int) -> Survey:
-    return db.scope().get(Survey, survey_id, "write")
+    return request_scope().get(Survey, survey_id, "write")
 
 
 def _done(survey: Survey, text: str) -> Response:
-    db.session().commit()
+    request_session().commit()
     flash(text, "success")
     return redirect(url_for("survey.show", survey_id=survey.id))
 
@@ -141,7 +138,7 @@ def settings(survey_id: int) -> Response | tuple[str, int]:
                                     unit_field=form.unit_field.data or "")
             return _done(survey, gettext("Saved."))
         except DubanError as error:
-            db.session().rollback()
+            request_session().rollback()
             form.title.errors = [render_message(error.message)]
     return _show(survey, settings_form=form), 400
 
@@ -163,9 +160,10 @@ def link_matter(survey_id: int) -> Response | tuple[str, int]:
     survey = _managed(survey_id)
     form = LinkForm(prefix="matter")
     if form.validate_on_submit():
-        matter = db.session().scalar(db.scope().select(Matter).where(Matter.code == form.code.data.strip()))
+        code = form.code.data.strip()
+        matter = request_session().scalar(request_scope().select(Matter).where(Matter.code == code))
         if matter is not None:
-            service.link_matter(db.session(), survey, matter)
+            service.link_matter(request_session(), survey, matter)
             return _done(survey, gettext("Linked."))
         form.code.errors = [gettext("No matter you can see has this code.")]
     return _show(survey, matter_form=form), 400
@@ -177,9 +175,9 @@ def link_unit(survey_id: int) -> Response | tuple[str, int]:
     survey = _managed(survey_id)
     form = LinkForm(prefix="unit")
     if form.validate_on_submit():
-        unit = db.session().scalar(db.scope().select(Unit).where(Unit.code == form.code.data.strip()))
+        unit = request_session().scalar(request_scope().select(Unit).where(Unit.code == form.code.data.strip()))
         if unit is not None:
-            service.link_unit(db.session(), survey, unit)
+            service.link_unit(request_session(), survey, unit)
             return _done(survey, gettext("Linked."))
         form.code.errors = [gettext("No unit you can see has this code.")]
     return _show(survey, unit_form=form), 400
@@ -192,7 +190,7 @@ def invite(survey_id: int) -> Response | tuple[str, int]:
     survey = _managed(survey_id)
     form = InviteForm()
     if form.validate_on_submit():
-        session = db.session()
+        session = request_session()
         try:
             made = service.invite(session, survey, _read(form.file.data), form.file.data.filename or "", today(),
                                   secret=current_app.config["SECRET_KEY"])
@@ -222,7 +220,7 @@ def quota(survey_id: int) -> Response | tuple[str, int]:
             service.set_quota(survey, form.field.data, form.value.data.strip(), form.limit.data)
             return _done(survey, gettext("Saved."))
         except DubanError as error:
-            db.session().rollback()
+            request_session().rollback()
             form.value.errors = [render_message(error.message)]
     return _show(survey, quota_form=form), 400
 
@@ -238,10 +236,10 @@ def indicator(survey_id: int) -> Response | tuple[str, int]:
         try:
             service.set_indicator(survey, form.kind.data, form.field.data, form.values.data.split(),
                                   float(form.target.data))
-            refresh_survey(db.session(), survey, today())
+            refresh_survey(request_session(), survey, today())
             return _done(survey, gettext("Saved."))
         except DubanError as error:
-            db.session().rollback()
+            request_session().rollback()
             form.values.errors = [render_message(error.message)]
     return _show(survey, indicator_form=form), 400
 
@@ -250,13 +248,13 @@ def indicator(survey_id: int) -> Response | tuple[str, int]:
 @capability_required("survey.view")
 def results(survey_id: int) -> str:
     """Counts, shares, sample size and 95% Wilson intervals, overall and per unit, with charts."""
-    survey = db.scope().get(Survey, survey_id)
-    session = db.session()
+    survey = request_scope().get(Survey, survey_id)
+    session = request_session()
     rows = responses(session, survey)
     language = language_key(survey.definition, locale())
     overall = tally(survey, [answers for _unit, answers in rows], language)
     charts = {result.name: bar_chart(result, result.label) for result in overall}
-    per_unit = unit_results(db.scope(), survey, rows, language)
+    per_unit = unit_results(request_scope(), survey, rows, language)
     return render_template("survey/results.html", survey=survey, overall=overall, charts=charts,
                            per_unit=per_unit, total=len(rows))
 
@@ -264,12 +262,12 @@ def results(survey_id: int) -> str:
 @bp.get("/surveys/<int:survey_id>/export.<fmt>")
 @capability_required("survey.manage")
 def export_responses(survey_id: int, fmt: str) -> Response:
-    survey = db.scope().get(Survey, survey_id)
+    survey = request_scope().get(Survey, survey_id)
     if fmt == "csv":
-        return Response(export.to_csv(db.session(), survey), mimetype="text/csv",
+        return Response(export.to_csv(request_session(), survey), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=survey-{survey.slug}.csv"})
     if fmt == "xlsx":
-        return Response(export.to_xlsx(db.session(), survey),
+        return Response(export.to_xlsx(request_session(), survey),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=survey-{survey.slug}.xlsx"})
     raise NotFound("Not found.")
