@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, JobSpec, MenuItem, Panel, SignalKind
+from core.hooktypes import Importer, JobSpec, MenuItem, Panel, Setting, SignalKind
 from core.i18n import N_
 from plugins.media_tips import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.media_tips.access import TIP_CAPABILITIES
@@ -110,6 +110,19 @@ def duban_jobs() -> list[JobSpec]:
 
     # Off the tick's minutes, so on SQLite the two do not wait on each other's write lock.
     return [JobSpec("poll_feeds", poll_feeds_job, schedule="5-59/15 * * * *", in_tick=True)]
+
+
+@hookimpl
+def duban_settings() -> list[Setting]:
+    """Bounds on reading a news feed (see plugins.media_tips.feeds)."""
+    from plugins.media_tips.feeds import MAX_BYTES, TIMEOUT_SECONDS
+
+    return [
+        Setting("media_tips", "feed_timeout_seconds", TIMEOUT_SECONDS, N_("Feed timeout (seconds)"),
+                N_("How long a news feed may take to answer before that poll fails."), minimum=1),
+        Setting("media_tips", "feed_max_bytes", MAX_BYTES, N_("Largest feed (bytes)"),
+                N_("A feed larger than this is not read; its poll fails."), minimum=1024),
+    ]
 
 
 @hookimpl

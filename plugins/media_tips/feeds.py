@@ -10,7 +10,6 @@ that is refused or does not answer, so the feed list cannot map internal ports).
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -27,11 +26,12 @@ from core.i18n import N_
 from plugins.media_tips.linking import index_for
 from plugins.media_tips.models import Tip, TipFeed, TipSource
 from plugins.media_tips.triage import NewTip, create_tip
+from web.plugin_api import logger, settings
 
 if TYPE_CHECKING:
     from core.jobs import JobRuntime
 
-log = logging.getLogger("plugin.media_tips")
+log = logger("media_tips")
 
 TIMEOUT_SECONDS = 10.0
 MAX_BYTES = 2 * 1024 * 1024
@@ -180,7 +180,12 @@ def poll_feeds(session: Session, now: datetime, *, timeout: float = TIMEOUT_SECO
 
 
 def poll_feeds_job(runtime: JobRuntime) -> list[str]:
-    """The ``poll_feeds`` job: every active feed, in one transaction of its own."""
+    """The ``poll_feeds`` job: every active feed, in one transaction of its own.
+
+    The plugin's settings ``feed_timeout_seconds`` and ``feed_max_bytes`` bound each fetch.
+    """
+    chosen = settings("media_tips")
     with runtime.db.transaction(actor="jobs:poll_feeds") as session:
-        return poll_feeds(session, datetime.now(UTC),
+        return poll_feeds(session, datetime.now(UTC), timeout=float(chosen["feed_timeout_seconds"]),
+                          max_bytes=int(chosen["feed_max_bytes"]),
                           allowed_hosts=runtime.config.get("OUTBOUND_ALLOWED_HOSTS") or ())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import JobSpec, MenuItem, Panel, SignalKind
+from core.hooktypes import JobSpec, MenuItem, Panel, Setting, SignalKind
 from core.i18n import N_
 from plugins.survey import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.survey.access import SURVEY_CAPABILITIES
@@ -105,6 +105,20 @@ def duban_jobs() -> list[JobSpec]:
 
     # Hourly, off the tick's and the feeds' minutes; each reminder goes out once a day at most.
     return [JobSpec("survey_reminders", reminders_job, schedule="10 * * * *", in_tick=True)]
+
+
+@hookimpl
+def duban_settings() -> list[Setting]:
+    """How often invitees who have not answered are reminded (see plugins.survey.reminders)."""
+    from plugins.survey.reminders import EVERY_DAYS, MAX_REMINDERS
+
+    return [
+        Setting("survey", "reminder_every_days", EVERY_DAYS, N_("Days between reminders"),
+                N_("An invitee who has not answered is reminded this many days after the invitation, "
+                   "and again as many days after each reminder."), minimum=1),
+        Setting("survey", "max_reminders", MAX_REMINDERS, N_("Reminders per invitee"),
+                N_("At most this many reminders go to one invitee; 0 sends none."), minimum=0),
+    ]
 
 
 @hookimpl

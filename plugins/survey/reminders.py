@@ -1,7 +1,8 @@
 """Reminding invitees who have not answered: the ``survey_reminders`` job.
 
-An invitation is due for a reminder each week its invitee has not answered, at most
-:data:`MAX_REMINDERS` times, while the survey takes answers. An invitee with an e-mail
+An invitation is due for a reminder every ``reminder_every_days`` (a week) its invitee has
+not answered, at most ``max_reminders`` times (twice), while the survey takes answers: the
+survey plugin's settings (:class:`Cadence`). An invitee with an e-mail
 address gets an e-mail in the survey's language with their own link again: the token is
 derived from the invitation's stored nonce and the instance's secret key
 (:func:`plugins.survey.tokens.invitation_token`), so the database alone still cannot answer
@@ -22,7 +23,6 @@ through the channel they used for the links.
 """
 from __future__ import annotations
 
-import logging
 import smtplib
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -45,16 +45,31 @@ from core.notify.delivery import (
 from plugins.survey.definition import form_locale
 from plugins.survey.models import Survey, SurveyInvitation, SurveyStatus
 from plugins.survey.tokens import hash_token, invitation_token
+from web.plugin_api import logger, settings
 
 if TYPE_CHECKING:
     from core.db import Database
     from core.jobs import JobRuntime
 
-log = logging.getLogger("duban.survey")
+log = logger("survey")
 
-EVERY = timedelta(days=7)
+EVERY_DAYS = 7
 MAX_REMINDERS = 2
 ACTOR = "jobs:survey_reminders"
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often an invitee is reminded, and how many times at most."""
+
+    every_days: int = EVERY_DAYS
+    most: int = MAX_REMINDERS
+
+    @classmethod
+    def configured(cls) -> Cadence:
+        """The instance's cadence: the settings ``reminder_every_days`` and ``max_reminders``."""
+        chosen = settings("survey")
+        return cls(every_days=int(chosen["reminder_every_days"]), most=int(chosen["max_reminders"]))
 
 
 @dataclass
@@ -78,13 +93,13 @@ def reminders_job(runtime: JobRuntime) -> list[str]:
     """The ``survey_reminders`` job: every due reminder, as of today in the instance's time zone."""
     from core.jobs.tasks import local_today
 
-    run = send_reminders(runtime.db, runtime.config, local_today(runtime))
+    run = send_reminders(runtime.db, runtime.config, local_today(runtime), Cadence.configured())
     note = f" (mail server unreachable, will retry: {run.error})" if run.error else ""
     return [f"survey: {run.emailed} reminder e-mail(s) sent, {run.to_staff} left to the owning units{note}"]
 
 
-def send_reminders(db: Database, config: Mapping[str, Any], today: date) -> ReminderRun:
-    """Send the reminders due on ``today``; each in a transaction of its own."""
+def send_reminders(db: Database, config: Mapping[str, Any], today: date, cadence: Cadence = Cadence()) -> ReminderRun:
+    """Send the reminders due on ``today`` at ``cadence``; each in a transaction of its own."""
     run = ReminderRun()
     with db.transaction(actor=ACTOR) as session:
         surveys = [survey for survey in session.scalars(select(Survey).where(Survey.status == SurveyStatus.published)
@@ -93,27 +108,28 @@ def send_reminders(db: Database, config: Mapping[str, Any], today: date) -> Remi
     with ExitStack() as stack:
         mailer = _Mailer(config, stack)
         for survey in surveys:
-            for_staff = _remind_survey(db, config, mailer, survey, today, run)
-            run.to_staff += _notify_owners(db, survey, for_staff, today)
+            due = _due(today, cadence)
+            for_staff = _remind_survey(db, config, mailer, survey, due, today, run)
+            run.to_staff += _notify_owners(db, survey, for_staff, due, today)
     run.error = mailer.error
     return run
 
 
-def _due(today: date) -> ColumnElement[bool]:
+def _due(today: date, cadence: Cadence) -> ColumnElement[bool]:
     """Invitations due for a reminder on ``today`` (also the claim's condition)."""
-    due_before = today - EVERY
-    return and_(SurveyInvitation.responded_on.is_(None), SurveyInvitation.reminders_sent < MAX_REMINDERS,
+    due_before = today - timedelta(days=cadence.every_days)
+    return and_(SurveyInvitation.responded_on.is_(None), SurveyInvitation.reminders_sent < cadence.most,
                 SurveyInvitation.invited_on <= due_before,
                 or_(SurveyInvitation.last_reminded_on.is_(None), SurveyInvitation.last_reminded_on <= due_before))
 
 
-def _remind_survey(db: Database, config: Mapping[str, Any], mailer: _Mailer, survey: Survey, today: date,
-                   run: ReminderRun) -> list[int]:
+def _remind_survey(db: Database, config: Mapping[str, Any], mailer: _Mailer, survey: Survey,
+                   due_now: ColumnElement[bool], today: date, run: ReminderRun) -> list[int]:
     """E-mail the invitees of ``survey`` who can be; returns the invitations left to staff."""
     with db.transaction(actor=ACTOR) as session:
         rows = session.execute(select(SurveyInvitation.id, SurveyInvitation.email, SurveyInvitation.name,
                                       SurveyInvitation.token_nonce, SurveyInvitation.token_hash)
-                               .where(SurveyInvitation.survey_id == survey.id, _due(today))
+                               .where(SurveyInvitation.survey_id == survey.id, due_now)
                                .order_by(SurveyInvitation.id)).all()
     secret = str(config.get("SECRET_KEY") or "")
     due = [_Due(row.id, row.email, row.name, _token(secret, row.token_nonce, row.token_hash)) for row in rows]
@@ -128,7 +144,7 @@ def _remind_survey(db: Database, config: Mapping[str, Any], mailer: _Mailer, sur
         if mailer.error:
             break  # the server went away: the rest stay due for the next run
         subject, text = _reminder(gettext, survey, item, f"{base}/s/{survey.slug}?t={item.token}")
-        outcome = _claim_and_send(db, mailer, item, subject, text, today)
+        outcome = _claim_and_send(db, mailer, item, subject, text, due_now, today)
         if outcome == "sent":
             run.emailed += 1
         elif outcome == "refused":
@@ -144,7 +160,8 @@ def _token(secret: str, nonce: str | None, token_hash: str) -> str | None:
     return token if hash_token(token) == token_hash else None  # the secret key changed since
 
 
-def _claim_and_send(db: Database, mailer: _Mailer, item: _Due, subject: str, text: str, today: date) -> str:
+def _claim_and_send(db: Database, mailer: _Mailer, item: _Due, subject: str, text: str,
+                    due_now: ColumnElement[bool], today: date) -> str:
     """Claim ``item``'s reminder, send it and keep the claim once the server took it.
 
     Returns "sent", "taken" (another run has it, or it is no longer due), "refused" (the
@@ -152,7 +169,7 @@ def _claim_and_send(db: Database, mailer: _Mailer, item: _Due, subject: str, tex
     """
     try:
         with db.transaction(actor=ACTOR) as session:
-            claimed = session.execute(update(SurveyInvitation).where(SurveyInvitation.id == item.id, _due(today))
+            claimed = session.execute(update(SurveyInvitation).where(SurveyInvitation.id == item.id, due_now)
                                       .values(reminders_sent=SurveyInvitation.reminders_sent + 1,
                                               last_reminded_on=today)).rowcount
             if claimed != 1:
@@ -184,7 +201,7 @@ def _reminder(gettext: Any, survey: Survey, item: _Due, link: str) -> tuple[str,
     return subject, "\n\n".join(lines) + "\n"
 
 
-def _notify_owners(db: Database, survey: Survey, ids: list[int], today: date) -> int:
+def _notify_owners(db: Database, survey: Survey, ids: list[int], due_now: ColumnElement[bool], today: date) -> int:
     """Count the invitations ``ids`` as reminded and tell the owning unit how many there are."""
     key = f"survey:{survey.id}:reminders:{today.isoformat()}"
     if not ids:
@@ -192,7 +209,7 @@ def _notify_owners(db: Database, survey: Survey, ids: list[int], today: date) ->
     with db.transaction(actor=ACTOR) as session:
         if key_used(session, key):
             return 0  # today's notice is out: these wait for tomorrow's, so every one is announced
-        count = session.execute(update(SurveyInvitation).where(SurveyInvitation.id.in_(ids), _due(today))
+        count = session.execute(update(SurveyInvitation).where(SurveyInvitation.id.in_(ids), due_now)
                                 .values(reminders_sent=SurveyInvitation.reminders_sent + 1,
                                         last_reminded_on=today)).rowcount or 0
         if count:

@@ -95,14 +95,15 @@ LOCAL = ["127.0.0.1"]
 
 @pytest.fixture
 def app_config():
-    return {"OUTBOUND_ALLOWED_HOSTS": LOCAL}
+    # A short timeout keeps the jobs' polls of a silent feed short (the plugin's setting).
+    return {"OUTBOUND_ALLOWED_HOSTS": LOCAL, "PLUGIN_SETTINGS": {"media_tips": {"feed_timeout_seconds": 1}}}
 
 
 def test_each_bad_feed_fails_alone_and_the_good_one_still_brings_tips(db_session, org, ledger, feed_server, caplog):
     good = _feed(db_session, org, feed_server + "/good.xml", "good")
     bad = {name: _feed(db_session, org, f"{feed_server}/{name}.xml", name)
            for name in ("malformed", "huge", "unsized", "elsewhere", "silent")}
-    caplog.set_level(logging.WARNING, logger="plugin.media_tips")
+    caplog.set_level(logging.WARNING, logger="duban.media_tips")
     started = time.monotonic()
     lines = poll_feeds(db_session, NOW, timeout=1.0, max_bytes=16 * 1024, allowed_hosts=LOCAL)
     assert time.monotonic() - started < 10
@@ -133,8 +134,7 @@ def test_polling_twice_adds_nothing_new(db_session, org, ledger, feed_server):
 
 
 def test_feeds_are_polled_by_a_periodic_job_of_their_own_not_by_the_tick_hook(
-        app, db_session, org, ledger, feed_server, monkeypatch):
-    monkeypatch.setattr(feed_module, "TIMEOUT_SECONDS", 1.0)
+        app, db_session, org, ledger, feed_server):
     feed = _feed(db_session, org, feed_server + "/good.xml", "good")
     db_session.commit()
     pm = app.extensions["duban.plugins"]
@@ -164,13 +164,25 @@ def test_the_feed_schedule_is_configurable(app, app_config):
 
 
 def test_duban_tick_still_polls_feeds_where_cron_drives_the_instance(
-        runner, db_session, org, ledger, feed_server, monkeypatch):
-    monkeypatch.setattr(feed_module, "TIMEOUT_SECONDS", 1.0)
+        runner, db_session, org, ledger, feed_server):
     feed = _feed(db_session, org, feed_server + "/good.xml", "good")
     db_session.commit()
     result = runner.invoke(args=["tick"])
     assert f"feed {feed.id}: 1 new tip(s)" in result.output, result.output
     assert db_session.scalar(select(Tip)).feed_id == feed.id
+
+
+@pytest.mark.parametrize("app_config", [{"OUTBOUND_ALLOWED_HOSTS": LOCAL, "PLUGIN_SETTINGS": {
+    "media_tips": {"feed_timeout_seconds": 1, "feed_max_bytes": 16 * 1024}}}])
+def test_the_job_reads_feeds_within_the_plugins_settings(app, db_session, org, ledger, feed_server, app_config):
+    good = _feed(db_session, org, feed_server + "/good.xml", "good")
+    huge = _feed(db_session, org, feed_server + "/huge.xml", "huge")  # 64 KiB: read under the 2 MiB default
+    db_session.commit()
+    with app.app_context():
+        lines = feed_module.poll_feeds_job(app.extensions["duban.jobs"].runtime)
+    db_session.expire_all()
+    assert f"feed {good.id}: 1 new tip(s)" in lines
+    assert "larger than" in db_session.get(TipFeed, huge.id).last_error
 
 
 def test_staff_add_only_http_feeds_and_see_the_last_problem(client, auth, db_session, org, people):

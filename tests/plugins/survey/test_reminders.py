@@ -16,7 +16,7 @@ from core.access.models import Role
 from core.notify.models import Notification, NotificationKey
 from plugins.survey import service
 from plugins.survey.models import Access, SurveyInvitation
-from plugins.survey.reminders import MAX_REMINDERS, send_reminders
+from plugins.survey.reminders import MAX_REMINDERS, Cadence, send_reminders
 from plugins.survey.tokens import hash_token, invitation_token, new_invitation_nonce
 from tests.conftest import PASSWORD, _free_port
 
@@ -117,6 +117,21 @@ def test_at_most_max_reminders_weekly_and_only_while_the_survey_is_open(app, inv
     db_session.commit()
     invite(app, db_session, invitation_survey, body="email,name\nwang@example.cn,王五\n".encode())
     assert run(app, DUE).emailed == 0 and to(inbox, "wang@example.cn") == []  # closed by then
+
+
+@pytest.mark.parametrize("app_config", [{"PLUGIN_SETTINGS": {"survey": {"reminder_every_days": 3,
+                                                                        "max_reminders": 3}}}])
+def test_the_cadence_is_the_plugins_settings(app, invitation_survey, db_session, smtp_server, app_config) -> None:  # type: ignore[no-untyped-def]
+    inbox, mail = smtp_server
+    app.config.update(mail)
+    invite(app, db_session, invitation_survey)
+    with app.app_context():
+        cadence = Cadence.configured()
+    assert cadence == Cadence(every_days=3, most=3)
+    sent = [send_reminders(app.extensions["duban.db"], app.config, TODAY + timedelta(days=days), cadence).emailed
+            for days in range(20)]
+    assert [days for days, count in enumerate(sent) if count] == [3, 6, 9]
+    assert len(to(inbox, "zhang@example.cn")) == 3
 
 
 def test_the_reminder_speaks_the_surveys_language(app, invitation_survey, db_session, smtp_server) -> None:  # type: ignore[no-untyped-def]
