@@ -36,11 +36,15 @@ def public_links(pm: pluggy.PluginManager) -> list[tuple[MenuItem, str]]:
 
 
 def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
-    from web.views import audit, circulars, dashboard, home, imports, job_runs, ledger, review, units, users
+    from web.views import (
+        audit, circulars, dashboard, home, imports, job_runs, ledger, plugin_settings, review, units, users,
+    )
     from web.views.circulars.cases import public as public_cases
 
-    for module in (home, units, users, imports, job_runs, audit, ledger, circulars, dashboard, review):
+    for module in (home, units, users, imports, job_runs, audit, ledger, circulars, dashboard, review,
+                   plugin_settings):
         app.register_blueprint(module.bp)
+    pm.register(plugin_settings.MenuPlugin(), name="web.plugin_settings")
     app.register_blueprint(public_cases)
     for batch in pm.hook.duban_blueprints():
         for blueprint in batch or ():

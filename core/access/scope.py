@@ -39,6 +39,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "signals.post": frozenset({Role.admin, Role.supervisor}),
     "webhooks.manage": frozenset({Role.admin}),
     "jobs.view": frozenset({Role.admin}),
+    "plugins.view": frozenset({Role.admin}),
     "research.manage": frozenset({Role.admin, Role.supervisor}),
     "research.view": frozenset({Role.admin, Role.supervisor, Role.leader}),
     "dashboard.view": frozenset({Role.admin, Role.supervisor, Role.leader}),

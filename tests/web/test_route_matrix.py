@@ -57,6 +57,7 @@ ALLOWED: dict[str, frozenset[str] | str] = {
     "/tokens/{token_id}/revoke": frozenset({"admin", "supervisor"}),
     "/webhooks/": frozenset({"admin"}),
     "/jobs/": frozenset({"admin"}),
+    "/plugins/": frozenset({"admin"}),
     # A queued job's page: who asked for it (city A's supervisor here) and administrators.
     "/jobs/runs/{run_id}": frozenset({"admin", "supervisor"}),
     # Public pages of the plugins and of circulars.

@@ -30,6 +30,7 @@ PAGES = {
     "/users/": {"admin"},
     "/users/new": {"admin"},
     "/audit/": {"admin"},
+    "/plugins/": {"admin"},
     "/imports/": set(ROLES),
     "/imports/units": {"admin"},
 }

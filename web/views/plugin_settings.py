@@ -1,0 +1,60 @@
+"""The administrators' **Plugins** page: which plugins are loaded, and their settings as the
+instance has them, read-only (they are changed in ``config.toml`` or the environment)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, render_template
+
+from core.access.models import User
+from core.access.scope import CAPABILITIES
+from core.hooktypes import MenuItem, SettingValue
+from core.hookspecs import hookimpl
+from core.i18n import N_
+from core.plugin_settings import APPLICATION, CONFIG_FILE, DEFAULT, ENV_PREFIX, ENVIRONMENT, PluginSettings
+from core.plugins import plugin_names
+from web import db
+from web.auth import capability_required
+
+bp = Blueprint("plugin_settings", __name__, url_prefix="/plugins")
+
+SOURCE_LABELS = {
+    DEFAULT: N_("the plugin's default"),
+    CONFIG_FILE: N_("config.toml"),
+    ENVIRONMENT: N_("environment variable"),
+    APPLICATION: N_("the application's configuration"),
+}
+
+
+def as_toml(value: SettingValue) -> str:
+    """``value`` as it is written in ``config.toml`` (and, but for quotes, in the environment)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | tuple):
+        return json.dumps(value if isinstance(value, str) else list(value), ensure_ascii=False)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def environment_name(plugin: str, key: str) -> str:
+    return f"{ENV_PREFIX}{plugin.upper()}__{key.upper()}"
+
+
+@bp.get("/")
+@capability_required("plugins.view")
+def index() -> str:
+    found: dict[str, PluginSettings] = current_app.extensions["duban.plugin_settings"]
+    return render_template("admin/plugins.html", loaded=plugin_names(db.plugins()),
+                           blocked=current_app.config["BLOCKED_PLUGINS"],
+                           settings=[found[name] for name in sorted(found)], source_labels=SOURCE_LABELS,
+                           as_toml=as_toml, environment_name=environment_name)
+
+
+class MenuPlugin:
+    """The page's navigation entry, for administrators."""
+
+    @hookimpl
+    def duban_menu_items(self, user: User) -> list[MenuItem]:
+        if user.role not in CAPABILITIES["plugins.view"]:
+            return []
+        return [MenuItem("plugin_settings.index", N_("Plugins"), order=860,
+                         description=N_("The plugins loaded and their settings."))]
