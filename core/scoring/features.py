@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
@@ -359,14 +360,24 @@ def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
 
     The statement is compiled with its values rendered as literals by SQLAlchemy,
     which quotes them for the dialect: dates, numbers and the catalogue's kind names.
+    The driver's errors are raised as SQLAlchemy raises its own (a lost connection answers 503
+    like any other, not 500), and a connection the server closed is dropped from the pool.
     """
-    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    cursor = connection.connection.dbapi_connection.cursor()
+    sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    raw = connection.connection.dbapi_connection
+    dbapi = connection.dialect.loaded_dbapi
     try:
-        cursor.execute(str(compiled))
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+    except dbapi.Error as error:
+        lost = connection.dialect.is_disconnect(error, raw, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(sql, None, error, dbapi.Error, connection_invalidated=lost) from error
 
 
 def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
