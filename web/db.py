@@ -6,6 +6,7 @@ from typing import Any
 import pluggy
 from flask import current_app, g
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.access.scope import Scope
@@ -39,6 +40,15 @@ def scope() -> Scope:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
+    """End the request's session; its answer stands even if the database is gone by now.
+
+    Closing rolls back whatever the request left open; a connection the server closed in the
+    meantime (a restart, a cut) fails that rollback, and SQLAlchemy drops it from the pool.
+    """
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
         db_session.close()
+    except DBAPIError:
+        current_app.logger.warning("the request's database connection was lost as it ended", exc_info=True)
