@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy import Select, func, select
 
+from core.api_schema import row_problems
 from core.errors import DubanError, ValidationError
-from core.i18n import DEFAULT_LOCALE, N_, Gettext, message
+from core.i18n import DEFAULT_LOCALE, N_, Gettext
 from core.importing import RowError, Table
 from core.org.models import Unit
 
@@ -221,17 +222,19 @@ def body_rows(request: ApiRequest, name: str, max_rows: int) -> list[Any]:
     return rows
 
 
-def rows_table(rows: list[Any], keys: Sequence[str]) -> Table:
+def rows_table(rows: list[Any], keys: Sequence[str], schema: Mapping[str, Any]) -> Table:
     """Posted JSON rows as an import :class:`Table`, for :func:`core.importing.map_rows`.
 
     A row's position in the array (from 0) is its line, so :class:`RowsRejected` names
-    it; a row that is not an object is an error, and a nested value counts as blank.
+    it. A row that breaks its ``schema`` (the route's, as the OpenAPI document shows it:
+    not an object, a number where text is due, a value outside an enum) is an error for
+    each problem and goes no further; the import's parsers read the others.
     """
     lines, errors = [], []
     for position, row in enumerate(rows):
-        if not isinstance(row, dict):
-            errors.append(RowError(position, None, message(N_("Each row must be a JSON object."))))
+        problems = row_problems(position, row, schema)
+        if problems:
+            errors.extend(problems)
             continue
-        cells = tuple(None if isinstance(row.get(key), (dict, list)) else row.get(key) for key in keys)
-        lines.append((position, cells))
+        lines.append((position, tuple(row.get(key) for key in keys)))
     return Table.build("json", list(keys), lines, errors)

@@ -243,7 +243,8 @@ def _refuse_what_an_import_would_cut(mapped: Any) -> None:
 def post_tips(request: ApiRequest) -> dict[str, Any]:
     """File new tips (or change stored ones by their ``ref``): every row, or none with each bad row named."""
     rows = body_rows(request, "tips", MAX_POST_ROWS)
-    mapped = map_rows(rows_table(rows, [column.key for column in COLUMNS]), COLUMNS, key=("ref",))
+    mapped = map_rows(rows_table(rows, [column.key for column in COLUMNS], POST_ROW_SCHEMA), COLUMNS,
+                      key=("ref",))
     _refuse_what_an_import_would_cut(mapped)
     bad = {error.line for error in mapped.errors}
     mapped.rows = [row for row in mapped.rows if row.line not in bad]

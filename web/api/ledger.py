@@ -162,10 +162,11 @@ def list_reports(request: ApiRequest) -> dict[str, Any]:
     stmt = (request.scope.select(ProgressReport)
             .options(selectinload(ProgressReport.author), selectinload(ProgressReport.attachments))
             .order_by(ProgressReport.submitted_at.desc(), ProgressReport.id.desc()))
-    task_id = request.path.get("task_id") or int_param(request, "task_id", minimum=1, maximum=2**31 - 1)
-    if request.path.get("task_id"):
-        request.scope.get(Task, task_id)  # 404 for a task the caller may not see
-    if task_id:
+    if "task_id" in request.path:
+        task_id = request.scope.get(Task, request.path["task_id"]).id  # 404 for a task the caller may not see
+    else:
+        task_id = int_param(request, "task_id", minimum=1, maximum=2**31 - 1)
+    if task_id is not None:
         stmt = stmt.where(ProgressReport.task_id == task_id)
     state = choice_param(request, "review_state", [state.value for state in ReviewState])
     if state:

@@ -11,6 +11,7 @@ from core.apitypes import (
     DATE, DEFAULT_LIMIT, ID, MAX_LIMIT, MAX_OFFSET, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected,
     choice_param, int_param, page_schema,
 )
+from core.api_schema import row_problems
 from core.errors import DubanError, ValidationError
 from core.importing import RowError
 from core.ledger.models import MatterKind
@@ -26,7 +27,8 @@ ENTRY_SCHEMA = {"type": "object", "required": ["rank", "task_id", "matter_code",
                     "unit_code": {"type": "string"}, "priority": {"type": "number"}, "p_problem": {"type": "number"},
                     "impact": {"type": "number"}, "mode": {"type": "string", "enum": ["ranked", "explore"]},
                     "scoring": {"type": "string"}, "reasons": {"type": "array", "items": {"type": "string"}}}}
-OUTCOME_SCHEMA = {"type": "object", "required": ["visited_on", "problem_found"], "properties": {
+OUTCOME_SCHEMA = {"type": "object", "required": ["visited_on", "problem_found"],
+                  "oneOf": [{"required": ["task_id"]}, {"required": ["visit_id"]}], "properties": {
     "task_id": ID, "visit_id": ID, "visited_on": DATE, "problem_found": {"type": "boolean"},
     "severity": {"type": ["string", "null"], "enum": [s.value for s in Severity] + [None]},
     "findings": {"type": "string", "maxLength": 20000}, "unit_response": {"type": "string", "maxLength": 20000},
@@ -106,6 +108,10 @@ def post_outcomes(request: ApiRequest) -> dict[str, Any]:
     errors: list[RowError] = []
     ids: list[int] = []
     for position, row in enumerate(rows):
+        problems = row_problems(position, row, OUTCOME_SCHEMA)
+        if problems:
+            errors.extend(problems)
+            continue
         try:
             data, task_id, visit_id = _outcome(row)
             with request.session.begin_nested():

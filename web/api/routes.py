@@ -63,6 +63,18 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _path_in_range(route: ApiRoute, path: Mapping[str, Any]) -> bool:
+    """Whether each integer in the path is within its schema (an id of 0 or 2^31 names no row: 404)."""
+    for param in route.params:
+        value = path.get(param.name)
+        if param.where != "path" or not isinstance(value, int):
+            continue
+        low, high = param.schema.get("minimum"), min(param.schema.get("maximum", MAX_ID), MAX_ID)
+        if value > high or (low is not None and value < low):
+            return False
+    return True
+
+
 def _check_query(route: ApiRoute, query: Mapping[str, str]) -> None:
     """Refuse a query parameter its schema does not allow, as the OpenAPI document describes it.
 
@@ -132,7 +144,7 @@ def _view(route: ApiRoute, pm: pluggy.PluginManager) -> Callable[..., Response |
         scope = authenticate_request()
         if route.capability and not scope.can(route.capability):
             raise Forbidden("You are not allowed to do this.")
-        if any(isinstance(value, int) and value > MAX_ID for value in path.values()):
+        if not _path_in_range(route, path):
             raise HTTPNotFound()
         query = request.args.to_dict()
         if _has_nul(query):

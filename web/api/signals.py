@@ -80,7 +80,8 @@ def list_signals(request: ApiRequest) -> dict[str, Any]:
 def post_signals(request: ApiRequest) -> dict[str, Any]:
     """Store a batch of signals through ``record_signal``: all rows, or none with every bad row named."""
     rows = body_rows(request, "signals", MAX_ROWS)
-    mapped = map_rows(rows_table(rows, [column.key for column in COLUMNS]), COLUMNS, key=("source", "ref"))
+    mapped = map_rows(rows_table(rows, [column.key for column in COLUMNS], ROW_SCHEMA), COLUMNS,
+                      key=("source", "ref"))
     session, scope = request.session, request.scope
     codes = {row["unit_code"] for row in mapped.rows}
     units = dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()) if codes else {}

@@ -105,3 +105,60 @@ def test_every_post_documents_its_error_answers(client, name):
             assert name in operation["responses"], (path, name)
             assert operation["responses"][name]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Error"}
+
+
+def test_an_id_of_zero_in_a_path_names_nothing(client, bearer):
+    """GET /tasks/0/reports listed every report (0 read as "no task given")."""
+    answered = {}
+    for path, method, operation in _operations(client):
+        if method == "GET" and "{" in path:
+            answered[path] = client.get(re.sub(r"\{[^}]+\}", "0", path), headers=bearer).status_code
+    assert answered and set(answered.values()) == {404}, answered
+
+
+def _posted(client, bearer, path: str, name: str, row: dict[str, Any]) -> Any:
+    return client.post(path, json={name: [row]}, headers=bearer, csrf=False)
+
+
+SIGNAL = {"source": "hotline", "kind": "complaints", "ref": "r-1", "unit_code": "A1", "value": 1,
+          "observed_on": "2026-01-05"}
+OUTCOME = {"task_id": 1, "visited_on": "2026-01-05", "problem_found": False}
+TIP = {"text": "河东区路灯不亮", "source": "热线", "received_on": "2026-01-05"}
+
+
+@pytest.mark.parametrize(("path", "name", "row", "field"), [
+    ("/api/v1/tips", "tips", {**TIP, "url": {}}, "url"),  # was taken as "no link" and stored
+    ("/api/v1/tips", "tips", {**TIP, "text": 5}, "text"),
+    ("/api/v1/tips", "tips", {**TIP, "region_code": "990102\n"}, "region_code"),
+    ("/api/v1/signals", "signals", {**SIGNAL, "value": "3"}, "value"),
+    ("/api/v1/signals", "signals", {**SIGNAL, "value": True}, "value"),
+    ("/api/v1/signals", "signals", {**SIGNAL, "ref": ["r-1"]}, "ref"),
+    ("/api/v1/review-outcomes", "outcomes", {**OUTCOME, "findings": None}, "findings"),
+    ("/api/v1/review-outcomes", "outcomes", {**OUTCOME, "severity": ""}, "severity"),
+    ("/api/v1/review-outcomes", "outcomes", {**OUTCOME, "visit_id": 1}, None),
+    ("/api/v1/review-outcomes", "outcomes", {**OUTCOME, "selection_probability": 0}, "selection_probability"),
+])
+def test_a_posted_row_that_breaks_its_schema_is_refused_with_its_field(client, bearer, path, name, row, field):
+    response = _posted(client, bearer, path, name, row)
+    assert response.status_code == 422, response.get_json()
+    rows = response.get_json()["error"]["rows"]
+    assert [(row["position"], row["field"]) for row in rows] == [(0, field)]
+    assert rows[0]["message"]
+
+
+def test_schema_refusals_name_the_value_in_the_users_language(client, bearer):
+    rows = _posted(client, bearer, "/api/v1/signals", "signals", {**SIGNAL, "value": "3"}).get_json()["error"]["rows"]
+    assert rows == [{"position": 0, "field": "value", "message": "3 不是数字。"}]
+
+
+def test_every_posted_schema_uses_only_keywords_that_are_checked(app):
+    from core.api_schema import row_problems
+    from web.api.routes import api_routes
+
+    posts = [route for route in api_routes(app.extensions["duban.plugins"]) if route.method == "POST"]
+    assert posts
+    for route in posts:
+        (name, array), = route.request_schema["properties"].items()
+        items = array["items"]
+        # Every field present with a value of the wrong kind: each field's schema is read.
+        row_problems(0, {field: object() for field in items["properties"]}, items)
