@@ -90,13 +90,16 @@ def redis_server() -> Iterator[str]:
 
 @contextmanager
 def consumer(inst: Instance, settings: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """``duban jobs run`` for the instance (give it the servers' ``JOBS_URL`` in ``settings``)."""
-    process = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "duban"), "jobs", "run", "--workers", "1"],
-                               env={**inst.env(), **(settings or {})}, cwd=ROOT, stdout=subprocess.DEVNULL)
-    try:
-        yield process
-    finally:
-        _stop(process)
+    """``duban jobs run`` for the instance (give it the servers' ``JOBS_URL`` in ``settings``);
+    its log is ``consumer.log`` in the instance folder."""
+    with open(os.path.join(inst.folder, "consumer.log"), "wb") as log:
+        process = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "duban"), "jobs", "run", "--workers", "1"],
+                                   env={**inst.env(), **(settings or {})}, cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            _stop(process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

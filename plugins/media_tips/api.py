@@ -110,6 +110,8 @@ POST_LENGTHS = {"ref": 120, "title": 300, "url": 1000, "contact": 300}
 NULLABLE_STRING = {"type": ["string", "null"]}
 POST_ROW_SCHEMA = {
     "type": "object", "required": ["text", "source", "received_on"],
+    "examples": [{"text": "河东区老旧小区改造停工三个月，无人答复", "source": "热线", "received_on": "2026-11-27",
+                  "region_code": "990102"}],
     "properties": {
         "ref": {**NULLABLE_STRING, "maxLength": POST_LENGTHS["ref"],
                 "description": "The tip's number, its natural key; made from the row when left out."},

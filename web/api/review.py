@@ -28,7 +28,10 @@ ENTRY_SCHEMA = {"type": "object", "required": ["rank", "task_id", "matter_code",
                     "impact": {"type": "number"}, "mode": {"type": "string", "enum": ["ranked", "explore"]},
                     "scoring": {"type": "string"}, "reasons": {"type": "array", "items": {"type": "string"}}}}
 OUTCOME_SCHEMA = {"type": "object", "required": ["visited_on", "problem_found"],
-                  "oneOf": [{"required": ["task_id"]}, {"required": ["visit_id"]}], "properties": {
+                  "oneOf": [{"required": ["task_id"]}, {"required": ["visit_id"]}],
+                  "examples": [{"task_id": 1, "visited_on": "2026-11-20", "problem_found": True, "severity": "major",
+                                "findings": "台账与现场不符"}],
+                  "properties": {
     "task_id": ID, "visit_id": ID, "visited_on": DATE, "problem_found": {"type": "boolean"},
     "severity": {"type": ["string", "null"], "enum": [s.value for s in Severity] + [None]},
     "findings": {"type": "string", "maxLength": 20000}, "unit_response": {"type": "string", "maxLength": 20000},

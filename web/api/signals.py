@@ -38,6 +38,8 @@ SIGNAL_SCHEMA = {"type": "object", "required": ["id", "source", "kind", "ref", "
                      "value": {"type": "number"}, "observed_on": DATE,
                      "recorded_at": {"type": "string", "format": "date-time"}}}
 ROW_SCHEMA = {"type": "object", "required": ["source", "kind", "ref", "unit_code", "value", "observed_on"],
+              "examples": [{"source": "hotline", "kind": "complaints", "ref": "H-20261127-17", "unit_code": "990102",
+                            "value": 4, "observed_on": "2026-11-27"}],
               "properties": {
                   "source": {"type": "string", "minLength": 1, "maxLength": 40},
                   "kind": {"type": "string", "minLength": 1, "maxLength": 60},
