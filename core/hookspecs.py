@@ -2,7 +2,10 @@
 
 Every source of evidence (audit findings, surveys, media and public tips,
 third-party evaluations, and any later one) is a pluggy plugin implementing some
-of these hooks. Built-in behaviour is registered as plugins too. Hook names carry
+of these hooks, and of the web side's (``web.hookspecs``: blueprints, navigation,
+commands), which ``create_app`` adds to the same plugin manager so that core stays
+free of Flask and click. Built-in behaviour is registered as plugins too
+(``core.builtin``, ``web.builtin``). Hook names carry
 the ``duban_`` prefix; each docstring says when the hook is called and what it
 returns. List-returning hooks are called on every plugin and their results
 concatenated by the caller.
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
 
     from core.access.models import Role, User
     from core.apitypes import ApiRoute
-    from core.hooktypes import Importer, JobSpec, MenuItem, Panel, Setting, SignalKind
+    from core.hooktypes import Importer, JobSpec, Panel, Setting, SignalKind
 
 PROJECT = "duban"
 
@@ -139,35 +142,9 @@ def duban_jobs() -> list[JobSpec]:
 
 
 # ---------------------------------------------------------------------------
-# Web and command line
+# Pages and the JSON API (what the web side draws and mounts from core's records;
+# hooks that take Flask's or click's objects are in ``web.hookspecs``)
 # ---------------------------------------------------------------------------
-
-
-@hookspec
-def duban_blueprints() -> list[Any]:
-    """Return the Flask blueprints this plugin serves.
-
-    Called once in ``create_app``. Name the blueprint after the plugin and keep
-    its templates under ``templates/<plugin>/``.
-    """
-
-
-@hookspec
-def duban_menu_items(user: User) -> list[MenuItem]:
-    """Return navigation entries that ``user`` may see.
-
-    Called for every page drawn for a logged-in user. Returns a list of
-    :class:`core.hooktypes.MenuItem`.
-    """
-
-
-@hookspec
-def duban_public_links() -> list[MenuItem]:
-    """Return links to pages anyone may use without an account (file a tip, typical cases).
-
-    Called when the login page and other public pages are drawn. Returns a list of
-    :class:`core.hooktypes.MenuItem`.
-    """
 
 
 @hookspec
@@ -182,14 +159,6 @@ def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel
 @hookspec
 def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
     """Return panels for a unit's page. Called like :func:`duban_matter_panels`."""
-
-
-@hookspec
-def duban_cli_commands() -> list[Any]:
-    """Return extra ``duban`` sub-commands (click commands or groups).
-
-    Called once in ``create_app``; the commands run inside an application context.
-    """
 
 
 @hookspec

@@ -84,12 +84,18 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class MenuItem:
-    """A navigation entry: ``endpoint`` is a Flask endpoint name, ``label`` a msgid."""
+    """A navigation entry: ``endpoint`` is a Flask endpoint name, ``label`` a msgid.
+
+    ``capability``: the entry is shown only to a user who holds it (in the same capability table
+    the pages check, core's and every plugin's); None shows it to every signed-in user. Public
+    links take none.
+    """
 
     endpoint: str
     label: str
     order: int = 100
     description: str = ""
+    capability: str | None = None
 
 
 @dataclass(frozen=True)

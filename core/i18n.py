@@ -56,7 +56,9 @@ def translation_dirs(extra: Iterable[str] = ()) -> list[str]:
     uses one of core's msgids cannot change how core's pages read.
     """
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return [*extra, os.path.join(here, "web", "translations")]
+    core = os.path.join(here, "web", "translations")
+    # ``web.builtin`` sits beside core's catalogues: they are merged once, last.
+    return [*(dirname for dirname in extra if os.path.abspath(dirname) != core), core]
 
 
 @lru_cache(maxsize=16)

@@ -4,35 +4,48 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Collection, Iterable
-from typing import Any
+from types import ModuleType
 
 import pluggy
 
 from core import hookspecs
 from core.access.models import Role
-from core.access.scope import CAPABILITIES
 from core.hooktypes import Importer, JobSpec, SignalKind
 
 # Core's own behaviour, registered like any other plugin.
 DEFAULT_PLUGINS = ("core.builtin",)
 
+#: Derived capability: held by every role that may use at least one importer (the Imports page's
+#: menu entry). Computed from the importers' own capabilities, never declared.
+IMPORTS_USE = "imports.use"
 
-def make_plugin_manager(blocked: Iterable[str] = (), extra: Iterable[Any] = ()) -> pluggy.PluginManager:
+
+def make_plugin_manager(blocked: Iterable[str] = (), extra: Iterable[object] = (), *,
+                        specs: Iterable[ModuleType] = (), builtins: Iterable[str] = ()) -> pluggy.PluginManager:
     """A fresh plugin manager: hookspecs, built-ins, ``duban`` entry points, ``extra``.
 
-    Names in ``blocked`` (entry-point or built-in names) are not loaded.
+    ``specs`` are further hookspec modules and ``builtins`` the names of further built-in plugin
+    modules, registered after core's: ``create_app`` passes the web side (``web.hookspecs``,
+    ``web.builtin``), and every hookimpl is then checked against a spec. Without ``specs`` the
+    manager serves what core alone calls (migrations, importers, scoring: scripts and benches);
+    the plugins' web hooks have no spec there and are left unchecked. Names in ``blocked``
+    (entry-point or built-in names) are not loaded.
     """
+    specs = tuple(specs)
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
+    for module in specs:
+        pm.add_hookspecs(module)
     for name in blocked:
         pm.set_blocked(name)
-    for name in DEFAULT_PLUGINS:
+    for name in (*DEFAULT_PLUGINS, *builtins):
         if not pm.is_blocked(name):
             pm.register(importlib.import_module(name), name=name)
     pm.load_setuptools_entrypoints(hookspecs.PROJECT)
     for plugin in extra:
         pm.register(plugin)
-    pm.check_pending()
+    if specs:
+        pm.check_pending()
     return pm
 
 
@@ -69,11 +82,17 @@ def signal_kinds(pm: pluggy.PluginManager) -> list[SignalKind]:
 
 
 def capabilities(pm: pluggy.PluginManager) -> dict[str, frozenset[Role]]:
-    """Core's capabilities merged with those the plugins declare."""
-    merged = dict(CAPABILITIES)
+    """The capability table: what every plugin declares (core's own through ``core.builtin``).
+
+    Two plugins declaring the same capability hold it for the union of their roles. The table
+    also has :data:`IMPORTS_USE`, derived from the importers' capabilities.
+    """
+    merged: dict[str, frozenset[Role]] = {}
     for batch in pm.hook.duban_capabilities():
         for name, roles in (batch or {}).items():
             merged[name] = merged.get(name, frozenset()) | frozenset(roles)
+    merged[IMPORTS_USE] = frozenset().union(
+        *(merged.get(importer.capability, frozenset()) for importer in importers(pm).values()))
     return merged
 
 

@@ -126,7 +126,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "duban.sqlite")
 
     # PLUGINS: plugin objects registered directly (embedding, tests).
-    pm = make_plugin_manager(blocked=app.config["BLOCKED_PLUGINS"], extra=app.config.get("PLUGINS", ()))
+    # The web side of the contract joins core's: its hookspecs, and core's pages and commands (web.builtin).
+    from web import hookspecs as web_hookspecs
+
+    pm = make_plugin_manager(blocked=app.config["BLOCKED_PLUGINS"], extra=app.config.get("PLUGINS", ()),
+                             specs=(web_hookspecs,), builtins=("web.builtin",))
     app.extensions["duban.plugins"] = pm
     app.extensions["duban.capabilities"] = capabilities(pm)
     app.extensions["duban.plugin_settings"] = load_settings(

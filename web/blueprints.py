@@ -1,21 +1,26 @@
 """Registering core's and the plugins' blueprints, and the navigation."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pluggy
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from core.access.scope import Scope
 from core.hooktypes import MenuItem
+from web import db
 from web.forms import ActionForm
 
 
-def _with_urls(batches: list[list[MenuItem] | None]) -> list[tuple[MenuItem, str]]:
+def _with_urls(batches: list[list[MenuItem]], shown: Callable[[MenuItem], bool]) -> list[tuple[MenuItem, str]]:
     entries = []
     for batch in batches:
         for item in batch or ():
+            if not shown(item):
+                continue
             try:
                 entries.append((item, url_for(item.endpoint)))
             except BuildError:
@@ -24,28 +29,21 @@ def _with_urls(batches: list[list[MenuItem] | None]) -> list[tuple[MenuItem, str
 
 
 def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
-    """The user's navigation entries with their URLs, in order."""
+    """The user's navigation entries with their URLs, in order: those whose capability the user holds."""
     if not user or not getattr(user, "is_authenticated", False):
         return []
-    return _with_urls(pm.hook.duban_menu_items(user=user))
+    scope = Scope(db.session(), user, current_app.extensions["duban.capabilities"])
+    return _with_urls(pm.hook.duban_menu_items(user=user),
+                      lambda item: item.capability is None or scope.can(item.capability))
 
 
 def public_links(pm: pluggy.PluginManager) -> list[tuple[MenuItem, str]]:
     """Links to the pages anyone may use without an account, with their URLs, in order."""
-    return _with_urls(pm.hook.duban_public_links())
+    return _with_urls(pm.hook.duban_public_links(), lambda _item: True)
 
 
 def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
-    from web.views import (
-        audit, circulars, dashboard, home, imports, job_runs, ledger, plugin_settings, review, units, users,
-    )
-    from web.views.circulars.cases import public as public_cases
-
-    for module in (home, units, users, imports, job_runs, audit, ledger, circulars, dashboard, review,
-                   plugin_settings):
-        app.register_blueprint(module.bp)
-    pm.register(plugin_settings.MenuPlugin(), name="web.plugin_settings")
-    app.register_blueprint(public_cases)
+    """Mount every blueprint the plugins serve (core's come from ``web.builtin``); set up the navigation."""
     for batch in pm.hook.duban_blueprints():
         for blueprint in batch or ():
             app.register_blueprint(blueprint)

@@ -57,9 +57,7 @@ def duban_blueprints() -> list[Any]:
 
 @hookimpl
 def duban_menu_items(user: User) -> list[MenuItem]:
-    if user.role not in AUDIT_CAPABILITIES["audit.view"]:
-        return []
-    return [MenuItem("audit_findings.index", N_("Audit findings"), order=320,
+    return [MenuItem("audit_findings.index", N_("Audit findings"), order=320, capability="audit.view",
                      description=N_("Findings of audits, their rectification and deadlines; filter and export."))]
 
 

@@ -65,17 +65,12 @@ def duban_api_routes() -> list[ApiRoute]:
 
 @hookimpl
 def duban_menu_items(user: User) -> list[MenuItem]:
-    items = []
-    if user.role in TIP_CAPABILITIES["tips.view"]:
-        items.append(MenuItem("media_tips.index", N_("Tips"), order=300,
-                              description=N_("Tips from the public, the media and the hotline: triage and hand-over.")))
-    if user.role in TIP_CAPABILITIES["tips.triage"]:
-        items.append(MenuItem("media_tips.feeds", N_("News feeds"), order=310,
-                              description=N_("RSS and Atom feeds polled for reports about matters and units.")))
-    if user.role in TIP_CAPABILITIES["tips.answer"]:
-        items.append(MenuItem("media_tips.answers", N_("Tips to answer"), order=300,
-                              description=N_("Tips handed over to your unit, waiting for its answer.")))
-    return items
+    return [MenuItem("media_tips.index", N_("Tips"), order=300, capability="tips.view",
+                     description=N_("Tips from the public, the media and the hotline: triage and hand-over.")),
+            MenuItem("media_tips.feeds", N_("News feeds"), order=310, capability="tips.triage",
+                     description=N_("RSS and Atom feeds polled for reports about matters and units.")),
+            MenuItem("media_tips.answers", N_("Tips to answer"), order=300, capability="tips.answer",
+                     description=N_("Tips handed over to your unit, waiting for its answer."))]
 
 
 @hookimpl

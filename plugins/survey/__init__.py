@@ -63,10 +63,8 @@ def duban_api_routes() -> list[ApiRoute]:
 
 @hookimpl
 def duban_menu_items(user: User) -> list[MenuItem]:
-    if user.role in SURVEY_CAPABILITIES["survey.view"]:
-        return [MenuItem("survey.index", N_("Surveys"), order=320,
-                         description=N_("Opinion surveys from XLSForm: publish, invite, read the results."))]
-    return []
+    return [MenuItem("survey.index", N_("Surveys"), order=320, capability="survey.view",
+                     description=N_("Opinion surveys from XLSForm: publish, invite, read the results."))]
 
 
 @hookimpl

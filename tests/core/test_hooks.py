@@ -1,4 +1,4 @@
-"""Every hook of the plugin contract, implemented by a test plugin and seen to work.
+"""Every hook of the plugin contract, core's and the web side's, implemented by a test plugin and seen to work.
 
 ``test_every_hook_has_a_test`` fails when a hook is added without a test here,
 ``test_every_hook_is_documented`` when docs/plugins.md does not describe it.
@@ -22,10 +22,13 @@ from core.hooktypes import ImportContext, Importer, JobSpec, MenuItem, Panel, Se
 from core.importing import ImportReport, read_table
 from core.plugins import capabilities, migration_dirs, signal_kinds
 from core.signals import record_signal
+from web import hookspecs as web_hookspecs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HOOKS = sorted(name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("duban_"))
+SPECS = {name: spec for module in (hookspecs, web_hookspecs)
+         for name, spec in inspect.getmembers(module, inspect.isfunction) if name.startswith("duban_")}
+HOOKS = sorted(SPECS)
 
 
 class HookPlugin:
@@ -98,7 +101,8 @@ class HookPlugin:
 
     @hookimpl
     def duban_menu_items(self, user):
-        return [MenuItem("hooktest.index", "Widgets", order=1)] if user.role == Role.unit_officer else []
+        # Shown to the roles holding the plugin's own capability (duban_capabilities above).
+        return [MenuItem("hooktest.index", "Widgets", order=1, capability="widgets.view")]
 
     @hookimpl
     def duban_public_links(self):
@@ -154,9 +158,18 @@ def test_every_hook_is_documented():
 
 def test_every_hookspec_has_a_docstring_and_types():
     for hook in HOOKS:
-        spec = getattr(hookspecs, hook)
+        spec = SPECS[hook]
         assert (spec.__doc__ or "").strip(), hook
         assert "return" in inspect.get_annotations(spec), hook
+
+
+def test_web_hooks_are_specified_on_the_web_side_of_the_same_manager(app):
+    pm = app.extensions["duban.plugins"]
+    web_hooks = {name for name in SPECS if SPECS[name].__module__ == "web.hookspecs"}
+    assert web_hooks == {"duban_blueprints", "duban_menu_items", "duban_public_links", "duban_cli_commands"}
+    assert all(getattr(pm.hook, name).spec.namespace is web_hookspecs for name in web_hooks)
+    assert not web_hooks & {name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)}
+    assert [name for name in ("core.builtin", "web.builtin") if pm.has_plugin(name)] == ["core.builtin", "web.builtin"]
 
 
 def test_hook_duban_signal_kinds(app):

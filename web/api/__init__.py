@@ -17,12 +17,9 @@ __all__ = ["init_app", "make_blueprint"]
 
 
 def init_app(app: Flask, pm: pluggy.PluginManager) -> None:
-    """Mount the API, the background jobs and the pages for tokens, webhooks and jobs."""
+    """Mount the API and set up the background jobs (the pages for tokens, webhooks and jobs
+    are core's pages, mounted by ``web.builtin``)."""
     from web import background
-    from web.views import admin_tokens
 
     app.register_blueprint(make_blueprint(pm))
-    app.register_blueprint(admin_tokens.bp)
-    if not pm.has_plugin("web.integrations"):
-        pm.register(admin_tokens.MenuPlugin(), name="web.integrations")
     background.init_app(app)

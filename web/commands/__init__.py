@@ -6,11 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask, pm: pluggy.PluginManager) -> None:
-    from web.commands import accounts, audit, backup, database, demo, imports, jobs, scoring, serve, tick, tokens
-
-    for module in (accounts, audit, database, demo, imports, serve, tick, backup, jobs, tokens, scoring):
-        for command in module.COMMANDS:
-            app.cli.add_command(command)
+    """Add every command the plugins offer to ``app.cli`` (core's come from ``web.builtin``)."""
     for batch in pm.hook.duban_cli_commands():
         for command in batch or ():
             app.cli.add_command(command)

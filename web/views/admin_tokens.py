@@ -15,9 +15,6 @@ from core.access.models import User
 from core.access.tokens import DEFAULT_DAYS, MAX_DAYS, ApiToken, create_token, revoke_token
 from core.db import utcnow
 from core.errors import DubanError
-from core.hookspecs import hookimpl
-from core.hooktypes import MenuItem
-from core.i18n import N_
 from core.jobs import JobFailure
 from core.webhooks import (
     EVENTS,
@@ -180,22 +177,3 @@ def retry(failure_id: int) -> Response:
         queue.enqueue(failure.job, session=db.session())
     failure.retried_at = utcnow()
     return done(gettext("The job has been queued again."), url_for("integrations.jobs"))
-
-
-class MenuPlugin:
-    """The navigation entries of these pages."""
-
-    @hookimpl
-    def duban_menu_items(self, user: User) -> list[MenuItem]:
-        from core.access.models import Role
-
-        items = []
-        if user.role in (Role.admin, Role.supervisor):
-            items.append(MenuItem("integrations.tokens", N_("API tokens"), order=830,
-                                  description=N_("Tokens for scripts that use the JSON API.")))
-        if user.role == Role.admin:
-            items.append(MenuItem("integrations.webhooks", N_("Webhooks"), order=840,
-                                  description=N_("Systems told when tasks change, tips arrive or circulars are published.")))
-            items.append(MenuItem("integrations.jobs", N_("Failed jobs"), order=850,
-                                  description=N_("Background jobs that failed after every retry.")))
-        return items

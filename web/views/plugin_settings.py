@@ -6,10 +6,7 @@ import json
 
 from flask import Blueprint, current_app, render_template
 
-from core.access.models import User
-from core.access.scope import CAPABILITIES
-from core.hooktypes import MenuItem, SettingValue
-from core.hookspecs import hookimpl
+from core.hooktypes import SettingValue
 from core.i18n import N_
 from core.plugin_settings import APPLICATION, CONFIG_FILE, DEFAULT, ENV_PREFIX, ENVIRONMENT, PluginSettings
 from core.plugins import plugin_names
@@ -47,14 +44,3 @@ def index() -> str:
                            blocked=current_app.config["BLOCKED_PLUGINS"],
                            settings=[found[name] for name in sorted(found)], source_labels=SOURCE_LABELS,
                            as_toml=as_toml, environment_name=environment_name)
-
-
-class MenuPlugin:
-    """The page's navigation entry, for administrators."""
-
-    @hookimpl
-    def duban_menu_items(self, user: User) -> list[MenuItem]:
-        if user.role not in CAPABILITIES["plugins.view"]:
-            return []
-        return [MenuItem("plugin_settings.index", N_("Plugins"), order=860,
-                         description=N_("The plugins loaded and their settings."))]
