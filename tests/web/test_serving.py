@@ -1,4 +1,5 @@
-"""``duban serve``: several servers on one host, each with its own gunicorn control socket.
+"""``duban serve``: several servers on one host, each with its own gunicorn control socket; the
+embedded default's background jobs run in the server's own process.
 
 gunicorn's default control socket is one path per user (``~/.gunicorn/gunicorn.ctl``):
 a second server on the host took over the first one's.
@@ -8,10 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 
 from tests.web.test_cli import _free_port
 from web.serving import DubanServer, server_options
@@ -62,3 +65,36 @@ def test_two_servers_on_one_host_keep_their_own_control_sockets(tmp_path):
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             process.wait(timeout=30)
+
+
+def _state_of_the_last_run(instance: str) -> str | None:
+    with closing(sqlite3.connect(os.path.join(instance, "duban.sqlite"))) as connection:
+        row = connection.execute("SELECT state FROM job_runs ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def test_duban_serve_on_the_embedded_default_runs_the_jobs_queued_meanwhile(tmp_path):
+    """A job queued while `duban serve` runs (a training from the model page, a large import) is run.
+
+    `duban serve` used to start gunicorn alone: on the embedded default (jobs.sqlite, no
+    `duban jobs run`) a queued job waited forever.
+    """
+    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
+    assert duban, "the duban console script is not installed"
+    home, instance, port = str(tmp_path / "home"), str(tmp_path / "instance"), _free_port()
+    os.makedirs(home)
+    server = _serve(duban, instance, port, home)
+    try:
+        assert _answers(port)
+        env = {**os.environ, "DUBAN_INSTANCE": instance, "HOME": home}
+        env.pop("DUBAN_DATABASE_URL", None)
+        subprocess.run([duban, "jobs", "enqueue", "purge_idempotency_keys"], env=env, check=True,
+                       capture_output=True, timeout=120)
+        for _ in range(300):  # until the run is done, or a minute has passed
+            if _state_of_the_last_run(instance) == "done":
+                break
+            time.sleep(0.2)
+        assert _state_of_the_last_run(instance) == "done"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

@@ -33,10 +33,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for username, password, role in DEMO_ACCOUNTS:
         click.echo(f"  {username:<16} {password:<20} {role}")
     if not no_serve:
-        # The demo's background jobs run in this process, on threads (daemons: they end with it).
-        from web.background import job_queue
+        from web.background import run_jobs_in_this_process
 
-        job_queue().consumer(workers=1, in_process=True).start()
+        run_jobs_in_this_process()
         click.echo("background jobs: running in this process")
         # Plain HTTP on the loopback interface: cookies cannot be marked Secure.
         run_server({"SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False}, host, port)
