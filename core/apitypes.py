@@ -23,6 +23,7 @@ from core.importing import RowError, Table
 from core.org.models import Unit
 
 if TYPE_CHECKING:
+    import pluggy
     from sqlalchemy.orm import Session
 
     from core.access.scope import Scope
@@ -70,7 +71,7 @@ class ApiRequest:
     body: Any = None
     config: Mapping[str, Any] = field(default_factory=dict)
     # The application's plugin manager, for handlers that ask the other plugins.
-    plugins: Any = None
+    plugins: pluggy.PluginManager | None = None
     gettext: Gettext = _untranslated
     locale: str = DEFAULT_LOCALE
 

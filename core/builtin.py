@@ -3,7 +3,6 @@ daily work. Its pages, commands and navigation are the web side's (``web.builtin
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -11,7 +10,7 @@ from core import clock
 from core.access.models import Role
 from core.access.scope import CAPABILITIES
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer
+from core.hooktypes import Importer, RuleSpec
 from core.i18n import N_
 
 
@@ -35,10 +34,10 @@ def duban_importers() -> list[Importer]:
 
 
 @hookimpl
-def duban_default_rules() -> list[dict[str, Any]]:
+def duban_default_rules() -> list[RuleSpec]:
     from core.scoring.rules import CORE_RULES
 
-    return [dict(rule) for rule in CORE_RULES]
+    return [rule.copy() for rule in CORE_RULES]
 
 
 @hookimpl(trylast=True, specname="duban_tick")

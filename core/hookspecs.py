@@ -13,7 +13,7 @@ concatenated by the caller.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
     from core.access.models import Role, User
     from core.apitypes import ApiRoute
-    from core.hooktypes import Importer, JobSpec, Panel, Setting, SignalKind
+    from core.hooktypes import Importer, JobSpec, Panel, RuleSpec, Setting, SignalKind
+    from core.ledger.models import Matter
+    from core.org.models import Unit
+    from core.signals import Signal
 
 PROJECT = "duban"
 
@@ -45,17 +48,18 @@ def duban_signal_kinds() -> list[SignalKind]:
 
 
 @hookspec
-def duban_default_rules() -> list[dict[str, Any]]:
+def duban_default_rules() -> list[RuleSpec]:
     """Contribute default scoring rules.
 
     Called when the rule engine loads its rule set; the instance's own rules
-    file overrides rules with the same ``id``. Returns rule mappings in the
-    shape of the rules TOML file (``id``, ``when``, ``points``, ``reason``).
+    file overrides rules with the same ``id``. Returns :class:`core.hooktypes.RuleSpec`
+    mappings, in the shape of the rules TOML file (``id``, ``when``, ``points``,
+    ``reason``, ``basis``).
     """
 
 
 @hookspec
-def duban_signal_recorded(session: Session, signal: Any) -> None:
+def duban_signal_recorded(session: Session, signal: Signal) -> None:
     """Called after a signal is stored (inside the same transaction).
 
     ``signal`` is the stored :class:`core.signals.Signal`. Returns nothing.
@@ -148,7 +152,7 @@ def duban_jobs() -> list[JobSpec]:
 
 
 @hookspec
-def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+def duban_matter_panels(session: Session, matter: Matter, user: User) -> list[Panel]:
     """Return panels for a matter's page (survey results, findings, tips …).
 
     Called when the matter page is drawn for ``user``. Returns a list of
@@ -157,7 +161,7 @@ def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel
 
 
 @hookspec
-def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+def duban_unit_panels(session: Session, unit: Unit, user: User) -> list[Panel]:
     """Return panels for a unit's page. Called like :func:`duban_matter_panels`."""
 
 

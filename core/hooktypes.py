@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -32,6 +32,18 @@ class SignalKind:
     #: The value counts days that go on growing by one a day after the
     #: observation while it is above zero (days a rectification is overdue).
     grows_daily: bool = False
+
+
+class RuleSpec(TypedDict):
+    """A default scoring rule a plugin contributes (see ``duban_default_rules``), in the shape of a
+    ``[[rule]]`` table of the rules file: ``when`` is a condition over feature names, ``reason`` a
+    msgid with ``%(feature)s`` placeholders, ``basis`` a msgid saying where the threshold comes from."""
+
+    id: str
+    when: str
+    points: float
+    reason: str
+    basis: NotRequired[str]
 
 
 @dataclass(frozen=True)

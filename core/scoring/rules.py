@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ValidationError
+from core.hooktypes import RuleSpec
 from core.i18n import N_, Message, message
 from core.scoring.catalogue import Catalogue
 from core.scoring.expressions import ExpressionError, Node, parse, truth
@@ -43,7 +44,7 @@ class RuleError(ValidationError):
 # Every default names the basis of its threshold (``basis``): a deadline or target the office
 # itself set, a reporting cadence, or a plain policy choice an office is expected to revise —
 # never a figure fitted to simulated data. Weights of evidence are the model's to learn.
-CORE_RULES: list[dict[str, Any]] = [
+CORE_RULES: list[RuleSpec] = [
     {"id": "ledger.long_overdue", "when": "overdue_days > 30", "points": 30,
      "reason": N_("%(overdue_days)s days past the deadline"),
      "basis": N_("The deadline the ledger set for the task; past it by more than one monthly reporting period.")},

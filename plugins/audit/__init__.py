@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, MenuItem, Panel, SignalKind
+from core.hooktypes import Importer, MenuItem, Panel, RuleSpec, SignalKind
 from core.i18n import N_
 from plugins.audit import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.audit.access import AUDIT_CAPABILITIES
 
 if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
     from sqlalchemy.orm import Session
+
+    from core.ledger.models import Matter
+    from core.org.models import Unit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -49,7 +54,7 @@ def duban_importers() -> list[Importer]:
 
 
 @hookimpl
-def duban_blueprints() -> list[Any]:
+def duban_blueprints() -> list[Blueprint]:
     from plugins.audit.views import bp
 
     return [bp]
@@ -62,14 +67,14 @@ def duban_menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+def duban_matter_panels(session: Session, matter: Matter, user: User) -> list[Panel]:
     from plugins.audit.panels import matter_panel
 
     return matter_panel(session, matter, user)
 
 
 @hookimpl
-def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+def duban_unit_panels(session: Session, unit: Unit, user: User) -> list[Panel]:
     from plugins.audit.panels import unit_panel
 
     return unit_panel(session, unit, user)
@@ -91,14 +96,14 @@ def duban_demo_data(session: Session, today: date) -> None:
 
 
 @hookimpl
-def duban_cli_commands() -> list[Any]:
+def duban_cli_commands() -> list[click.Command]:
     from plugins.audit.cli import audit_group
 
     return [audit_group]
 
 
 @hookimpl
-def duban_default_rules() -> list[dict[str, object]]:
+def duban_default_rules() -> list[RuleSpec]:
     """Scoring rules over this plugin's signals (see docs/scoring.md)."""
     return [
         {"id": "audit.severe_overdue", "when": "audit.severe_findings >= 1 and audit.rectification_overdue_days > 30",

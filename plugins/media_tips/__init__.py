@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, JobSpec, MenuItem, Panel, Setting, SignalKind
+from core.hooktypes import Importer, JobSpec, MenuItem, Panel, RuleSpec, Setting, SignalKind
 from core.i18n import N_
 from plugins.media_tips import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.media_tips.access import TIP_CAPABILITIES
 
 if TYPE_CHECKING:
+    from flask import Blueprint
     from sqlalchemy.orm import Session
 
     from core.apitypes import ApiRoute
+    from core.ledger.models import Matter
+    from core.org.models import Unit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -50,7 +53,7 @@ def duban_importers() -> list[Importer]:
 
 
 @hookimpl
-def duban_blueprints() -> list[Any]:
+def duban_blueprints() -> list[Blueprint]:
     from plugins.media_tips.views import bp
 
     return [bp]
@@ -74,14 +77,14 @@ def duban_menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+def duban_matter_panels(session: Session, matter: Matter, user: User) -> list[Panel]:
     from plugins.media_tips.panels import matter_panel
 
     return matter_panel(session, matter, user)
 
 
 @hookimpl
-def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+def duban_unit_panels(session: Session, unit: Unit, user: User) -> list[Panel]:
     from plugins.media_tips.panels import unit_panel
 
     return unit_panel(session, unit, user)
@@ -128,7 +131,7 @@ def duban_demo_data(session: Session, today: date) -> None:
 
 
 @hookimpl
-def duban_default_rules() -> list[dict[str, object]]:
+def duban_default_rules() -> list[RuleSpec]:
     """Scoring rules over this plugin's signals (see docs/scoring.md)."""
     return [
         {"id": "media_tips.cluster", "when": "media_tips.cluster_size >= 5", "points": 20,

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from core.access.models import User
 from core.hooktypes import Panel
 from core.i18n import N_
+from core.ledger.models import Matter
+from core.org.models import Unit
 from plugins.media_tips.access import scope_for
 from plugins.media_tips.models import STATE_LABELS, Tip, TipState
 
@@ -31,11 +33,11 @@ def _panel(session: Session, user: User, condition: Any) -> list[Panel]:
                    "tips_state_labels": STATE_LABELS, "tips_can_open": scope.can("tips.view")}, order=300)]
 
 
-def matter_panel(session: Session, matter: Any, user: User) -> list[Panel]:
+def matter_panel(session: Session, matter: Matter, user: User) -> list[Panel]:
     """Tips linked to ``matter`` that ``user`` may see."""
     return _panel(session, user, Tip.matter_id == matter.id)
 
 
-def unit_panel(session: Session, unit: Any, user: User) -> list[Panel]:
+def unit_panel(session: Session, unit: Unit, user: User) -> list[Panel]:
     """Tips about ``unit`` or handed over to it that ``user`` may see."""
     return _panel(session, user, (Tip.unit_id == unit.id) | (Tip.handed_unit_id == unit.id))

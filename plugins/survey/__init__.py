@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import JobSpec, MenuItem, Panel, Setting, SignalKind
+from core.hooktypes import JobSpec, MenuItem, Panel, RuleSpec, Setting, SignalKind
 from core.i18n import N_
 from plugins.survey import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.survey.access import SURVEY_CAPABILITIES
 
 if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
     from sqlalchemy.orm import Session
 
     from core.apitypes import ApiRoute
+    from core.ledger.models import Matter
+    from core.org.models import Unit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,7 +52,7 @@ def duban_migrations() -> str:
 
 
 @hookimpl
-def duban_blueprints() -> list[Any]:
+def duban_blueprints() -> list[Blueprint]:
     from plugins.survey.views import bp
 
     return [bp]
@@ -68,21 +72,21 @@ def duban_menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+def duban_matter_panels(session: Session, matter: Matter, user: User) -> list[Panel]:
     from plugins.survey.panels import matter_panel
 
     return matter_panel(session, matter, user)
 
 
 @hookimpl
-def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+def duban_unit_panels(session: Session, unit: Unit, user: User) -> list[Panel]:
     from plugins.survey.panels import unit_panel
 
     return unit_panel(session, unit, user)
 
 
 @hookimpl
-def duban_cli_commands() -> list[Any]:
+def duban_cli_commands() -> list[click.Command]:
     from plugins.survey.cli import survey_group
 
     return [survey_group]
@@ -127,7 +131,7 @@ def duban_demo_data(session: Session, today: date) -> None:
 
 
 @hookimpl
-def duban_default_rules() -> list[dict[str, object]]:
+def duban_default_rules() -> list[RuleSpec]:
     """Scoring rules over this plugin's signals (see docs/scoring.md)."""
     return [
         {"id": "survey.contradiction",

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from core.access.models import User
 from core.hooktypes import Panel
 from core.i18n import N_
+from core.ledger.models import Matter
+from core.org.models import Unit
 from core.signals import SERIES_MARK, Signal
 from plugins.survey.access import scope_for
 from plugins.survey.models import Survey, SurveyMatter, SurveyResponse, SurveyUnit
@@ -45,13 +47,13 @@ def _latest_points(signals: Iterable[Signal], limit: int = 20) -> list[Signal]:
     return list(latest.values())
 
 
-def matter_panel(session: Session, matter: Any, user: User) -> list[Panel]:
+def matter_panel(session: Session, matter: Matter, user: User) -> list[Panel]:
     """Surveys about ``matter`` that ``user`` may see, with their latest signals."""
     return _panel(session, user, select(SurveyMatter.survey_id).where(SurveyMatter.matter_id == matter.id),
                   Signal.matter_id == matter.id)
 
 
-def unit_panel(session: Session, unit: Any, user: User) -> list[Panel]:
+def unit_panel(session: Session, unit: Unit, user: User) -> list[Panel]:
     """Surveys about ``unit`` that ``user`` may see, with their latest signals."""
     return _panel(session, user, select(SurveyUnit.survey_id).where(SurveyUnit.unit_id == unit.id),
                   Signal.unit_id == unit.id)

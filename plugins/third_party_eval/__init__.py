@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, MenuItem, Panel, SignalKind
+from core.hooktypes import Importer, MenuItem, Panel, RuleSpec, SignalKind
 from core.i18n import N_
 from plugins.third_party_eval import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.third_party_eval.access import TPE_CAPABILITIES
 
 if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
     from sqlalchemy.orm import Session
+
+    from core.ledger.models import Matter
+    from core.org.models import Unit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -57,14 +62,14 @@ def duban_tick(session: Session, now: datetime) -> list[str]:
 
 
 @hookimpl
-def duban_cli_commands() -> list[Any]:
+def duban_cli_commands() -> list[click.Command]:
     from plugins.third_party_eval.cli import evaluations_group
 
     return [evaluations_group]
 
 
 @hookimpl
-def duban_blueprints() -> list[Any]:
+def duban_blueprints() -> list[Blueprint]:
     from plugins.third_party_eval.views import bp
 
     return [bp]
@@ -82,14 +87,14 @@ def duban_menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def duban_matter_panels(session: Session, matter: Any, user: User) -> list[Panel]:
+def duban_matter_panels(session: Session, matter: Matter, user: User) -> list[Panel]:
     from plugins.third_party_eval.panels import matter_panel
 
     return matter_panel(session, matter, user)
 
 
 @hookimpl
-def duban_unit_panels(session: Session, unit: Any, user: User) -> list[Panel]:
+def duban_unit_panels(session: Session, unit: Unit, user: User) -> list[Panel]:
     from plugins.third_party_eval.panels import unit_panel
 
     return unit_panel(session, unit, user)
@@ -103,7 +108,7 @@ def duban_demo_data(session: Session, today: date) -> None:
 
 
 @hookimpl
-def duban_default_rules() -> list[dict[str, object]]:
+def duban_default_rules() -> list[RuleSpec]:
     """Scoring rules over this plugin's signals (see docs/scoring.md)."""
     return [
         {"id": "third_party_eval.gap", "when": "third_party_eval.self_report_gap >= 30", "points": 25,

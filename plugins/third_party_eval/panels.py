@@ -1,8 +1,6 @@
 """Evaluation panels: a matter's weighted scores by unit, a unit's scores by matter."""
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -10,12 +8,13 @@ from core.access.models import User
 from core.hooktypes import Panel
 from core.i18n import N_
 from core.ledger.models import Matter
+from core.org.models import Unit
 from plugins.third_party_eval.access import scope_for
 from plugins.third_party_eval.models import Batch, BatchState, Score
 from plugins.third_party_eval.results import matter_results
 
 
-def matter_panel(session: Session, matter: Any, user: User) -> list[Panel]:
+def matter_panel(session: Session, matter: Matter, user: User) -> list[Panel]:
     """Weighted scores of every unit the user may see on ``matter``."""
     scope = scope_for(session, user)
     if not scope.can("tpe.view"):
@@ -29,7 +28,7 @@ def matter_panel(session: Session, matter: Any, user: User) -> list[Panel]:
                   {"tpe_rows": rows, "tpe_items": items, "tpe_matter_id": matter.id}, order=250)]
 
 
-def unit_panel(session: Session, unit: Any, user: User) -> list[Panel]:
+def unit_panel(session: Session, unit: Unit, user: User) -> list[Panel]:
     """The unit's weighted score on each matter evaluated, from current batches."""
     scope = scope_for(session, user)
     if not scope.can("tpe.view"):
