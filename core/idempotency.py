@@ -12,6 +12,7 @@ constraint lets one commit and the other rolls back and replays the winner's ans
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,10 @@ from core.db import Base, utcnow
 from core.errors import DubanError, ValidationError
 
 MAX_KEY_LENGTH = 200
+# How the OpenAPI document describes the header: what a server sees after HTTP strips the spaces
+# around a field value is 1 to 200 characters from space to tilde, the first and last visible.
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*[!-~][ -~]*$"}
+_KEY = re.compile(r"[!-~](?:[ -~]{0,%d}[!-~])?" % (MAX_KEY_LENGTH - 2), re.ASCII)
 KEEP_FOR = timedelta(days=7)
 
 
@@ -68,10 +73,14 @@ def request_digest(method: str, path: str, body: bytes) -> str:
 
 
 def check_key(key: str) -> str:
-    """``key`` stripped, or :class:`ValidationError` when it is empty, too long or not printable."""
+    """``key`` stripped, or :class:`ValidationError` when it is empty, too long or not printable ASCII.
+
+    The IETF idempotency draft makes the key a structured-field string: printable ASCII only,
+    as the OpenAPI document's pattern says (:data:`KEY_SCHEMA`).
+    """
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ValidationError("The Idempotency-Key header must be 1 to 200 printable characters.")
+    if not _KEY.fullmatch(key):
+        raise ValidationError("The Idempotency-Key header must be 1 to 200 printable ASCII characters.")
     return key
 
 

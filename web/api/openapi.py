@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.apitypes import ApiRoute
+from core.idempotency import KEY_SCHEMA
 
 PREFIX = "/api/v1"
 ERROR_SCHEMA: dict[str, Any] = {
@@ -63,7 +64,7 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "A retry with the same key and body is answered without "
                                           "storing again; the same key with another body gives 422.",
-                           "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
+                           "schema": dict(KEY_SCHEMA)})
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": dict(route.request_schema or {"type": "object"})}}}
         responses["422"] = _error_response("Rows refused (with their positions), or a reused idempotency key.")

@@ -1,11 +1,14 @@
 """Idempotency keys: one key, one stored answer; a racing copy replays the winner."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from core.idempotency import Answer, IdempotencyConflict, IdempotencyRecord, purge, request_digest, run_once
 from core.db import utcnow
+from core.errors import ValidationError
 from datetime import timedelta
 
 
@@ -52,3 +55,21 @@ def test_a_racing_copy_that_loses_replays_the_winners_answer(tmp_path):
 def test_old_keys_are_forgotten(db_session):
     run_once(db_session, "user:1", "k", "d", lambda: Answer(200, {}))
     assert purge(db_session, utcnow() + timedelta(days=8)) == 1
+
+
+@pytest.mark.parametrize(("key", "taken"), [
+    ("hotline-2026-11-27-0001", True), ("a b", True), ("~", True), ("k" * 200, True),
+    ("", False), ("   ", False), ("k" * 201, False), ("键-1", False), ("a\tb", False), ("é", False),
+])
+def test_a_key_is_taken_exactly_when_the_documented_pattern_allows_it(key, taken):
+    """schemathesis sent a key the document allowed and the server refused (400)."""
+    from core.idempotency import KEY_SCHEMA, check_key
+
+    documented = KEY_SCHEMA["minLength"] <= len(key) <= KEY_SCHEMA["maxLength"] and \
+        re.fullmatch(KEY_SCHEMA["pattern"].strip("^$"), key) is not None
+    assert documented == taken
+    if taken:
+        assert check_key(key) == key
+    else:
+        with pytest.raises(ValidationError):
+            check_key(key)
