@@ -97,7 +97,8 @@ def compare(session: Session, checkpoint: Checkpoint, report: ChainReport | None
     if report is not None and checkpoint.keyed_from is not None and report.keyed_from != checkpoint.keyed_from:
         problems.append(Problem(report.keyed_from or checkpoint.keyed_from,
                                 f"keyed chaining begins at entry {report.keyed_from}, but the checkpoint of "
-                                f"{checkpoint.at} says {checkpoint.keyed_from}: entries were re-chained without the key"))
+                                f"{checkpoint.at} says {checkpoint.keyed_from}: "
+                                "entries were re-chained without the key"))
     if checkpoint.direct_changes:
         kept = session.scalar(select(func.count(DirectChange.id))
                               .where(DirectChange.id <= checkpoint.direct_changes_last_id)) or 0
@@ -138,8 +139,9 @@ def write(session: Session, keys: AuditKeys, folder: str, keep: int = 100) -> tu
     checkpoint = Checkpoint(entry_id=report.last_id, hash=report.last_hash, keyed=keyed, keyed_from=keyed_from,
                             direct_changes=count, direct_changes_last_id=last_direct,
                             at=utcnow().isoformat(timespec="seconds"), key_id=keys.current.id)
-    if previous is not None and (previous.entry_id, previous.hash, previous.direct_changes_last_id, previous.key_id) == (
-            checkpoint.entry_id, checkpoint.hash, checkpoint.direct_changes_last_id, checkpoint.key_id):
+    if previous is not None and (
+            (previous.entry_id, previous.hash, previous.direct_changes_last_id, previous.key_id)
+            == (checkpoint.entry_id, checkpoint.hash, checkpoint.direct_changes_last_id, checkpoint.key_id)):
         return previous, None
     checkpoint = Checkpoint(**{**asdict(checkpoint), "signature": keys.current.sign(checkpoint.body())})
     os.makedirs(folder, mode=0o700, exist_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -50,7 +50,7 @@ def frozen(day: date) -> Iterator[date]:
 def local_day(instant: datetime) -> date:
     """The calendar day a recorded instant fell on in the instance's time zone (naive instants are UTC)."""
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=UTC)
     return instant.astimezone(_zone[0]).date()
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, true
@@ -116,7 +115,8 @@ class LoginFailure(Base):
     """
 
     __tablename__ = "login_failures"
-    __table_args__ = (UniqueConstraint("username", "source"), Index("ix_login_failures_last_failed_at", "last_failed_at"))
+    __table_args__ = (UniqueConstraint("username", "source"),
+                      Index("ix_login_failures_last_failed_at", "last_failed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80))

@@ -82,7 +82,8 @@ class Scope:
         return self.role in roles
 
     def can(self, capability: str) -> bool:
-        """True when the user's role holds ``capability`` (and, for an instance-wide one, the user may act at the root)."""
+        """True when the user's role holds ``capability`` (and, for an instance-wide one, the user may act at
+        the root)."""
         if self.role is None or self.role not in self.capabilities.get(capability, frozenset()):
             return False
         return capability not in INSTANCE_WIDE or self.at_root
@@ -136,7 +137,8 @@ class Scope:
         return None
 
     def _evaluator_units(self) -> Select[tuple[int]]:
-        assert self.user is not None
+        if self.user is None:  # no one signed in: no assignments (fail closed)
+            return select(Assignment.unit_id).where(false())
         return select(Assignment.unit_id).where(
             Assignment.user_id == self.user.id, Assignment.unit_id.is_not(None)
         )

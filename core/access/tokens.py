@@ -24,7 +24,7 @@ from core.errors import Forbidden, ValidationError
 if TYPE_CHECKING:
     from core.access.scope import Action, Scope
 
-TOKEN_PREFIX = "dbn_"
+TOKEN_PREFIX = "dbn_"  # noqa: S105  (the visible prefix of every token, not a secret)
 # A token's last use is written at most this often, so reads stay cheap under load.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 DEFAULT_DAYS = 90

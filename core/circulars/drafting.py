@@ -16,8 +16,8 @@ from sqlalchemy import insert, select
 from core.access.scope import Scope
 from core.audit_log import append_entries
 from core.circulars.facts import DEFAULT_ZONE
-from core.circulars.problems import confirmed_findings
 from core.circulars.models import Circular, CircularEntry, CircularRanking, Verdict
+from core.circulars.problems import confirmed_findings
 from core.circulars.rankings import CONFIRMED, UnitScore, measure_label, rank_units, signal_measures
 from core.errors import ValidationError
 from core.hooktypes import SignalKind
@@ -103,7 +103,7 @@ def _store_ranking(scope: Scope, circular: Circular, ranked: list[UnitScore]) ->
     ids = scope.session.scalars(
         insert(CircularRanking).returning(CircularRanking.id, sort_by_parameter_order=True), rows).all()
     append_entries(scope.session, [("insert", CircularRanking.__tablename__, str(i), None, row)
-                                   for i, row in zip(ids, rows)])
+                                   for i, row in zip(ids, rows, strict=True)])
     scope.session.expire(circular, ["rankings"])
 
 

@@ -100,8 +100,8 @@ def circular_docx(circular: Circular, gettext: Gettext, kinds: Mapping[str, Sign
     owner = circular.owner_unit.name
     add_paragraph(document, owner + gettext("Supervision circular masthead"), font=TITLE_FONT, size=Pt(36),
                align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color=RED)
-    number = add_paragraph(document, circular.number or gettext("(draft, not numbered)"), align=WD_ALIGN_PARAGRAPH.CENTER,
-                        indent=False)
+    number = add_paragraph(document, circular.number or gettext("(draft, not numbered)"),
+                           align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _red_rule(number)
     add_paragraph(document, indent=False)
     add_paragraph(document, circular.title, font=TITLE_FONT, size=SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -166,11 +166,11 @@ def _ranking_table(document: Document, circular: Circular, gettext: Gettext,
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, headers):
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
         _run(cell.paragraphs[0], text, HEADING_FONT, SIZE_TABLE)
     for row in ranking_rows(circular):
         cells = table.add_row().cells
-        for cell, text in zip(cells, row):
+        for cell, text in zip(cells, row, strict=True):
             cell.text = ""
             _run(cell.paragraphs[0], text, BODY_FONT, SIZE_TABLE)

@@ -43,7 +43,8 @@ def circular_xlsx(circular: Circular, gettext: Gettext, kinds: Mapping[str, Sign
                     gettext("Reasons"), gettext("Improvement plan")])
     for explanation in circular.explanations:
         answers.append([safe_cell(explanation.unit.code), safe_cell(explanation.unit.name), explanation.due,
-                        gettext(EXPLANATION_STATE_LABELS[explanation.state]), safe_cell(explanation.reasons), safe_cell(explanation.plan)])
+                        gettext(EXPLANATION_STATE_LABELS[explanation.state]), safe_cell(explanation.reasons),
+                        safe_cell(explanation.plan)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

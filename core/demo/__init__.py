@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 
 from core.access.accounts import save_account
 from core.access.models import Role, User
-from core.demo.ledger import build_ledger
 from core.demo.circulars import build_circular
+from core.demo.ledger import build_ledger
 from core.demo.province import build_units
-from core.review.demo import build_reviews
 from core.i18n import translation_dirs, translator
 from core.plugins import plugin_translation_dirs, signal_kinds
+from core.review.demo import build_reviews
 
 # username, password, role (the role column is shown to whoever starts the demo)
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [

@@ -48,7 +48,7 @@ def normalise_header(header: str) -> str:
 class MappedRow(Mapping[str, Any]):
     """A row's parsed values by column key, with its ``line`` and unrecognised ``extra`` cells."""
 
-    __slots__ = ("line", "data", "extra")
+    __slots__ = ("data", "extra", "line")
 
     def __init__(self, line: int, data: dict[str, Any], extra: dict[str, Any]) -> None:
         self.line = line

@@ -37,7 +37,8 @@ def read_table(data: bytes, filename: str | None = None, *,
         return read_xlsx(data, limits)
     if kind == "xls":
         raise FileRejected(
-            N_("%(name)s is an old Excel (.xls) file. Please save it as Excel Workbook (.xlsx) or CSV and upload it again."),
+            N_("%(name)s is an old Excel (.xls) file. "
+               "Please save it as Excel Workbook (.xlsx) or CSV and upload it again."),
             name=name,
         )
     if kind == "zip":

@@ -17,7 +17,7 @@ class SourceRow(Mapping[str, Any]):
     row 1, so the first data row is usually row 2), or the JSON Lines line number.
     """
 
-    __slots__ = ("line", "cells", "_index")
+    __slots__ = ("_index", "cells", "line")
 
     def __init__(self, line: int, cells: tuple[Any, ...], index: Mapping[str, int]) -> None:
         self.line = line

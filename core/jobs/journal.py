@@ -237,7 +237,8 @@ def recover(db: Database, *, jobs: Collection[str], lease: float, lost_after: fl
                     reason, error = FailureReason.error, f"no job named {row.job!r} is registered"
                 else:
                     reason = FailureReason.lost
-                    error = f"consumer stopped during attempt {row.attempts} of {max_attempts} (no heartbeat for {lease:g} s)"
+                    error = (f"consumer stopped during attempt {row.attempts} of {max_attempts} "
+                             f"(no heartbeat for {lease:g} s)")
                 if session.execute(update(RUNS).where(unchanged).values(
                         state=RunState.failed, finished_at=now, error=error)).rowcount:
                     _give_up(session, row.id, error, reason, f"run-{row.id}", now)

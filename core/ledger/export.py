@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
-
 from sqlalchemy.orm import selectinload
 
 from core.access.scope import Scope
@@ -22,7 +21,6 @@ from core.ledger.deadlines import DEFAULT_WARNING_DAYS, days_overdue, light
 from core.ledger.labels import LIGHT_LABELS, STATE_LABELS
 from core.ledger.models import MatterKind, Task, TaskCoUnit, TaskState
 from core.ledger.queries import LedgerFilter, ledger_select
-
 
 CHUNK = 1000
 MAX_ROWS = 200_000

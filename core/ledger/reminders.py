@@ -7,7 +7,7 @@ nothing new, and moving a deadline earns a fresh reminder.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -56,7 +56,7 @@ def _periodic_due(today: date, warning_days: int) -> Select[tuple[Task]]:
         start, end = period_bounds(today, cadence)
         if (end - today).days > warning_days:
             continue
-        period_start = datetime.combine(start, time.min, tzinfo=timezone.utc)
+        period_start = datetime.combine(start, time.min, tzinfo=UTC)
         clauses.append(and_(Task.cadence == cadence,
                             or_(Task.last_report_at.is_(None), Task.last_report_at < period_start)))
     if not clauses:
@@ -109,7 +109,8 @@ def _send(session: Session, task: Task, kind: str, key: str, today: date) -> Non
         event = EventKind.reminded
     elif kind == "overdue":
         subject = message("Deadline missed: %(task)s", task=label)
-        body = message("The task \"%(description)s\" was due on %(deadline)s. Report now and give the reason for the delay.",
+        body = message("The task \"%(description)s\" was due on %(deadline)s. "
+                       "Report now and give the reason for the delay.",
                        description=task.description[:200], deadline=task.deadline.isoformat())
         event = EventKind.overdue
     else:

@@ -8,7 +8,16 @@ from core.errors import ValidationError
 from core.hooktypes import ImportContext
 from core.i18n import message
 from core.importing import (
-    Column, ImportReport, MappedRow, MappedTable, Table, choice, map_rows, read_table, region_code, text,
+    Column,
+    ImportReport,
+    MappedRow,
+    MappedTable,
+    Table,
+    choice,
+    map_rows,
+    read_table,
+    region_code,
+    text,
 )
 from core.org.models import Unit, UnitLevel
 from core.org.units import save_unit

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Index, String, false, true

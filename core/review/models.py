@@ -5,8 +5,21 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (ColumnElement, Date, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        or_, select, true)
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow

@@ -20,8 +20,16 @@ from core.i18n import message
 from core.ledger.attachments import DEFAULT_MAX_BYTES, Upload, check_uploads, remove_files, store_file
 from core.ledger.models import Task
 from core.notify import notify
-from core.review.models import (Rectification, RectificationState, ReviewOutcome, ReviewPhoto, ReviewVisit,
-                                Selection, Severity, VisitState)
+from core.review.models import (
+    Rectification,
+    RectificationState,
+    ReviewOutcome,
+    ReviewPhoto,
+    ReviewVisit,
+    Selection,
+    Severity,
+    VisitState,
+)
 from core.signals import record_signal
 
 SIGNAL_SOURCE = "review"

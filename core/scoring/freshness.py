@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -56,7 +56,7 @@ def refresh(session: Session, pm: Any, today: date, written_since: datetime | No
     since = state.run_at
     if written_since is not None:
         if since.tzinfo is None:  # SQLite keeps UTC times without their zone
-            written_since = written_since.astimezone(timezone.utc).replace(tzinfo=None)
+            written_since = written_since.astimezone(UTC).replace(tzinfo=None)
         since = min(since, written_since)
     changed = _changed_tasks(session, since, today)
     if not changed:
@@ -120,11 +120,11 @@ class _Refresher:
         try:
             refresh(session, pm, clock.today(), since)
             session.commit()
-        except Exception:  # noqa: BLE001 - the change is committed; the next refresh or tick catches up
+        except Exception:
             logger.warning("could not rescore after a change; the next change or tick will", exc_info=True)
             try:
                 session.rollback()
-            except Exception:  # noqa: BLE001 - a connection the server closed cannot roll back either
+            except Exception:
                 logger.warning("could not roll back the failed rescoring", exc_info=True)
         finally:
             session.close()

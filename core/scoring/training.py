@@ -10,10 +10,10 @@ import pluggy
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from core.scoring.context import ScoringContext
 from core.scoring.features import FeatureTable, compute_features
 from core.scoring.model import MIN_EACH, TrainedModel, day_before, fit, model_matrix
-from core.db import utcnow
 from core.scoring.models import ScoringModel, ScoringState, TaskScore
 from core.scoring.rescore import invalidate, rescore
 
@@ -81,7 +81,7 @@ def train(session: Session, context: ScoringContext, today: date, *, trained_by:
     context.model, context.model_id = trained, None
     rescore(session, context, today)  # reads all features, then replaces the scores: the first write
     session.execute(update(ScoringModel).values(active=False))
-    row = ScoringModel(trained_by=trained_by, outcomes=int(len(y)), problems=int(y.sum()), active=True,
+    row = ScoringModel(trained_by=trained_by, outcomes=len(y), problems=int(y.sum()), active=True,
                        metrics=trained.metrics, estimator=trained.dump(), rank_changes=[])
     session.add(row)
     session.flush()
@@ -112,7 +112,8 @@ def retrain(session: Session, pm: pluggy.PluginManager, today: date, *, trained_
     from core.scoring.context import load_context
     from core.scoring.freshness import refresh
 
-    refresh(session, pm, today)  # writes only if something changed: callers refresh first, in a transaction of their own
+    # Writes only if something changed: callers refresh first, in a transaction of their own.
+    refresh(session, pm, today)
     context = load_context(session, pm)
     return train(session, context, today, trained_by=trained_by, budget=budget)
 

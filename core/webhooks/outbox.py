@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import utcnow
 from core.errors import ValidationError
-from core.outbound import check_address
 from core.i18n import N_
 from core.ledger.models import Task, TaskState
+from core.outbound import check_address
 from core.webhooks.models import WebhookDelivery, WebhookSubscriber
 
 # Event name → label (msgid), for the subscriber form.

@@ -1,14 +1,13 @@
 """core tables: units, users, assignments, audit trail
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 Create Date: 2026-11-27 19:10:20.577392
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001_core'
 down_revision = None

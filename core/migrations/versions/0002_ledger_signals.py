@@ -6,9 +6,8 @@ Create Date: 2026-11-27 19:16:27.709131
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'a82458b9de4d'
 down_revision = '0001_core'

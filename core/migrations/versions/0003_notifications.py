@@ -6,9 +6,8 @@ Create Date: 2026-11-27 19:24:35.502415
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '9fb52c688e4c'
 down_revision = 'a82458b9de4d'

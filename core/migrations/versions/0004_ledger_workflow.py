@@ -6,9 +6,8 @@ Create Date: 2026-11-27 19:30:00.305444
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'ab232504e55d'
 down_revision = '9fb52c688e4c'

@@ -6,9 +6,8 @@ Create Date: 2026-11-27 19:35:57.482945
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c7f63783d0ca'
 down_revision = 'ab232504e55d'

@@ -6,9 +6,8 @@ Create Date: 2026-11-27 19:44:47.134890
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'ac423f0d8527'
 down_revision = 'c7f63783d0ca'

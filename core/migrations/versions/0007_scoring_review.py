@@ -6,9 +6,8 @@ Create Date: 2026-11-27 19:48:23.245977
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0948728ce088'
 down_revision = 'ac423f0d8527'

@@ -6,7 +6,7 @@ Create Date: 2026-12-07 10:00:00.000000
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -42,7 +42,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('read_only', sa.Boolean(), server_default=sa.false(), nullable=False))
     tokens = sa.table('api_tokens', sa.column('expires_at', sa.DateTime(timezone=True)))
-    op.execute(tokens.update().values(expires_at=datetime.now(timezone.utc) + EXISTING_TOKENS_LIFETIME))
+    op.execute(tokens.update().values(expires_at=datetime.now(UTC) + EXISTING_TOKENS_LIFETIME))
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.alter_column('expires_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 
