@@ -12,6 +12,7 @@ findings, satisfaction in the last survey, tips in the last 90 days).
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,13 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
 from core.ledger.report_models import ProgressReport
-from core.scoring.catalogue import REVIEW_SOURCE, Catalogue
+from core.scoring.catalogue import REVIEW_SOURCE, Catalogue, signal_feature_name
 from core.signals import Signal
 
 NAN = float("nan")
@@ -80,11 +81,7 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     selected tasks' units: faster when most tasks are selected (a full rescoring).
     """
     where = _task_where(task_filter)
-    # Plain tuples: numpy probes a Row for array interfaces it does not have, six misses a row.
-    tasks = np.array([tuple(row) for row in session.execute(
-        select(Task.id, Task.unit_id, Task.matter_id, Task.deadline, Matter.importance, Matter.public_attention,
-               Matter.people_affected, Matter.money_affected, Task.created_at)
-        .join(Matter, Matter.id == Task.matter_id).where(where).order_by(Task.id))], dtype=object)
+    tasks, money = _task_rows(session, where, as_of)
     names = catalogue.names
     n = len(tasks)
     values = np.full((n, len(names)), NAN)
@@ -98,10 +95,10 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     col = {name: i for i, name in enumerate(names)}
     cutoff = end_of(as_of)
 
-    values[:, col["importance"]] = tasks[:, 4].astype(float)
-    values[:, col["public_attention"]] = tasks[:, 5].astype(float)
-    values[:, col["people_affected"]] = tasks[:, 6].astype(float)
-    values[:, col["money_affected"]] = [float(v or 0) for v in tasks[:, 7]]
+    values[:, col["importance"]] = tasks[:, 4]
+    values[:, col["public_attention"]] = tasks[:, 5]
+    values[:, col["people_affected"]] = tasks[:, 6]
+    values[:, col["money_affected"]] = money
 
     events = _event_summary(session, where, cutoff)
     for kind, counts_by_task, last_by_task in events:
@@ -114,8 +111,7 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
             values[positions[found], col["urged_count"]] = counts_by_task[1][found]
     finished, closed = _finished(task_ids, events)
 
-    deadlines = np.array([(as_of - d).days for d in tasks[:, 3]], dtype=float)
-    values[:, col["overdue_days"]] = np.where(finished, 0.0, np.clip(deadlines, 0, None))
+    values[:, col["overdue_days"]] = np.where(finished, 0.0, np.clip(tasks[:, 3], 0, None))
 
     percent, report_age = _last_reports(session, where, task_ids, cutoff, as_of)
     values[:, col["percent_done"]] = percent
@@ -125,6 +121,29 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     _review_history(session, table, col, as_of, where)
     _signal_values(session, table, catalogue, col, as_of, None if all_signals or task_filter is None else where)
     return table
+
+
+def _task_rows(session: Session, where: ColumnElement[bool], as_of: date) -> tuple[np.ndarray, list[float]]:
+    """The selected tasks, by id, straight from the driver (a province's tasks are many).
+
+    One row per task: id, unit, matter, days past the deadline on ``as_of`` (counted in SQL),
+    the matter's importance, public attention and people affected; beside them, the money involved.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        late = func.julianday(as_of.isoformat()) - func.julianday(Task.deadline)
+    else:
+        late = cast(literal(as_of), Date) - Task.deadline
+    rows = _raw_rows(connection, select(
+        Task.id, Task.unit_id, Task.matter_id, late, Matter.importance, Matter.public_attention,
+        Matter.people_affected, Matter.money_affected).join(Matter, Matter.id == Task.matter_id)
+        .where(where).order_by(Task.id))
+    # SQLite hands the money back as a float, which SQLAlchemy rounds to the column's scale: so here.
+    dialect = connection.dialect
+    convert = (Matter.money_affected.type.dialect_impl(dialect).result_processor(dialect, None)
+               if dialect.name == "sqlite" else None)
+    money = [float((convert(row[7]) if convert else row[7]) or 0) for row in rows]
+    return np.array([row[:7] for row in rows], dtype=float).reshape(len(rows), 7), money
 
 
 def _task_where(task_filter: ColumnElement[bool] | Sequence[int] | None) -> ColumnElement[bool]:
@@ -303,56 +322,79 @@ def _last_visit_problem(session: Session, as_of: date, units) -> dict[int, float
     return {int(unit_id): float(found) for unit_id, found in rows}
 
 
+# The latest value of a group of signals: the unit, matter and task they are about (-1 for none),
+# the kind's code, and the value.
+LATEST = np.dtype([("unit", np.int64), ("matter", np.int64), ("task", np.int64), ("code", np.int64),
+                   ("value", np.float64)])
+
+
 def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], int],
                    where: ColumnElement[bool] | None = None, growing: frozenset[int] = frozenset()) -> np.ndarray:
     """The latest value per (unit, matter, task, kind) observed by ``as_of``, aggregated in SQL.
 
     ``kinds`` maps ``(source, kind)`` to a code; other kinds are not read. Returns
-    an array of rows ``(unit_id, matter_id, task_id, code, value)`` with -1 for a
-    missing matter or task. With ``where``, only signals about the units of the
-    tasks it selects are read. SQLite takes the value of the row holding
-    ``max(observed_on)`` (its documented bare-column rule) while scanning the
-    covering index ``ix_signals_latest`` in key order, so nothing is sorted;
-    elsewhere a window function picks the latest row. Codes in ``growing``
-    are days-counts that grow by one a day after their observation while
-    above zero: their value is brought forward to ``as_of``.
+    a structured array (:data:`LATEST`), -1 standing for a missing matter or
+    task. With ``where``, only signals about the units of the tasks it selects
+    are read, in one query; otherwise one query per kind seeks to the kind in
+    the covering index ``ix_signals_history`` and groups its rows on three ids.
+    SQLite takes the value of the row holding ``max(observed_on)`` (its
+    documented bare-column rule; among rows of that day, the first in the
+    index: the lowest value), so nothing is sorted; elsewhere a window
+    function picks the latest row (of a day's, the one recorded last). Codes
+    in ``growing`` are days-counts that grow by one a day after their
+    observation while above zero: their value is brought forward to ``as_of``.
     """
-    if not kinds:
-        return np.zeros((0, 5))
-    # No filter on the kinds wanted: it would steer SQLite off the covering index into a sort.
-    conditions = [Signal.observed_on <= as_of, Signal.source != REVIEW_SOURCE]
-    if where is not None:
-        conditions.append(Signal.unit_id.in_(select(Task.unit_id).where(where)))
-    keys = (Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind)
-    columns = (func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1))
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        stmt = (select(Signal.unit_id, *columns, Signal.source, Signal.kind, Signal.value,
-                       func.max(Signal.observed_on)).where(*conditions).group_by(*keys))
-        rows = _raw_rows(connection, stmt)
+    if where is None:
+        parts = [_latest_rows(connection, as_of, {pair: code}, [_is_kind(Signal, pair)], growing)
+                 for pair, code in kinds.items()]
+    elif kinds:
+        parts = [_latest_rows(connection, as_of, kinds, [
+            Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.source != REVIEW_SOURCE], growing)]
     else:
-        ranked = (select(Signal.unit_id, *columns, Signal.source, Signal.kind, Signal.value, Signal.observed_on,
-                         func.row_number().over(
+        parts = []
+    return np.fromiter(itertools.chain.from_iterable(parts), dtype=LATEST, count=sum(map(len, parts)))
+
+
+def _latest_rows(connection, as_of: date, kinds: dict[tuple[str, str], int], conditions: list[ColumnElement[bool]],
+                 growing: frozenset[int]) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Rows of :data:`LATEST` for ``kinds`` (one kind: grouped on the unit, matter and task alone)."""
+    conditions = [*conditions, Signal.observed_on <= as_of]
+    keys = [Signal.unit_id, Signal.matter_id, Signal.task_id] + ([Signal.source, Signal.kind] if len(kinds) > 1 else [])
+    if connection.dialect.name == "sqlite":
+        columns, day, source = Signal, func.max(Signal.observed_on), None
+        age = func.julianday(as_of.isoformat()) - func.julianday(day)
+    else:
+        source = (select(Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind, Signal.value,
+                         Signal.observed_on, func.row_number().over(
             partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
             .where(*conditions).subquery())
-        rows = _raw_rows(connection, select(*list(ranked.c)[:6], ranked.c.observed_on).where(ranked.c.rn == 1))
-    if not rows:
-        return np.zeros((0, 5))
-    # Kind names become codes in Python: a CASE in SQL would run on every signal, not every group.
-    lookup = kinds.get
-    result = np.empty((len(rows), 5))
-    result[:, 3] = np.fromiter((lookup((row[3], row[4]), -1) for row in rows), dtype=float, count=len(rows))
-    for target, source_column in ((0, 0), (1, 1), (2, 2), (4, 5)):
-        result[:, target] = np.fromiter((row[source_column] for row in rows), dtype=float, count=len(rows))
-    if growing:
-        for i in np.flatnonzero(np.isin(result[:, 3], list(growing)) & (result[:, 4] > 0)):
-            result[i, 4] += (as_of - _as_date(_date_value(rows[i][6]))).days
-    return result
+        columns, day = source.c, source.c.observed_on
+        age = cast(literal(as_of), Date) - day
+    value = columns.value
+    grows = [_is_kind(columns, pair) for pair, code in kinds.items() if code in growing]
+    if grows:
+        value = value + case((and_(or_(*grows), columns.value > 0), age), else_=0)
+    stmt = select(columns.unit_id, func.coalesce(columns.matter_id, -1), func.coalesce(columns.task_id, -1),
+                  _kind_code(columns, kinds), value)
+    if source is None:
+        # The one max() in the query, also when no value grows: it makes SQLite take each bare
+        # column from the latest row of its group.
+        stmt = stmt.where(*conditions).group_by(*keys).having(day.is_not(None))
+    else:
+        stmt = stmt.where(source.c.rn == 1)
+    return _raw_rows(connection, stmt)
 
 
-def _date_value(value: object) -> date:
-    # SQLite's cursor hands dates back as text.
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _is_kind(columns, pair: tuple[str, str]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    return and_(columns.source == pair[0], columns.kind == pair[1])
+
+
+def _kind_code(columns, kinds: dict[tuple[str, str], int]) -> ColumnElement[int]:  # type: ignore[no-untyped-def]
+    """``kinds``' code of each row's ``(source, kind)``, -1 for another kind; computed once per group."""
+    if len(kinds) == 1:
+        return literal(next(iter(kinds.values())))
+    return case(*((_is_kind(columns, pair), code) for pair, code in kinds.items()), else_=-1)
 
 
 def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -382,90 +424,135 @@ def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
                    as_of: date, where: ColumnElement[bool] | None) -> None:
-    kinds: dict[tuple[str, str], int] = {}
-    growing = set()
-    for feature in catalogue.series_features:
-        source, _, kind = feature.name.partition(".")
-        kinds[(source, kind)] = col[feature.name]
-        if feature.grows_daily:
-            growing.add(col[feature.name])
-    rows = latest_signals(session, as_of, kinds, where, frozenset(growing))
-    if len(rows):
-        ints = rows[:, :4].astype(np.int64)
-        assign_signals(table, ints[:, 0], ints[:, 1], ints[:, 2], ints[:, 3], rows[:, 4])
-    _history_values(session, table, catalogue, col, as_of, where)
-
-
-def _history_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
-                    as_of: date, where: ColumnElement[bool] | None) -> None:
-    """Summaries of the kinds kept as time series: per task (most specific level wins) and per unit.
-
-    Aggregated in SQL per (unit, matter, task, kind) and per (unit, kind): counts,
-    sums, extremes and the sums a least-squares trend needs, so only groups
-    cross to Python.
-    """
+    """The latest value of every kind, and the summaries of the kinds kept as time series."""
     summaries: dict[str, dict[str, int]] = defaultdict(dict)
     for feature in catalogue.history_features:
         summaries[feature.of][feature.summary] = col[feature.name]
-    if not summaries:
+    latest: dict[tuple[str, str], int] = {}
+    series: dict[tuple[str, str], int] = {}
+    growing = set()
+    for feature in catalogue.series_features:
+        source, _, kind = feature.name.partition(".")
+        (series if feature.name in summaries else latest)[(source, kind)] = col[feature.name]
+        if feature.grows_daily:
+            growing.add(col[feature.name])
+    rows = latest_signals(session, as_of, latest, where, frozenset(growing))
+    assign_signals(table, rows["unit"], rows["matter"], rows["task"], rows["code"], rows["value"])
+    _history_values(session, table, series, summaries, as_of, where, frozenset(growing))
+
+
+# One signal of a kind kept as history: its kind's code, the unit, matter and task it is about
+# (-1 for none), its day counted from the day features are computed for, and its value.
+POINT = np.dtype([("code", np.int64), ("unit", np.int64), ("matter", np.int64), ("task", np.int64),
+                  ("day", np.float64), ("value", np.float64)])
+
+
+def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str, str], int],
+                    summaries: dict[str, dict[str, int]], as_of: date, where: ColumnElement[bool] | None,
+                    growing: frozenset[int]) -> None:
+    """Latest values and summaries of the kinds kept as time series: per task (most specific level wins) and per unit.
+
+    ``kinds`` maps each such kind to the column of its latest value, ``summaries``
+    its name to the columns of its summaries. Their signals are read in the
+    order of the covering index ``ix_signals_history`` (one kind at a time,
+    nothing sorted) and reduced with numpy: an aggregate per group in SQL costs
+    more than handing over the rows. Per (unit, matter, task, kind): the
+    latest value, counts, sums, extremes and the sums a least-squares trend
+    needs; per (unit, kind), the groups pooled.
+    """
+    if not kinds:
         return
-    bases = sorted(summaries)
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        days = func.julianday(Signal.observed_on) - func.julianday(as_of.isoformat())
-    else:
-        days = Signal.observed_on - as_of
-    keys = (Signal.unit_id, func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1))
-    stats = (func.count(), func.sum(Signal.value), func.min(Signal.value), func.max(Signal.value),
-             -func.max(days), func.sum(days), func.sum(days * days), func.sum(days * Signal.value))
-    parts = []
-    if where is not None:
-        # A few tasks (a training day, a changed unit): one query over their units, every kind at once.
-        code = case(*((and_(Signal.source == base.partition(".")[0], Signal.kind == base.partition(".")[2]), k)
-                      for k, base in enumerate(bases)), else_=-1)
-        rows = _raw_rows(connection, select(*keys, code, *stats).where(
-            Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.observed_on <= as_of,
-            or_(*(and_(Signal.source == base.partition(".")[0], Signal.kind == base.partition(".")[2])
-                  for base in bases))).group_by(*keys, code))
-        if rows:
-            parts.append(np.array(rows, dtype=float))
-    else:
-        for k, base in enumerate(bases):
-            # One kind at a time: the database seeks to it in ix_signals_history instead of scanning every signal.
-            source, _, kind = base.partition(".")
-            rows = _raw_rows(connection, select(*keys, literal(k), *stats).where(
-                Signal.source == source, Signal.kind == kind, Signal.observed_on <= as_of).group_by(*keys))
-            if rows:
-                parts.append(np.array(rows, dtype=float))
-    if not parts:
+    bases = sorted(kinds, key=lambda pair: signal_feature_name(*pair))
+    codes = {pair: k for k, pair in enumerate(bases)}
+    points = _history_points(session.connection(), as_of, codes, where)
+    if not len(points):
         return
-    groups = np.vstack(parts)
-    unit, matter, task = (groups[:, k].astype(np.int64) for k in range(3))
-    found = _summaries(groups[:, 3].astype(np.int64), groups[:, 4:])
-    for mask, task_keys, signal_keys in _levels(table, unit, matter, task):
+    groups = _history_groups(points)
+    value = points["value"][groups["latest"]]
+    columns = np.array([kinds[pair] for pair in bases])
+    grows = np.isin(columns[groups["code"]], list(growing)) & (value > 0)
+    # A days-count growing since its last observation: brought forward to the day (as latest_signals does).
+    value = np.where(grows, value + groups["age"], value)
+    assign_signals(table, groups["unit"], groups["matter"], groups["task"], columns[groups["code"]], value)
+    names = [signal_feature_name(*pair) for pair in bases]
+    found = _summaries(groups)
+    for mask, task_keys, signal_keys in _levels(table, groups["unit"], groups["matter"], groups["task"]):
         if mask.any():
-            _assign_summaries(table, task_keys, signal_keys[mask], {k: v[mask] for k, v in found.items()}, bases,
+            _assign_summaries(table, task_keys, signal_keys[mask], {k: v[mask] for k, v in found.items()}, names,
                               summaries, ("mean", "min", "max", "count", "trend", "days_since"))
     # Across the unit's matters and tasks: the groups of each unit and kind pooled.
-    pooled, index = np.unique(np.column_stack([unit, groups[:, 3].astype(np.int64)]), axis=0, return_inverse=True)
-    index = index.ravel()
-    count = np.bincount(index, groups[:, 4])
-    total = np.bincount(index, groups[:, 5])
-    unit_found = {"kind": pooled[:, 1], "unit_mean": total / count,
-                  "unit_min": _group_min(index, groups[:, 6], len(pooled)),
-                  "unit_max": -_group_min(index, -groups[:, 7], len(pooled))}
-    _assign_summaries(table, table.unit_ids, pooled[:, 0], unit_found, bases, summaries,
+    pooled, index = np.unique(groups["unit"] * len(bases) + groups["code"], return_inverse=True)
+    count = np.bincount(index, groups["count"])
+    total = np.bincount(index, groups["total"])
+    unit_found = {"kind": pooled % len(bases), "unit_mean": total / count,
+                  "unit_min": _group_min(index, groups["lowest"], len(pooled)),
+                  "unit_max": -_group_min(index, -groups["highest"], len(pooled))}
+    _assign_summaries(table, table.unit_ids, pooled // len(bases), unit_found, names, summaries,
                       ("unit_mean", "unit_min", "unit_max"))
 
 
-def _summaries(kind: np.ndarray, stats: np.ndarray) -> dict[str, np.ndarray]:
+def _history_points(connection, as_of: date, codes: dict[tuple[str, str], int],
+                    where: ColumnElement[bool] | None) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Every signal of the kinds ``codes`` names observed by ``as_of`` (:data:`POINT`), group by group, oldest first.
+
+    Within a day, SQLite's rows come in the index's order (lowest value first,
+    as its latest value is chosen); elsewhere the one recorded last comes first.
+    """
+    if connection.dialect.name == "sqlite":
+        day = func.julianday(Signal.observed_on) - func.julianday(as_of.isoformat())
+        within_day = Signal.value
+    else:
+        day = Signal.observed_on - as_of
+        within_day = Signal.id.desc()
+    order = (Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.observed_on, within_day)
+    columns = (Signal.unit_id, func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1), day,
+               Signal.value)
+    if where is None:
+        # One kind at a time: the database seeks to it in ix_signals_history and reads it in order.
+        parts = [_raw_rows(connection, select(literal(code), *columns).where(
+            _is_kind(Signal, pair), Signal.observed_on <= as_of).order_by(*order)) for pair, code in codes.items()]
+    else:
+        # A few tasks (a training day, a changed unit): one query over their units, every kind at once.
+        code = _kind_code(Signal, codes)
+        parts = [_raw_rows(connection, select(code, *columns).where(
+            Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.observed_on <= as_of,
+            or_(*(_is_kind(Signal, pair) for pair in codes))).order_by(*([code] if len(codes) > 1 else []), *order))]
+    return np.fromiter(itertools.chain.from_iterable(parts), dtype=POINT, count=sum(map(len, parts)))
+
+
+def _history_groups(points: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group of ``points`` (consecutive rows of one kind, unit, matter and task): what its summaries need.
+
+    The latest point is the first of the group's last day. Sums run in the
+    rows' order, as SQL's ``sum`` does.
+    """
+    key = ("code", "unit", "matter", "task")
+    starts = np.ones(len(points), dtype=bool)
+    starts[1:] = np.any([points[name][1:] != points[name][:-1] for name in key], axis=0)
+    first = np.flatnonzero(starts)
+    group = np.cumsum(starts) - 1
+    last = np.append(first[1:], len(points)) - 1
+    day, value = points["day"], points["value"]
+    last_day = day == day[last][group]
+    latest = np.flatnonzero(last_day & (starts | ~np.append(False, last_day[:-1])))
+    size = len(first)
+    return {**{name: points[name][first] for name in key}, "latest": latest,
+            "count": np.bincount(group, minlength=size).astype(float),
+            "total": np.bincount(group, value, minlength=size),
+            "lowest": np.minimum.reduceat(value, first), "highest": np.maximum.reduceat(value, first),
+            "age": -day[last], "st": np.bincount(group, day, minlength=size),
+            "stt": np.bincount(group, day * day, minlength=size),
+            "stv": np.bincount(group, day * value, minlength=size)}
+
+
+def _summaries(groups: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per group: mean, extremes, count, days since the last, and the least-squares change per year."""
-    count, total, lowest, highest, age, st, stt, stv = (stats[:, k] for k in range(8))
+    count, total, st, stt, stv = groups["count"], groups["total"], groups["st"], groups["stt"], groups["stv"]
     spread = count * stt - st * st
     with np.errstate(divide="ignore", invalid="ignore"):
         trend = np.where(spread > 1e-6 * np.maximum(count * stt, 1), (count * stv - st * total) / spread * 365.0, NAN)
-    return {"kind": kind, "count": count, "mean": total / count, "min": lowest, "max": highest,
-            "days_since": age, "trend": trend}
+    return {"kind": groups["code"], "count": count, "mean": total / count, "min": groups["lowest"],
+            "max": groups["highest"], "days_since": groups["age"], "trend": trend}
 
 
 def _assign_summaries(table: FeatureTable, task_keys: np.ndarray, keys: np.ndarray, found: dict[str, np.ndarray],

@@ -1,0 +1,42 @@
+"""A full rescoring: which tasks it scores, and what it stores for each."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from core.ledger.models import TaskState
+from core.scoring.context import load_context
+from core.scoring.models import TaskScore
+from core.scoring.rescore import rescore
+from core.signals import record_signal
+
+
+def test_tasks_closed_within_half_a_year_are_scored_and_older_ones_are_not(app, db_session, province):
+    recent, old = province.tasks[0], province.tasks[1]
+    for task, days_ago in ((recent, 170), (old, 190)):
+        task.state = TaskState.closed
+        task.closed_at = datetime.combine(province.today - timedelta(days=days_ago), time(12), timezone.utc)
+    db_session.flush()
+    context = load_context(db_session, app.extensions["duban.plugins"])
+    assert rescore(db_session, context, province.today) == len(province.tasks) - 1
+    scored = {score.task_id for score in db_session.query(TaskScore)}
+    assert recent.id in scored and old.id not in scored
+
+
+def test_each_score_stores_its_reasons_with_the_values_they_name(app, db_session, province):
+    late, other = province.tasks[0], province.tasks[1]
+    late.deadline = province.today - timedelta(days=45)
+    record_signal(db_session, source="hotline", kind="complaints", ref="c1", unit_id=late.unit_id,
+                  matter_id=late.matter_id, task_id=late.id, value=7, observed_on=province.today)
+    db_session.flush()
+    context = load_context(db_session, app.extensions["duban.plugins"], rules_text=(
+        '[[rule]]\nid = "hotline.many"\nwhen = "hotline.complaints >= 5"\npoints = 40\n'
+        'reason = "%(hotline.complaints)s complaints, %(overdue_days)s days late"\n'))
+    rescore(db_session, context, province.today)
+    db_session.expire_all()
+    reasons = db_session.get(TaskScore, late.id).reasons
+    # Rules by points: the instance's rule (40) before the ledger's (30).
+    assert [reason["id"] for reason in reasons] == ["hotline.many", "ledger.long_overdue"]
+    assert reasons[0] == {"type": "rule", "id": "hotline.many", "points": 40,
+                          "text": "%(hotline.complaints)s complaints, %(overdue_days)s days late",
+                          "params": {"hotline.complaints": "7", "overdue_days": "45"}}
+    assert db_session.get(TaskScore, other.id).reasons == []
