@@ -19,9 +19,10 @@ time (``bench/targeting_baselines.py``): each raw evidence column sorted in its
 bad direction, and a plain scikit-learn logistic regression on all of them
 trained on the same past reviews. Per world: mean lift over the seeds with a 90%
 t-interval, for Duban and every baseline; then the targets (Duban's mean lift >=
-0.6 and >= every baseline's mean). A diagnostic line, "(duban p_problem order)", re-sorts
-the whole queue by p_problem alone, to tell the probability's quality from the
-impact weighting of the priority; it is not a baseline.
+0.6 and >= every baseline's mean). Duban runs with its defaults: the queue ordered by
+the chance of a problem. A diagnostic line, "(duban expected-harm order)", re-sorts
+the whole queue by p_problem × impact, the order an office gets with ``order =
+"expected_harm"`` in its rule file; it is not a baseline.
 
     .venv/bin/python bench/targeting.py [--world NAME ...] [--seeds 1,2,3] [--tasks N] [--budget 60] [--quick]
         [--subprocess] [--keep]
@@ -48,6 +49,7 @@ from targeting_baselines import baseline_choices  # noqa: E402
 from targeting_duban import run_duban  # noqa: E402
 from targeting_worlds import DEFAULT_TASKS, SEEDS, WORLDS, make_world  # noqa: E402
 
+HARM = "(duban expected-harm order)"
 QUICK_TASKS = {"province": 300, "lagged": 300, "inspections": 400}
 
 
@@ -109,13 +111,12 @@ def run_one(world: str, seed: int, tasks: int | None, budget: int, use_subproces
         result["duban_problems"].append(f"the queue listed {len(chosen_truth)} tasks, fewer than the budget {budget}")
         chosen_truth = np.concatenate([chosen_truth, np.zeros(budget - len(chosen_truth), dtype=bool)])
     result["precision"]["duban"], result["lift"]["duban"] = lift(chosen_truth, base, problems, budget)
-    # Diagnostic, not Duban's choice: the whole queue re-sorted by p_problem alone (impact left out).
-    by_p = sorted(duban.queue, key=lambda row: -float(row.get("p_problem") or 0))[:budget]
-    p_truth = np.array([bool(truth[task_of[(row["matter_code"], row["unit_code"])]])
-                        for row in by_p if (row["matter_code"], row["unit_code"]) in task_of])
-    if len(p_truth):
-        result["precision"]["(duban p_problem order)"], result["lift"]["(duban p_problem order)"] = \
-            lift(p_truth, base, problems, budget)
+    # Diagnostic, not Duban's default: the whole queue re-sorted by expected harm (p_problem × impact).
+    by_harm = sorted(duban.queue, key=lambda row: -float(row.get("p_problem") or 0) * float(row.get("impact") or 1))
+    harm_truth = np.array([bool(truth[task_of[(row["matter_code"], row["unit_code"])]])
+                           for row in by_harm[:budget] if (row["matter_code"], row["unit_code"]) in task_of])
+    if len(harm_truth):
+        result["precision"][HARM], result["lift"][HARM] = lift(harm_truth, base, problems, budget)
     result["scoring"] = Counter(row.get("scoring", "?") for row in duban.queue[:budget])
     result["seconds"] = time.perf_counter() - started
     result["duban_seconds"] = duban.seconds()
@@ -123,8 +124,8 @@ def run_one(world: str, seed: int, tasks: int | None, budget: int, use_subproces
 
 
 def report(world: str, results: list[dict], budget: int) -> bool:
-    names = sorted({n for r in results for n in r["lift"]} - {"duban", "(duban p_problem order)"})
-    names += ["(duban p_problem order)"] if any("(duban p_problem order)" in r["lift"] for r in results) else []
+    names = sorted({n for r in results for n in r["lift"]} - {"duban", HARM})
+    names += [HARM] if any(HARM in r["lift"] for r in results) else []
     lifts = {n: [r["lift"].get(n, float("nan")) for r in results] for n in ["duban", *names]}
     precisions = {n: [r["precision"].get(n, float("nan")) for r in results] for n in ["duban", *names]}
     print(f"\n== world {world}: {len(results)} seeds ({', '.join(str(r['seed']) for r in results)}), "

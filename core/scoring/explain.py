@@ -70,20 +70,19 @@ def _render(reason: dict[str, Any], gettext: Gettext) -> str:
 
 
 CANDIDATE_LABELS = {
-    "logistic": N_("Logistic regression over every input"),
+    "logistic": N_("Logistic regression over every input (L2)"),
+    "logistic:l1": N_("Sparse logistic regression over every input (L1)"),
     "boosting": N_("Gradient boosting over every input"),
+    "ensemble": N_("Average of the sparse logistic regression and gradient boosting"),
     "evidence_logistic": N_("Plain logistic regression on the raw evidence"),
 }
 
 
 def candidate_message(name: str, catalogue: Catalogue | None = None) -> Message:
     """A ranking compared in validation, named for a person (``feature:<name>`` is one feature)."""
-    base, _, variant = name.partition(":")
-    if base == "logistic" and variant == "unweighted":
-        return message("Logistic regression over every input, without the selection weights")
-    if base == "logistic" and variant.startswith("C="):
-        return message("Logistic regression over every input, regularisation C = %(strength)s",
-                       strength=variant[2:])
+    if name.endswith(":weighted") and name[: -len(":weighted")] in CANDIDATE_LABELS:
+        return message("%(model)s, visits weighted by their chance of being chosen",
+                       model=Message(CANDIDATE_LABELS[name[: -len(":weighted")]], {}))
     if name.startswith("feature:"):
         feature_name = name.split(":", 1)[1]
         feature = catalogue.get(feature_name) if catalogue is not None else None

@@ -7,13 +7,16 @@ forward in time: every fold is tested on reviews later than all it was
 trained on. Until enough outcomes of both kinds exist the model is refused
 and the queue keeps ranking by rules alone.
 
-The estimator is chosen on that evidence, not assumed: a regularised logistic
-regression (median imputation with missing-value indicators, since not every
-task has every source) and gradient boosting are compared with the rankings a
-sceptic would try first (each single feature, a plain logistic regression on
-the raw evidence); when one of those wins, the queue uses it and says so. The
-winner is calibrated with Platt scaling; visits chosen with a known chance are
-weighted by its inverse (capped). Reasons come from the logistic model's
+The estimator is chosen on that evidence, not assumed: regularised logistic
+regressions (median imputation with missing-value indicators, since not every
+task has every source; an L1 penalty that keeps few inputs, an L2 one that
+keeps all), gradient boosting, and the average of the L1 regression and
+boosting are compared with the rankings a sceptic would try first (each single
+feature, a plain logistic regression on the raw evidence); when one of those
+wins, the queue uses it and says so. The winner is calibrated with Platt
+scaling. Each fitted model also comes trained with visits weighted by the
+inverse of their known chance of being chosen (capped), and forward validation
+decides whether the weights help. Reasons come from a logistic model's
 coefficients, whichever estimator ranks.
 """
 from __future__ import annotations
@@ -29,7 +32,7 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -48,10 +51,12 @@ WEIGHT_CAP = 10.0  # largest inverse-probability weight, relative to a visit cer
 GUARDRAIL_MARGIN = 0.01  # AUC by which a simple ranking must beat the fitted models to replace them
 
 LOGISTIC = "logistic"
+SPARSE_LOGISTIC = "logistic:l1"
 BOOSTING = "boosting"
+ENSEMBLE = "ensemble"
 EVIDENCE_LOGISTIC = "evidence_logistic"
 SINGLE = "feature:"
-LOGISTIC_STRENGTHS = (0.01, 1.0)  # regularisation tried beside the default C = 0.1
+WEIGHTED = ":weighted"  # the suffix of a fitted model trained with the selection weights
 
 
 class NotEnoughOutcomes(ValidationError):
@@ -89,19 +94,25 @@ class LogisticRanker(_Ranker):
 
     ``columns`` restricts it to some inputs: one column makes a single-feature
     ranking with its probabilities fitted (its direction is learnt, not assumed).
+    ``penalty`` ``l1`` keeps only the inputs that earn their place (many summaries
+    of one source say nearly the same thing); ``l2`` shrinks all of them.
     Accepts ``sample_weight`` so that calibration passes the weights through.
     """
 
-    def __init__(self, columns: tuple[int, ...] | None = None, C: float = 0.1) -> None:
+    def __init__(self, columns: tuple[int, ...] | None = None, C: float = 0.1, penalty: str = "l2") -> None:
         self.columns = columns
         self.C = C
+        self.penalty = penalty
 
     def _inputs(self, x: np.ndarray) -> np.ndarray:
         return x if self.columns is None else x[:, list(self.columns)]
 
     def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> LogisticRanker:
+        sparse = self.penalty == "l1"
         self.pipeline_ = make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                                       StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+                                       StandardScaler(), LogisticRegression(C=self.C, l1_ratio=1.0 if sparse else 0.0,
+                                                                            solver="liblinear" if sparse else "lbfgs",
+                                                                            max_iter=3000))
         self.pipeline_.fit(self._inputs(x), y, logisticregression__sample_weight=sample_weight)
         self.classes_ = self.pipeline_.classes_
         return self
@@ -132,6 +143,17 @@ class BoostingRanker(_Ranker):
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         with threadpool_limits(limits=1, user_api="openmp"):
             return self.model_.predict_proba(x[:, self.kept_])
+
+
+def ensemble() -> VotingClassifier:
+    """The average of the L1 logistic regression's and gradient boosting's probabilities.
+
+    The two err differently (one additive and sparse, the other with thresholds
+    and interactions), so their average is steadier than either on a few hundred
+    outcomes.
+    """
+    return VotingClassifier([("sparse_logistic", LogisticRanker(penalty="l1")), ("boosting", BoostingRanker())],
+                            voting="soft")
 
 
 class SingleFeatureRanking(_Ranker):
@@ -182,21 +204,24 @@ class Candidate:
 def candidates(names: list[str]) -> list[Candidate]:
     """The family compared by forward validation for model inputs ``names``.
 
-    The fitted models come in the order they are preferred in: the default
-    logistic regression first, then its variants (stronger and weaker
-    regularisation, trained without the selection weights), then gradient
-    boosting; each later one must beat the one standing to replace it. So the
-    regularisation and the use of weights are chosen on the instance's own
-    later reviews, not fixed in advance.
+    The fitted models come in the order they are preferred in, and each later
+    one must beat the one standing to replace it: the average of the L1
+    logistic regression and gradient boosting first, then each of them alone,
+    the L2 logistic regression, and then the same four trained with the
+    selection weights. Unweighted comes first because visits are chosen on
+    what Duban records (the queue's own ranking, random draws): a model of the
+    chance of a problem given those records needs no weights to be unbiased,
+    and weights only add noise; they can still win where the model is wrong
+    in a way the random draws reveal. So the estimator and the use of weights
+    are chosen on the instance's own later reviews, not fixed in advance.
     """
     derived = {feature.name for feature in DERIVED_FEATURES}
     raw = tuple(j for j, name in enumerate(names) if name not in derived and name.count(".") < 2)
-    found = [Candidate(LOGISTIC, "fitted", LogisticRanker)]
-    for strength in LOGISTIC_STRENGTHS:
-        found.append(Candidate(f"{LOGISTIC}:C={strength:g}", "fitted", partial(LogisticRanker, None, strength)))
-    found.append(Candidate(f"{LOGISTIC}:unweighted", "fitted", LogisticRanker, weighted=False))
-    found += [Candidate(BOOSTING, "fitted", BoostingRanker),
-              Candidate(EVIDENCE_LOGISTIC, "simple", partial(LogisticRanker, raw), weighted=False)]
+    fitted = [(ENSEMBLE, ensemble), (SPARSE_LOGISTIC, partial(LogisticRanker, None, 0.1, "l1")),
+              (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
+    found = [Candidate(name, "fitted", make, weighted=False) for name, make in fitted]
+    found += [Candidate(name + WEIGHTED, "fitted", make) for name, make in fitted]
+    found.append(Candidate(EVIDENCE_LOGISTIC, "simple", partial(LogisticRanker, raw), weighted=False))
     found += [Candidate(f"{SINGLE}{name}", "simple", partial(SingleFeatureRanking, j)) for j, name in enumerate(names)]
     return found
 
@@ -290,8 +315,8 @@ def fit(x: np.ndarray, y: np.ndarray, names: list[str], visited_on: np.ndarray, 
         minimum: int = MIN_EACH, probabilities: np.ndarray | None = None) -> TrainedModel:
     """Compare the family walking forward in time, then fit the winner on every outcome.
 
-    Logistic regression stands unless gradient boosting beats it, and a fitted
-    model stands unless the best simple ranking beats it; "beats" means on the
+    Each fitted model stands unless a later one in :func:`candidates` beats it,
+    and the fitted model stands unless the best simple ranking beats it; "beats" means on the
     same later folds by more than ``GUARDRAIL_MARGIN`` of AUC and more than the
     standard error of the paired differences. When a simple ranking wins, the
     queue uses it, and the metrics say so (``guardrail``).
@@ -300,14 +325,16 @@ def fit(x: np.ndarray, y: np.ndarray, names: list[str], visited_on: np.ndarray, 
     check_enough(y, minimum)
     weights = selection_weights(probabilities, len(y))
     family = candidates(names)
+    if np.all(weights == 1.0):  # no chances known: the weighted variants are the same models
+        family = [c for c in family if not c.name.endswith(WEIGHTED)]
     metrics = forward_validation(x, y, visited_on, budget=budget, family=family, weights=weights)
     chosen = next(c for c in family if c.name == metrics["model"])
+    used = weights if chosen.weighted else None
     metrics.update({"outcomes": int(len(y)), "problems": int(y.sum()), "features": names,
-                    "weighted": bool(probabilities is not None and np.any(weights != 1.0)),
+                    "weighted": bool(chosen.weighted and probabilities is not None and np.any(weights != 1.0)),
                     "explained_by": LOGISTIC})
-    explainer = LogisticRanker().fit(x, y, sample_weight=weights)
-    model = TrainedModel(names, _calibrated(chosen.make, x, y, weights if chosen.weighted else None), explainer,
-                         metrics)
+    explainer = LogisticRanker().fit(x, y, sample_weight=used)
+    model = TrainedModel(names, _calibrated(chosen.make, x, y, used), explainer, metrics)
     coefficients = explainer.pipeline_.named_steps["logisticregression"].coef_[0][: len(names)]
     metrics["coefficients"] = {name: round(float(c), 4) for name, c in zip(names, coefficients)}
     return model

@@ -10,7 +10,12 @@ A rule file holds ``[[rule]]`` tables::
 
 ``when`` is a condition in :mod:`core.scoring.expressions`; ``reason`` is a
 sentence a person can read, with ``%(feature)s`` standing for a feature's
-value. The instance's rules override defaults with the same ``id``; ``enabled =
+value. An optional ``[queue]`` table sets the office's order of the queue::
+
+    [queue]
+    order = "expected_harm"   # or "likelihood", the default
+
+ The instance's rules override defaults with the same ``id``; ``enabled =
 false`` switches a default off. A rule file with a mistake is refused whole,
 naming the rule and the position of the mistake.
 """
@@ -34,6 +39,13 @@ from core.scoring.features import FeatureTable
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,80}")
 _PLACEHOLDER = re.compile(r"%\(([^)]*)\)s")
 MAX_RULES = 500
+
+#: The queue's orders. ``likelihood``: the chance of a real problem, so that a budget of visits finds
+#: the most problems. ``expected_harm``: that chance times the matter's impact, for an office that
+#: would rather check an important matter with a smaller chance of a problem.
+LIKELIHOOD = "likelihood"
+EXPECTED_HARM = "expected_harm"
+QUEUE_ORDERS = (LIKELIHOOD, EXPECTED_HARM)
 
 
 class RuleError(ValidationError):
@@ -100,6 +112,13 @@ class RuleSet:
 
     rules: list[Rule]
     skipped: list[tuple[str, Message]] = field(default_factory=list)
+    #: The queue's order (:data:`QUEUE_ORDERS`), from the rule file's ``[queue]`` table.
+    order: str = LIKELIHOOD
+
+    @property
+    def weighs_impact(self) -> bool:
+        """True when the priority is the chance of a problem times the impact."""
+        return self.order == EXPECTED_HARM
 
     def evaluate(self, table: FeatureTable) -> RuleHits:
         """Which rules each task meets, over whole columns at once."""
@@ -165,15 +184,32 @@ def _check_rule(raw: Mapping[str, Any], origin: str, known: set[str], position: 
     return Rule(rule_id, when, float(points), reason, origin, condition, frozenset(condition.names()), basis)
 
 
-def parse_rules_toml(text: str) -> list[dict[str, Any]]:
-    """The ``[[rule]]`` tables of a rule file; a TOML mistake is refused with its line and column."""
+def _document(text: str) -> dict[str, Any]:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RuleError("The rule file is not valid TOML: %(problem)s", problem=str(error)) from None
-    extra = sorted(set(document) - {"rule"})
+    extra = sorted(set(document) - {"rule", "queue"})
     if extra:
-        raise RuleError("The rule file may only hold [[rule]] tables, not %(name)s.", name=", ".join(extra))
+        raise RuleError("The rule file may only hold [[rule]] tables and a [queue] table, not %(name)s.",
+                        name=", ".join(extra))
+    return document
+
+
+def queue_order(text: str) -> str:
+    """The order the rule file's ``[queue]`` table sets (``likelihood`` when it sets none)."""
+    queue = _document(text).get("queue", {}) if text else {}
+    if not isinstance(queue, dict) or set(queue) - {"order"}:
+        raise RuleError("The [queue] table may only set order.")
+    order = queue.get("order", LIKELIHOOD)
+    if order not in QUEUE_ORDERS:
+        raise RuleError("The queue's order must be %(orders)s.", orders=" or ".join(f'"{o}"' for o in QUEUE_ORDERS))
+    return str(order)
+
+
+def parse_rules_toml(text: str) -> list[dict[str, Any]]:
+    """The ``[[rule]]`` tables of a rule file; a TOML mistake is refused with its line and column."""
+    document = _document(text)
     rules = document.get("rule", [])
     if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
         raise RuleError("Write each rule as a [[rule]] table.")
@@ -216,7 +252,7 @@ def load_rules(catalogue: Catalogue, defaults: Iterable[tuple[str, Mapping[str, 
             rule = _check_rule(raw, "instance", known, position)
             seen.add(rule.id)
             by_id[rule.id] = rule
-    return RuleSet(list(by_id.values()), skipped)
+    return RuleSet(list(by_id.values()), skipped, queue_order(instance_text or ""))
 
 
 def validate_rules_text(catalogue: Catalogue, text: str) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from core.ledger.models import TaskState
+from core.ledger.dispatch import MatterFields, dispatch_task, save_matter
+from core.ledger.models import MatterKind, TaskState
 from core.scoring.context import load_context
 from core.scoring.models import TaskScore
 from core.scoring.rescore import rescore
@@ -40,3 +41,26 @@ def test_each_score_stores_its_reasons_with_the_values_they_name(app, db_session
                           "text": "%(hotline.complaints)s complaints, %(overdue_days)s days late",
                           "params": {"hotline.complaints": "7", "overdue_days": "45"}}
     assert db_session.get(TaskScore, other.id).reasons == []
+
+
+def test_the_queue_orders_by_likelihood_unless_the_rule_file_asks_for_expected_harm(app, db_session, province):
+    important = province.tasks[0]  # of the province's matter: importance 5, public attention 4
+    plain = save_matter(province.scope, None, MatterFields(code="M-2", title="档案整理", kind=MatterKind.assignment,
+                                                           source_ref="", importance=3, public_attention=0))
+    ordinary = dispatch_task(province.scope, plain, unit_id=province.tasks[1].unit_id, description="整理",
+                             deadline=province.today + timedelta(days=30))
+    ordinary.deadline = province.today - timedelta(days=45)  # rules make the ordinary task the likelier problem
+    db_session.flush()
+    pm = app.extensions["duban.plugins"]
+    rescore(db_session, load_context(db_session, pm), province.today)
+    db_session.expire_all()
+    first, second = db_session.get(TaskScore, ordinary.id), db_session.get(TaskScore, important.id)
+    assert first.priority == first.p_problem and second.priority == second.p_problem
+    assert first.priority > second.priority
+    assert second.impact > 3 * first.impact
+    harm = '[queue]\norder = "expected_harm"\n'
+    rescore(db_session, load_context(db_session, pm, rules_text=harm), province.today)
+    db_session.expire_all()
+    first, second = db_session.get(TaskScore, ordinary.id), db_session.get(TaskScore, important.id)
+    assert first.priority == first.p_problem * first.impact
+    assert second.priority == second.p_problem * second.impact

@@ -106,3 +106,16 @@ def test_a_reason_is_filled_in_with_features_its_condition_does_not_read():
     scores = Scores(data, rules.evaluate(data), np.zeros(1), np.ones(1), np.zeros(1), "rules", None)
     reasons = scores.reasons(0, SimpleNamespace(catalogue=CATALOGUE, model=None))
     assert render_reasons(reasons, lambda msgid: msgid) == ["12 days late, sent back 3 times"]
+
+
+@pytest.mark.parametrize("text", ['[queue]\norder = "biggest_first"\n', '[queue]\norder = "likelihood"\nimpact = 2\n',
+                                  '[weights]\nx = 1\n'])
+def test_a_queue_table_sets_only_a_known_order(text):
+    with pytest.raises(RuleError):
+        load_rules(CATALOGUE, DEFAULTS, text)
+
+
+def test_the_queue_order_defaults_to_likelihood_and_the_file_can_set_expected_harm():
+    assert load_rules(CATALOGUE, DEFAULTS).order == "likelihood"
+    assert not load_rules(CATALOGUE, DEFAULTS).weighs_impact
+    assert load_rules(CATALOGUE, DEFAULTS, '[queue]\norder = "expected_harm"\n').weighs_impact

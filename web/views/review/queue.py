@@ -57,7 +57,8 @@ def queue() -> str:
                            pages=max(1, -(-total // PAGE_SIZE)), args=filter_args(), kinds=list(MatterKind),
                            kind_labels=MATTER_KIND_LABELS, sources=sources(db.scope()), regions=regions(),
                            mode=context.mode, reasons=lambda r: render_reasons(r, gettext),
-                           guardrail=context.guardrail, ranking=candidate_message(context.ranking, context.catalogue))
+                           guardrail=context.guardrail,
+                           weighs_impact=context.rules.weighs_impact, ranking=candidate_message(context.ranking, context.catalogue))
 
 
 @bp.get("/tasks/<int:task_id>")
