@@ -136,8 +136,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["duban.plugin_settings"] = load_settings(
         pm, config_file=instance_file.get("plugins"), environ=os.environ,
         application=(config or {}).get("PLUGIN_SETTINGS"))
-    db = Database(app.config["DATABASE_URL"], info={"plugins": pm},
-                  pool_size=int(app.config["DATABASE_POOL_SIZE"]), max_overflow=int(app.config["DATABASE_MAX_OVERFLOW"]))
+    db = Database(app.config["DATABASE_URL"], info={"plugins": pm}, pool_size=int(app.config["DATABASE_POOL_SIZE"]),
+                  max_overflow=int(app.config["DATABASE_MAX_OVERFLOW"]))
     # The audit trail's HMAC key lives outside the database: config/environment or the instance's key file.
     keys = audit_keys.load_keys(app.config, app.instance_path)
     app.extensions["duban.audit_keys"] = keys

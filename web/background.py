@@ -11,7 +11,7 @@ their default schedules, through ``duban_jobs``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -19,10 +19,10 @@ from huey import SqliteHuey
 from sqlalchemy import event
 
 from core import webhooks
-from core.scoring import freshness
 from core.jobs import Durability, JobQueue, JobRuntime, make_huey
 from core.jobs.tasks import CORE_JOBS
 from core.plugins import plugin_jobs
+from core.scoring import freshness
 
 # Core's jobs besides CORE_JOBS: the web layer's tick, and the queue's own recovery.
 RESERVED = frozenset({*CORE_JOBS, "tick", "recover_jobs"})
@@ -32,7 +32,7 @@ def tick_job(_runtime: JobRuntime) -> list[str]:
     """``duban tick`` as a job: a failed part makes the job fail, so it is retried."""
     from web.commands.tick import run_tick
 
-    lines, failures = run_tick(datetime.now(timezone.utc))
+    lines, failures = run_tick(datetime.now(UTC))
     if failures:
         raise RuntimeError("; ".join(failures))
     return lines
@@ -91,7 +91,7 @@ def _kick_after_commit(app: Flask, factory: Any, queue: JobQueue) -> None:
             try:
                 # Not journaled: the deliveries are rows, and the periodic sweep sends them anyway.
                 queue.enqueue("deliver_webhooks", durable=False)
-            except Exception:  # noqa: BLE001 - the periodic sweep sends them anyway
+            except Exception:
                 app.logger.warning("could not queue webhook delivery", exc_info=True)
 
     def after_rollback(session: Any) -> None:

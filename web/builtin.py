@@ -71,7 +71,17 @@ MENU: tuple[MenuItem, ...] = (
 def duban_blueprints() -> list[Blueprint]:
     """Core's pages, registered before the plugins' (as they always were)."""
     from web.views import (
-        admin_tokens, audit, circulars, dashboard, home, imports, job_runs, ledger, plugin_settings, review, units,
+        admin_tokens,
+        audit,
+        circulars,
+        dashboard,
+        home,
+        imports,
+        job_runs,
+        ledger,
+        plugin_settings,
+        review,
+        units,
         users,
     )
     from web.views.circulars.cases import public as public_cases

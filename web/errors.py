@@ -59,11 +59,11 @@ def _unavailable() -> Response:
     """
     try:
         get_locale()
-    except Exception:  # noqa: BLE001 - the account's language cannot be read now: the session's, or the default
+    except Exception:
         g.pop("_login_user", None)
     try:
         _reset_session(503)
-    except Exception:  # noqa: BLE001 - a connection the server closed cannot roll back either
+    except Exception:  # noqa: S110  (the database already failed: the page is drawn all the same)
         pass
     text = gettext("The database is unavailable for a moment. Please try again.")
     if _wants_json():
@@ -85,7 +85,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: CSRFError) -> tuple[Response | str, int]:
-        return _page(400, gettext("The form has expired or was not sent from this site. Please reload the page and try again."))
+        return _page(400, gettext("The form has expired or was not sent from this site. "
+                                  "Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response, int]:

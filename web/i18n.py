@@ -6,11 +6,10 @@ from urllib.parse import urlparse
 
 from babel import Locale
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import Babel, get_locale, gettext
 from werkzeug.wrappers import Response
 
 from core.i18n import DEFAULT_LOCALE, LOCALES, Message
-from flask_babel import Babel
 
 bp = Blueprint("i18n", __name__)
 

@@ -33,14 +33,14 @@ View = TypeVar("View", bound=Callable[..., object])
 class SweptMemoryStorage(MemoryStorage):
     """``limits``' memory storage without its timer thread (scheme ``swept-memory://``)."""
 
-    STORAGE_SCHEME = ["swept-memory"]
+    STORAGE_SCHEME = ["swept-memory"]  # noqa: RUF012  (limits reads its storages' schemes from the class)
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
         self._sweeping = threading.Lock()
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (replaces the parent's private method)
+    def _MemoryStorage__schedule_expiry(self) -> None:
         if time.monotonic() < self._next_sweep or not self._sweeping.acquire(blocking=False):
             return
         try:

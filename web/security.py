@@ -35,7 +35,7 @@ SECURITY_HEADERS = (
 
 def _headers(response: Response) -> Response:
     """Add the security headers a view has not set itself (one pass over the response's headers)."""
-    present = {name.lower() for name in response.headers.keys()}
+    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118  (Headers iterate as pairs)
     response.headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
     if response.mimetype == "text/html" and "cache-control" not in present:
         response.headers["Cache-Control"] = "no-store"

@@ -7,8 +7,20 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 
 from core.apitypes import (
-    DATE, ID, NULLABLE_TIME, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, choice_param, date_param, int_param,
-    iso, page_of, page_schema, unit_id_for,
+    DATE,
+    ID,
+    NULLABLE_TIME,
+    PAGING_PARAMS,
+    ApiParam,
+    ApiRequest,
+    ApiRoute,
+    choice_param,
+    date_param,
+    int_param,
+    iso,
+    page_of,
+    page_schema,
+    unit_id_for,
 )
 from core.ledger.models import OPEN_STATES, Matter, MatterKind, Task, TaskState
 from core.ledger.report_models import ProgressReport, ReviewState
@@ -25,7 +37,7 @@ ME_SCHEMA = {"type": "object", "required": ["username", "role", "capabilities"],
 def me(request: ApiRequest) -> dict[str, Any]:
     """The token's user: role, unit and capabilities."""
     user = request.scope.user
-    assert user is not None
+    assert user is not None  # noqa: S101  (a token always names its user; this narrows the type)
     unit = request.scope.unit
     return {"username": user.username, "role": user.role.value, "unit_code": unit.code if unit else None,
             "capabilities": sorted(name for name in request.scope.capabilities if request.scope.can(name))}

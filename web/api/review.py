@@ -7,11 +7,22 @@ from typing import Any
 from flask_babel import gettext
 
 from core import clock
-from core.apitypes import (
-    DATE, DEFAULT_LIMIT, ID, MAX_LIMIT, MAX_OFFSET, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected,
-    choice_param, int_param, page_schema,
-)
 from core.api_schema import row_problems
+from core.apitypes import (
+    DATE,
+    DEFAULT_LIMIT,
+    ID,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    PAGING_PARAMS,
+    ApiParam,
+    ApiRequest,
+    ApiRoute,
+    RowsRejected,
+    choice_param,
+    int_param,
+    page_schema,
+)
 from core.errors import DubanError, ValidationError
 from core.importing import RowError
 from core.ledger.models import MatterKind

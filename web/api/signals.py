@@ -8,8 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.apitypes import (
-    DATE, PAGING_PARAMS, ApiParam, ApiRequest, ApiRoute, RowsRejected, body_rows, date_param, iso, page_of,
-    page_schema, rows_table, unit_id_for,
+    DATE,
+    PAGING_PARAMS,
+    ApiParam,
+    ApiRequest,
+    ApiRoute,
+    RowsRejected,
+    body_rows,
+    date_param,
+    iso,
+    page_of,
+    page_schema,
+    rows_table,
+    unit_id_for,
 )
 from core.i18n import N_, message
 from core.importing import Column, decimal, event_date, map_rows, optional_text

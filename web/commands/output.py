@@ -7,7 +7,7 @@ from typing import NoReturn
 import click
 from flask import current_app
 
-from core.i18n import DEFAULT_LOCALE, LOCALES, Message, translator, translation_dirs
+from core.i18n import DEFAULT_LOCALE, LOCALES, Message, translation_dirs, translator
 from core.plugins import plugin_translation_dirs
 
 

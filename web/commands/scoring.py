@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -29,7 +29,7 @@ def _today():  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return datetime.now(timezone.utc).astimezone(zone).date()
+    return datetime.now(UTC).astimezone(zone).date()
 
 
 @model_group.command("train", help="Train on recorded review outcomes; print the cross-validated metrics.")

@@ -1,7 +1,7 @@
 """The leaders' dashboard and the lists behind its figures."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ def _zone() -> str:
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).astimezone(ZoneInfo(_zone())).date()
+    return datetime.now(UTC).astimezone(ZoneInfo(_zone())).date()
 
 
 def _warning_days() -> int:

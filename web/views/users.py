@@ -14,8 +14,8 @@ from core.access.models import ROLE_LABELS, Role, User
 from core.errors import ValidationError
 from web import db
 from web.auth import capability_required
-from web.i18n import render_message
 from web.forms import MailAddress
+from web.i18n import render_message
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 

@@ -1,7 +1,7 @@
 """Circulars: the list, generating a draft, editing it, publishing it, exports and answers."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, render_template, request, url_for
@@ -59,7 +59,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).astimezone(ZoneInfo(zone())).date()
+    return datetime.now(UTC).astimezone(ZoneInfo(zone())).date()
 
 
 def default_weights() -> dict[str, float]:

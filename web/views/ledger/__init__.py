@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app
@@ -13,7 +13,7 @@ bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 def today() -> date:
     """Today in the instance's time zone (deadlines are local dates)."""
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return datetime.now(timezone.utc).astimezone(zone).date()
+    return datetime.now(UTC).astimezone(zone).date()
 
 
 def warning_days() -> int:
@@ -38,7 +38,7 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
