@@ -27,8 +27,22 @@ from core.db import utcnow
 from core.hooktypes import ImportContext
 from core.i18n import N_, Message, message
 from core.importing import (
-    DEFAULT_LIMITS, CellError, Column, ImportReport, MappedRow, RowError, Table, UploadLimits, choice, decimal,
-    event_date, iso_date, map_rows, read_table, severity, text,
+    DEFAULT_LIMITS,
+    CellError,
+    Column,
+    ImportReport,
+    MappedRow,
+    RowError,
+    Table,
+    UploadLimits,
+    choice,
+    decimal,
+    event_date,
+    iso_date,
+    map_rows,
+    read_table,
+    severity,
+    text,
 )
 from core.importing.safe_cells import FORMULA_TRIGGERS
 from core.ledger.models import Matter

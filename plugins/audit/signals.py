@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -6,7 +6,7 @@ owns the name ``audit`` and the path ``/audit``.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -21,8 +21,14 @@ from plugins.audit.models import SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS, Fi
 from plugins.audit.queries import FindingFilter, counts, finding_select, light
 from plugins.audit.rectification import file_evidence, verify
 from web.plugin_api import (
-    UploadForm, capability_required, check_upload, confirm_upload, error_report_csv, render_message,
-    request_scope, request_session,
+    UploadForm,
+    capability_required,
+    check_upload,
+    confirm_upload,
+    error_report_csv,
+    render_message,
+    request_scope,
+    request_session,
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,7 +43,7 @@ bp = Blueprint("audit_findings", __name__, url_prefix="/findings",
 def today() -> date:
     """Today in the instance's time zone (deadlines are local dates)."""
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return datetime.now(timezone.utc).astimezone(zone).date()
+    return datetime.now(UTC).astimezone(zone).date()
 
 
 @bp.get("/")

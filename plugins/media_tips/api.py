@@ -250,7 +250,7 @@ def post_tips(request: ApiRequest) -> dict[str, Any]:
     _refuse_what_an_import_would_cut(mapped)
     bad = {error.line for error in mapped.errors}
     mapped.rows = [row for row in mapped.rows if row.line not in bad]
-    assert request.scope.user is not None  # the API always knows the token's account
+    assert request.scope.user is not None  # noqa: S101  (the API always knows the token's account)
     report, tips = store_tip_rows(request.session, mapped, actor=f"{request.scope.user.username} (api)",
                                   scope=request.scope, today=clock.today())
     if report.errors:

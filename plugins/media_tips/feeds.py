@@ -131,7 +131,7 @@ def poll_feed(session: Session, feed: TipFeed, now: datetime, *, timeout: float 
     refs = [item_ref(feed, item) for item in items]
     known = set(session.scalars(select(Tip.ref).where(Tip.ref.in_(refs)))) if refs else set()
     added = 0
-    for item, ref in zip(items, refs):
+    for item, ref in zip(items, refs, strict=True):
         if ref in known or not (item.title or item.summary):
             continue
         text = f"{item.title} {item.summary}".strip()

@@ -7,7 +7,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, URL
+from wtforms.validators import URL, DataRequired, Length, Optional
 
 from core import clock
 from plugins.media_tips.attachments import MAX_BYTES, MAX_FILES
@@ -29,13 +29,15 @@ def category_choices() -> list[tuple[str, str]]:
 
 class PublicTipForm(FlaskForm):
     text = TextAreaField(lazy_gettext("What happened?"), validators=[DataRequired(), Length(max=MAX_TEXT)],
-                         description=lazy_gettext("Which policy is not carried out, or what was done too slowly or arbitrarily; when, and who is affected."))
+                         description=lazy_gettext("Which policy is not carried out, or what was done too slowly "
+                                                  "or arbitrarily; when, and who is affected."))
     region = SelectField(lazy_gettext("Region"), choices=[], validators=[Optional()])
     place = StringField(lazy_gettext("Where exactly (optional)"), validators=[Length(max=300)])
     unit_named = StringField(lazy_gettext("Unit concerned (optional)"), validators=[Length(max=200)])
     category = SelectField(lazy_gettext("Category"), choices=[])
     contact = StringField(lazy_gettext("Your contact (optional)"), validators=[Length(max=300)],
-                          description=lazy_gettext("A phone number or e-mail address. Only the supervision staff handling your tip can see it."))
+                          description=lazy_gettext("A phone number or e-mail address. Only the supervision staff "
+                                                   "handling your tip can see it."))
     files = _files_field()
 
     def __init__(self, regions: list[tuple[str, str]], *args: object, **kwargs: object) -> None:
@@ -58,7 +60,8 @@ class IntakeForm(FlaskForm):
     source = SelectField(lazy_gettext("Source"), choices=[])
     title = StringField(lazy_gettext("Headline (optional)"), validators=[Length(max=300)])
     text = TextAreaField(lazy_gettext("What the tip says"), validators=[DataRequired(), Length(max=MAX_TEXT)])
-    url = StringField(lazy_gettext("Link (optional)"), validators=[Optional(), Length(max=1000), URL(require_tld=False)])
+    url = StringField(lazy_gettext("Link (optional)"),
+                      validators=[Optional(), Length(max=1000), URL(require_tld=False)])
     region = SelectField(lazy_gettext("Region"), choices=[], validators=[Optional()])
     unit_code = StringField(lazy_gettext("Unit code (optional)"), validators=[Length(max=64)])
     category = SelectField(lazy_gettext("Category"), choices=[])
@@ -101,7 +104,8 @@ class CorrectLinkForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     body = TextAreaField(lazy_gettext("Your unit's answer"), validators=[DataRequired(), Length(max=MAX_TEXT)],
-                         description=lazy_gettext("What was checked and what was done. The tipster will read this answer."))
+                         description=lazy_gettext("What was checked and what was done. "
+                                                  "The tipster will read this answer."))
 
 
 class FeedForm(FlaskForm):

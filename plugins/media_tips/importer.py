@@ -92,7 +92,7 @@ def store_tip_rows(session: Session, mapped: MappedTable, *, actor: str, scope: 
     allowed = None if scope is None or scope.is_admin else set(session.scalars(scope.unit_ids("write")))
     refs = [natural_ref(row) for row in mapped.rows]
     existing = {tip.ref: tip for tip in session.scalars(select(Tip).where(Tip.ref.in_(refs)))} if refs else {}
-    for row, ref in zip(mapped.rows, refs):
+    for row, ref in zip(mapped.rows, refs, strict=True):
         unit = None
         if row["unit_code"]:
             unit = units.get(str(row["unit_code"]))

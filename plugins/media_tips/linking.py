@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.ledger.models import Matter, Task, TaskCoUnit
 from core.org.models import Unit
-from plugins.media_tips.models import LinkStatus, TipLink, Tip
+from plugins.media_tips.models import LinkStatus, Tip, TipLink
 from plugins.media_tips.segment import normalise, tokens
 
 # Suffixes that name a level of government rather than the place itself.

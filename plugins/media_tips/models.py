@@ -12,8 +12,21 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    Boolean, ColumnElement, Date, Enum, Float, ForeignKey, Index, Integer, String, Text, and_, false, or_,
-    select, true,
+    Boolean,
+    ColumnElement,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    false,
+    or_,
+    select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -230,8 +230,8 @@ def hand_over(session: Session, tip: Tip, unit: Unit, *, due: date, user: User, 
     move(session, tip, TipState.handed_over, actor=user.username)
     tip.handed_unit_id, tip.handed_by_id, tip.handed_at = unit.id, user.id, utcnow()
     tip.answer_due, tip.answered_at = due, None
-    if not any(l.target == "unit" and l.status == LinkStatus.confirmed and l.unit_id == unit.id
-               for l in tip.links):
+    if not any(link.target == "unit" and link.status == LinkStatus.confirmed and link.unit_id == unit.id
+               for link in tip.links):
         correct_link(session, tip, user=user, unit=unit)
     session.flush()
     return _notify(session, key=f"tips:{tip.id}:handed:{unit.id}:{due.isoformat()}",
@@ -275,7 +275,7 @@ def overdue_notices(session: Session, today: date) -> int:
     """Remind units whose answer is overdue (once per tip and due date); returns tips reminded."""
     overdue = list(session.scalars(select(Tip).where(Tip.answer_overdue(today))))
     for tip in overdue:
-        assert tip.answer_due is not None and tip.handed_unit_id is not None
+        assert tip.answer_due is not None and tip.handed_unit_id is not None  # noqa: S101  (the query's condition)
         _notify(session, key=f"tips:{tip.id}:overdue:{tip.answer_due.isoformat()}",
                 subject=message(N_("The answer to tip %(ref)s is overdue"), ref=tip.ref),
                 body=message(N_("Tip %(ref)s was to be answered by %(due)s."), ref=tip.ref,

@@ -261,7 +261,7 @@ class _Walker:
             if node.get("required") and self.truth(node["required"], scope):
                 self.fail(path, node.get("required_msg") or {}, "required")
             return None
-        assert value is not None
+        assert value is not None  # noqa: S101  (narrows the type: an empty answer returned above)
         problem = _type_problem(node, value)
         if problem is None and node["type"] in ("select_one", "select_multiple"):
             allowed = {choice["name"] for choice in self.choices(node, scope)}

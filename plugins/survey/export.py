@@ -21,9 +21,8 @@ from plugins.survey.models import Survey, SurveyResponse
 def _columns(survey: Survey) -> list[str]:
     names = []
     for node in walk(survey.definition["nodes"]):
-        if node["kind"] == "repeat":
-            names.append(node["name"])
-        elif node["kind"] == "question" and node.get("type") not in ("note", "unsupported", "device"):
+        if node["kind"] == "repeat" or (
+                node["kind"] == "question" and node.get("type") not in ("note", "unsupported", "device")):
             names.append(node["name"])
     return list(dict.fromkeys(names))
 

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 class UploadForm(FlaskForm):
     file = FileField(lazy_gettext("XLSForm file"), validators=[FileRequired()],
-                     description=lazy_gettext("An XLSForm as .xlsx, .xls, .csv or .md (ODK, KoboToolbox, Ona, Survey123)."))
+                     description=lazy_gettext("An XLSForm as .xlsx, .xls, .csv or .md "
+                                              "(ODK, KoboToolbox, Ona, Survey123)."))
     publish = BooleanField(lazy_gettext("Publish at once"))
 
 

@@ -12,8 +12,19 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    JSON, ColumnElement, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event,
-    select, true,
+    JSON,
+    ColumnElement,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 

@@ -15,11 +15,12 @@ first's claim and then finds it no longer due), and a mail server that is down l
 reminders due for the next run.
 
 The rest — invitations made before tokens were derived (no nonce), invitees without an
-address or with one that is not a valid address (stored before uploads checked them), links that no longer match because the secret key changed, addresses the mail
-server refuses for good, and every invitation when the instance sends no mail (no
-``MAIL_SERVER`` or ``BASE_URL``) — are counted as reminded and the survey's owning unit is
-notified how many are outstanding, once per survey and day, so staff can remind them
-through the channel they used for the links.
+address or with one that is not a valid address (stored before uploads checked them), links
+that no longer match because the secret key changed, addresses the mail server refuses for
+good, and every invitation when the instance sends no mail (no ``MAIL_SERVER`` or
+``BASE_URL``) — are counted as reminded and the survey's owning unit is notified how many are
+outstanding, once per survey and day, so staff can remind them through the channel they used
+for the links.
 """
 from __future__ import annotations
 
@@ -243,5 +244,6 @@ class _Mailer:
         return self._smtp is not None and self.error is None
 
     def send(self, to: str, subject: str, text: str) -> None:
-        assert self._smtp is not None, "ready() first"
+        if self._smtp is None:
+            raise RuntimeError("call ready() first")
         send_plain(self._smtp, self.config, to, subject, text)

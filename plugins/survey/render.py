@@ -41,7 +41,7 @@ def answers_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
             continue
         node = tree
         valid = True
-        for repeat, index in zip(parts[0:-1:2], parts[1:-1:2]):
+        for repeat, index in zip(parts[0:-1:2], parts[1:-1:2], strict=True):
             if not index.isdigit() or int(index) >= 50:
                 valid = False
                 break

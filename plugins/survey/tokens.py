@@ -18,7 +18,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
@@ -63,7 +63,7 @@ def browser_nonce(cookie: str | None) -> tuple[str, bool]:
 
 def issue_render_token(secret: str, survey_id: int, now: datetime, browser: str) -> str:
     """A new token for one rendering of the form of ``survey_id`` in the browser ``browser``."""
-    opened = int(now.replace(tzinfo=timezone.utc).timestamp())  # wall-clock time, kept as it reads
+    opened = int(now.replace(tzinfo=UTC).timestamp())  # wall-clock time, kept as it reads
     return _signer(secret).sign(f"{survey_id}.{secrets.token_hex(16)}.{browser}.{opened}").decode()
 
 
@@ -81,7 +81,7 @@ def read_render_token(secret: str, token: str, survey_id: int, browser: str) -> 
     if not hmac.compare_digest(parts[2], browser or ""):
         raise TokenRejected(N_("This form was opened in another browser, or its cookies were cleared. "
                                "Reload the page and answer again."))
-    started = datetime.fromtimestamp(int(parts[3]), tz=timezone.utc).replace(tzinfo=None)
+    started = datetime.fromtimestamp(int(parts[3]), tz=UTC).replace(tzinfo=None)
     return RenderToken(survey_id, "w:" + parts[1], started)
 
 

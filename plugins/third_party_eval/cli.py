@@ -25,7 +25,6 @@ from plugins.third_party_eval.models import Evaluator, Institution
 from plugins.third_party_eval.registry import attach_evaluator, register_institution
 from web.plugin_api import database, fail, logger, say
 
-
 log = logger("third_party_eval")
 
 

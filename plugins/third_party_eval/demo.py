@@ -45,7 +45,7 @@ def seed(session: Session, today: date) -> None:
         rows = ["评估机构,评估批次,事项编号,单位代码,指标代码,得分,评估日期,评语"]
         evaluated = (today - timedelta(days=20 - version * 10)).isoformat()
         for unit_code, values in scores.items():
-            for (code, _name, _weight, _target), value in zip(INDICATORS, values):
+            for (code, _name, _weight, _target), value in zip(INDICATORS, values, strict=True):
                 rows.append(f"{institution.name},2026年第一季度,{MATTER},{unit_code},{code},{value},{evaluated},")
         report = import_evaluations(session, "\n".join(rows).encode("utf-8"), "demo.csv",
                                     ImportContext(actor="demo", user_id=evaluator.id))

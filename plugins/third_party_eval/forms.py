@@ -22,11 +22,13 @@ class EvaluatorForm(FlaskForm):
 class AssignmentForm(FlaskForm):
     username = StringField(lazy_gettext("Evaluator (username)"), validators=[DataRequired(), Length(max=80)])
     matter_code = StringField(lazy_gettext("Matter code"), validators=[DataRequired(), Length(max=64)])
-    unit_code = StringField(lazy_gettext("Unit code (empty: the whole matter)"), validators=[Optional(), Length(max=64)])
+    unit_code = StringField(lazy_gettext("Unit code (empty: the whole matter)"),
+                            validators=[Optional(), Length(max=64)])
 
 
 class IndicatorForm(FlaskForm):
     code = StringField(lazy_gettext("Indicator code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(lazy_gettext("Indicator name"), validators=[DataRequired(), Length(max=200)])
-    weight = DecimalField(lazy_gettext("Weight"), default=1, validators=[DataRequired(), NumberRange(min=0.01, max=1000)])
+    weight = DecimalField(lazy_gettext("Weight"), default=1,
+                          validators=[DataRequired(), NumberRange(min=0.01, max=1000)])
     target = DecimalField(lazy_gettext("Target (0–100)"), validators=[Optional(), NumberRange(min=0, max=100)])

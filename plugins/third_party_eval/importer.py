@@ -89,7 +89,8 @@ def import_evaluations(session: Session, data: bytes, filename: str | None,
         Matter.code.in_({row["matter_code"] for row in mapped.rows})))} if mapped.rows else {}
     institutions = {i.name: i for i in session.scalars(select(Institution))}
     frameworks: dict[int, dict[str, Indicator]] = defaultdict(dict)
-    for indicator in session.scalars(select(Indicator).where(Indicator.matter_id.in_([m.id for m in matters.values()]))):
+    matter_ids = [m.id for m in matters.values()]
+    for indicator in session.scalars(select(Indicator).where(Indicator.matter_id.in_(matter_ids))):
         frameworks[indicator.matter_id][indicator.code] = indicator
     groups: dict[GroupKey, list[dict[str, Any]]] = defaultdict(list)
     for row in mapped.rows:

@@ -13,7 +13,19 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    ColumnElement, Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false, or_, select, true,
+    ColumnElement,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    or_,
+    select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -66,7 +66,8 @@ def matter_results(session: Session, matter_id: int, visible: ColumnElement[bool
     for code in codes:
         if code not in sums:
             continue
-        target = framework[code].target if code in framework and framework[code].target is not None else targets.get(code)
+        declared = framework[code].target if code in framework else None
+        target = declared if declared is not None else targets.get(code)
         indicators.append((code, framework[code].name if code in framework else code,
                            sum(sums[code]) / len(sums[code]), target))
     units = sorted(by_unit.values(), key=lambda r: r.code)

@@ -20,15 +20,26 @@ from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.third_party_eval.access import institution_of
 from plugins.third_party_eval.forms import (
-    AssignmentForm, EvaluatorForm, IndicatorForm, InstitutionForm,
+    AssignmentForm,
+    EvaluatorForm,
+    IndicatorForm,
+    InstitutionForm,
 )
 from plugins.third_party_eval.models import BATCH_STATE_LABELS, Batch, Evaluator, Indicator, Institution, Score
 from plugins.third_party_eval.registry import add_evaluator, register_institution, save_indicator
 from plugins.third_party_eval.results import matter_results
 from plugins.third_party_eval.template import template_xlsx
 from web.plugin_api import (
-    ActionForm, UploadForm, capability_required, check_upload, confirm_upload, error_report_csv, logger,
-    render_message, request_scope, request_session,
+    ActionForm,
+    UploadForm,
+    capability_required,
+    check_upload,
+    confirm_upload,
+    error_report_csv,
+    logger,
+    render_message,
+    request_scope,
+    request_session,
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,14 +1,13 @@
 """audit findings
 
 Revision ID: 6aa254d47557
-Revises: 
+Revises:
 Create Date: 2026-11-27 19:45:02.190269
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '6aa254d47557'
 down_revision = None

@@ -12,7 +12,7 @@ the tick) records them again as series dated by the findings' own dates.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ def _local_day(value: object) -> date | None:
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(str(value))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(ZONE).date()
 
 

@@ -1,14 +1,13 @@
 """tips tables
 
 Revision ID: d8446ac0bbc8
-Revises: 
+Revises:
 Create Date: 2026-11-27 19:36:49.618264
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'd8446ac0bbc8'
 down_revision = None

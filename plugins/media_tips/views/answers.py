@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from core.errors import DubanError
 from plugins.media_tips.forms import AnswerForm
-from plugins.media_tips.models import MESSAGE_LABELS, STATE_LABELS, CATEGORY_LABELS, Tip, TipState
+from plugins.media_tips.models import CATEGORY_LABELS, MESSAGE_LABELS, STATE_LABELS, Tip, TipState
 from plugins.media_tips.triage import answer
 from plugins.media_tips.views import bp
 from web.plugin_api import capability_required, render_message, request_scope, request_session

@@ -14,8 +14,6 @@ from plugins.media_tips.views import bp
 from web.plugin_api import ActionForm, capability_required, render_message, request_scope, request_session
 
 
-
-
 @bp.route("/feeds", methods=["GET", "POST"])
 @capability_required("tips.triage")
 def feeds() -> Response | str:

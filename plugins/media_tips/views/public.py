@@ -11,7 +11,12 @@ from core.errors import DubanError
 from plugins.media_tips import receipts
 from plugins.media_tips.forms import FollowUpForm, PublicTipForm, StatusForm
 from plugins.media_tips.models import (
-    CATEGORY_LABELS, MESSAGE_LABELS, STATE_LABELS, MessageKind, Tip, TipSource,
+    CATEGORY_LABELS,
+    MESSAGE_LABELS,
+    STATE_LABELS,
+    MessageKind,
+    Tip,
+    TipSource,
 )
 from plugins.media_tips.triage import NewTip, add_message, create_tip
 from plugins.media_tips.views import bp

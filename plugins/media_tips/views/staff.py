@@ -13,12 +13,31 @@ from core.org.models import Unit
 from plugins.media_tips import attachments
 from plugins.media_tips.forms import CorrectLinkForm, HandOverForm, IntakeForm, MoveForm, ReplyForm
 from plugins.media_tips.models import (
-    CATEGORY_LABELS, MESSAGE_LABELS, SOURCE_LABELS, STATE_LABELS, LinkStatus, MessageKind, Tip,
-    TipAttachment, TipCluster, TipLink, TipSource, TipState,
+    CATEGORY_LABELS,
+    MESSAGE_LABELS,
+    SOURCE_LABELS,
+    STATE_LABELS,
+    LinkStatus,
+    MessageKind,
+    Tip,
+    TipAttachment,
+    TipCluster,
+    TipLink,
+    TipSource,
+    TipState,
 )
 from plugins.media_tips.triage import (
-    TRANSITIONS, NewTip, add_message, correct_link, create_tip, decide_link, detach_from_cluster, hand_over,
-    home_unit_for, move, relink,
+    TRANSITIONS,
+    NewTip,
+    add_message,
+    correct_link,
+    create_tip,
+    decide_link,
+    detach_from_cluster,
+    hand_over,
+    home_unit_for,
+    move,
+    relink,
 )
 from plugins.media_tips.views import bp
 from plugins.media_tips.views.common import attach, check_files, discard, region_choices, today
@@ -32,7 +51,8 @@ PAGE = 200
 def index() -> str:
     scope = request_scope()
     stmt = scope.select(Tip)
-    state, source, query = request.args.get("state", ""), request.args.get("source", ""), request.args.get("q", "").strip()
+    state, source = request.args.get("state", ""), request.args.get("source", "")
+    query = request.args.get("q", "").strip()
     if state in TipState.__members__:
         stmt = stmt.where(Tip.state == TipState(state))
     if source in TipSource.__members__:
@@ -128,8 +148,8 @@ def show(tip_id: int) -> str:
     moves = [state for state in TRANSITIONS[tip.state] if state != TipState.handed_over] if handles else []
     return render_template(
         "media_tips/show.html", tip=tip, handles=handles, matters=matters, cluster_tips=cluster_tips,
-        matter_links=[l for l in tip.links if l.target == "matter"],
-        unit_links=[l for l in tip.links if l.target == "unit"],
+        matter_links=[link for link in tip.links if link.target == "matter"],
+        unit_links=[link for link in tip.links if link.target == "unit"],
         moves=moves, move_form=MoveForm(formdata=None), hand=hand,
         reply=ReplyForm(formdata=None) if handles else None,
         correct=CorrectLinkForm(formdata=None) if handles else None,

@@ -89,11 +89,11 @@ def tokenize(expr: str) -> list[Token]:
         pos = i + 1
         if char in " \t\r\n":
             i += 1
-        elif char.isascii() and char.isdigit() or (
+        elif (char.isascii() and char.isdigit()) or (
             char == "." and i + 1 < n and expr[i + 1].isascii() and expr[i + 1].isdigit()
         ):
             match = _NUMBER.match(expr, i)
-            assert match is not None
+            assert match is not None  # noqa: S101  (narrows the type: the branch was chosen by this pattern)
             tokens.append(Token(Kind.NUMBER, match.group(), pos))
             i = match.end()
         elif char == ".":

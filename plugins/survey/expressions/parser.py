@@ -199,7 +199,7 @@ class _Parser:
 
 
 def _binary_operator(token: Token) -> str | None:
-    if token.kind is Kind.OP or token.kind is Kind.NAME and token.text in _WORD_OPERATORS:
+    if token.kind is Kind.OP or (token.kind is Kind.NAME and token.text in _WORD_OPERATORS):
         return token.text
     return None
 

@@ -1,14 +1,13 @@
 """survey tables
 
 Revision ID: e68789c44524
-Revises: 
+Revises:
 Create Date: 2026-11-27 19:54:28.389408
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'e68789c44524'
 down_revision = None

@@ -6,9 +6,8 @@ Create Date: 2026-11-27 21:54:05.848998
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '339145a12fe5'
 down_revision = 'e68789c44524'

@@ -6,9 +6,8 @@ Create Date: 2026-11-27 22:48:05.666407
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '55245d5c517e'
 down_revision = '339145a12fe5'

@@ -18,7 +18,13 @@ from plugins.survey.definition import language_key, walk
 from plugins.survey.engine import Moment, check
 from plugins.survey.models import Access, Survey, SurveyStatus
 from plugins.survey.openrosa import (
-    MAX_SUBMISSION_BYTES, SubmissionRejected, form_id, form_list, parse_instance, read_instance, response_xml,
+    MAX_SUBMISSION_BYTES,
+    SubmissionRejected,
+    form_id,
+    form_list,
+    parse_instance,
+    read_instance,
+    response_xml,
 )
 from plugins.survey.submission import Submission, store
 from plugins.survey.views import bp

@@ -22,7 +22,13 @@ from plugins.survey.tokens import BROWSER_COOKIE, browser_nonce, issue_render_to
 from plugins.survey.views import bp
 from plugins.survey.views.common import local_now, locale, published_forms, shown, today
 from web.plugin_api import (
-    count_request, counts_itself, csrf_exempt, database, public_rate_limit, render_message, request_session,
+    count_request,
+    counts_itself,
+    csrf_exempt,
+    database,
+    public_rate_limit,
+    render_message,
+    request_session,
 )
 
 # A web submission of even a long form is a few kilobytes; anything far larger is refused unread.

@@ -17,7 +17,13 @@ from plugins.survey.charts import bar_chart
 from plugins.survey.definition import language_key, unsupported
 from plugins.survey.forms import IndicatorForm, InviteForm, LinkForm, QuotaForm, SettingsForm, UploadForm
 from plugins.survey.models import (
-    ACCESS_LABELS, STATUS_LABELS, Access, Survey, SurveyInvitation, SurveyResponse, SurveyStatus,
+    ACCESS_LABELS,
+    STATUS_LABELS,
+    Access,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyStatus,
 )
 from plugins.survey.results import responses, tally, unit_results
 from plugins.survey.signals import refresh_survey
@@ -87,7 +93,8 @@ def show(survey_id: int) -> str:
 
 def _show(survey: Survey, **forms: object) -> str:
     session = request_session()
-    choice_fields = [(n["name"], n["name"]) for n in _questions(survey) if n.get("type") in ("select_one", "select_multiple")]
+    choice_fields = [(n["name"], n["name"]) for n in _questions(survey)
+                     if n.get("type") in ("select_one", "select_multiple")]
     quota = forms.get("quota_form") or QuotaForm(formdata=None)
     quota.field.choices = choice_fields
     indicator = forms.get("indicator_form") or IndicatorForm(formdata=None)

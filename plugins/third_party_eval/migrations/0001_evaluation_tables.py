@@ -1,14 +1,13 @@
 """evaluation tables
 
 Revision ID: f1b2f991ad16
-Revises: 
+Revises:
 Create Date: 2026-11-27 19:50:51.674011
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'f1b2f991ad16'
 down_revision = None
