@@ -35,8 +35,10 @@ KEYWORDS = {
     "ngettext": (1, 2), "lazy_ngettext": (1, 2),
     "DubanError": None, "NotFound": None, "Forbidden": None, "InvalidTransition": None,
     "ValidationError": None, "AccountLocked": None, "CellError": None, "FileRejected": None,
-    "FileTooLarge": None, "ExpressionError": None, "RuleError": None, "NotEnoughOutcomes": None, "UploadRejected": None, "IdempotencyConflict": None, "Unauthorized": None, "RowsRejected": None, "AttachmentRejected": None,
-    "FormRejected": None, "FormChanged": None, "Unreachable": None, "QuotaFull": None, "SubmissionRejected": None, "SurveyClosed": None, "TokenRejected": None, "ConcurrentWrite": None,
+    "FileTooLarge": None, "ExpressionError": None, "RuleError": None, "NotEnoughOutcomes": None,
+    "UploadRejected": None, "IdempotencyConflict": None, "Unauthorized": None, "RowsRejected": None,
+    "AttachmentRejected": None, "FormRejected": None, "FormChanged": None, "Unreachable": None, "QuotaFull": None,
+    "SubmissionRejected": None, "SurveyClosed": None, "TokenRejected": None, "ConcurrentWrite": None,
 }
 METHODS = [
     ("**.py", "python"),

@@ -16,7 +16,7 @@ def test_every_error_class_with_a_message_is_extracted():
             yield sub
             yield from subclasses(sub)
 
-    import core.access.passwords  # noqa: F401
+    import core.access.passwords
     import core.importing  # noqa: F401
     from core.plugins import make_plugin_manager
 

@@ -43,7 +43,8 @@ def test_staff_publish_a_circular_and_the_criticised_unit_answers(page, live_ser
 
     with page.expect_download() as download_info:
         page.click("#export-docx")
-    document = Document(io.BytesIO(open(download_info.value.path(), "rb").read()))
+    with open(download_info.value.path(), "rb") as handle:
+        document = Document(io.BytesIO(handle.read()))
     assert number in [p.text for p in document.paragraphs]
     assert any("责令限期整改" in p.text for p in document.paragraphs)
     ranking = document.tables[0]

@@ -56,7 +56,8 @@ def test_xlsform_spec_test_skip_logic_constraints_and_one_submission(page: Any, 
     assert error.is_hidden()
     # Required answers inside the repeat are asked for before anything is sent.
     page.click("#survey-submit")
-    assert page.locator("[data-field='repeat_test~0~required_text'] .error.live").inner_text() == "Custom required message."
+    error = page.locator("[data-field='repeat_test~0~required_text'] .error.live")
+    assert error.inner_text() == "Custom required message."
     page.fill("input[name='repeat_test~0~required_text']", "一")
     page.fill("input[name='repeat_test~1~required_text']", "二")
     page.check("input[name='repeat_test~0~select_multiple_test'][value=yes]")

@@ -109,7 +109,8 @@ def test_entries_are_chained_with_the_instance_key_from_a_private_key_file(app, 
     key_file = os.path.join(app.instance_path, "audit_key")
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     keys = app.extensions["duban.audit_keys"]
-    assert keys.current == AuditKey.from_text(open(key_file).read())
+    with open(key_file) as handle:
+        assert keys.current == AuditKey.from_text(handle.read())
     assert {entry.key_id for entry in _entries(db_session)} == {keys.current.id}
     report = audit_log.check_chain(db_session)
     assert report.problems == [] and report.keyed_from == 1 and report.legacy == 0
@@ -178,9 +179,11 @@ def test_a_checkpoint_detects_the_newest_entries_cut_off_with_the_head_rewritten
 def test_an_edited_checkpoint_file_is_refused(app, db_session, org, runner):
     runner.invoke(args=["audit", "checkpoint"])
     path = audit_checkpoints.latest_path(os.path.join(app.instance_path, "audit_checkpoints"))
-    data = json.load(open(path))
+    with open(path) as handle:
+        data = json.load(handle)
     data["entry_id"] -= 2
-    json.dump(data, open(path, "w"))
+    with open(path, "w") as handle:
+        json.dump(data, handle)
     result = runner.invoke(args=["audit", "verify", "--checkpoint", path])
     assert result.exit_code != 0 and "signature does not match" in result.output
 

@@ -12,7 +12,7 @@ def _count(database: Database) -> int:
         return connection.execute(text("SELECT count(*) FROM t")).scalar_one()
 
 
-def test_a_block_commits_as_it_ends_and_rolls_back_if_it_raises(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_block_commits_as_it_ends_and_rolls_back_if_it_raises(tmp_path) -> None:
     database = Database("sqlite:///" + str(tmp_path / "begin.sqlite"))
     with database.begin() as connection:
         connection.execute(text("CREATE TABLE t (n INTEGER)"))
@@ -26,7 +26,7 @@ def test_a_block_commits_as_it_ends_and_rolls_back_if_it_raises(tmp_path) -> Non
     database.engine.dispose()
 
 
-def test_under_bind_a_block_is_a_savepoint_of_the_bound_connection(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_under_bind_a_block_is_a_savepoint_of_the_bound_connection(tmp_path) -> None:
     database = Database("sqlite:///" + str(tmp_path / "bound.sqlite"))
     with database.begin() as connection:
         connection.execute(text("CREATE TABLE t (n INTEGER)"))
@@ -46,7 +46,7 @@ def test_under_bind_a_block_is_a_savepoint_of_the_bound_connection(tmp_path) -> 
     database.engine.dispose()
 
 
-def test_on_sqlite_the_blocks_of_one_process_take_turns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_on_sqlite_the_blocks_of_one_process_take_turns(tmp_path) -> None:
     """A second writer waits in the process for the first to commit, not in SQLite's busy loop."""
     import threading
 

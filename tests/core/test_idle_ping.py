@@ -13,11 +13,11 @@ SERVER = os.environ.get("DUBAN_TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(not SERVER.startswith("postgres"), reason="needs DUBAN_TEST_DATABASE_URL on PostgreSQL")
 
 
-def _backend(connection) -> int:  # type: ignore[no-untyped-def]
+def _backend(connection) -> int:
     return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
 
-def test_a_connection_killed_while_idle_is_replaced_before_use(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_connection_killed_while_idle_is_replaced_before_use(monkeypatch) -> None:
     monkeypatch.setattr(core.db, "PING_AFTER_IDLE_SECONDS", 0.0)
     engine = make_engine(normalise_url(SERVER), pool_size=1, max_overflow=0)
     other = make_engine(normalise_url(SERVER))
@@ -33,12 +33,13 @@ def test_a_connection_killed_while_idle_is_replaced_before_use(monkeypatch) -> N
         other.dispose()
 
 
-def test_a_connection_used_a_moment_ago_is_not_pinged(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_connection_used_a_moment_ago_is_not_pinged(monkeypatch) -> None:
     monkeypatch.setattr(core.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
     engine = make_engine(normalise_url(SERVER), pool_size=1, max_overflow=0)
     pings = []
     original = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi_connection: pings.append(1) or original(dbapi_connection))
+    monkeypatch.setattr(engine.dialect, "do_ping",
+                        lambda dbapi_connection: pings.append(1) or original(dbapi_connection))
     try:
         for _ in range(3):
             with engine.connect() as connection:

@@ -25,7 +25,7 @@ INTERNAL = ["127.0.0.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1", "017
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         port = self.server.server_address[1]
         if self.path.startswith("/to/"):
             self.send_response(302)
@@ -38,7 +38,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(204)
         self.end_headers()

@@ -1,7 +1,6 @@
 """Each source plugin contributes default rules over its own signals, and they all load."""
 from __future__ import annotations
 
-
 from core.scoring.context import default_rules, load_context
 
 SOURCES = ("audit", "survey", "media_tips", "third_party_eval")

@@ -11,7 +11,13 @@ from core import hookspecs
 from core.hookspecs import hookimpl
 from core.hooktypes import Setting
 from core.plugin_settings import (
-    APPLICATION, CONFIG_FILE, DEFAULT, ENVIRONMENT, declared_settings, environment_tables, load_settings,
+    APPLICATION,
+    CONFIG_FILE,
+    DEFAULT,
+    ENVIRONMENT,
+    declared_settings,
+    environment_tables,
+    load_settings,
 )
 
 
@@ -75,7 +81,8 @@ def test_text_from_the_environment_stays_text():
     ({"painted": 1}, "shelves.painted is true or false"),
     ({"colour": 7}, "shelves.colour is a text"),
     ({"rooms": [1, 2]}, "shelves.rooms is a list of texts"),
-    ({"colur": "red"}, "config.toml: shelves has no setting 'colur' (it has: colour, count, depth, key, painted, rooms)"),
+    ({"colur": "red"},
+     "config.toml: shelves has no setting 'colur' (it has: colour, count, depth, key, painted, rooms)"),
 ])
 def test_a_wrong_value_or_an_unknown_key_is_refused_by_name(given, complaint):
     with pytest.raises(ValueError) as refused:
@@ -120,7 +127,7 @@ def test_declarations_are_checked():
 
     with pytest.raises(RuntimeError, match="declared twice"):
         declared_settings(manager(Shelves(), Twice()))
-    with pytest.raises(ValueError, match="its declaration: bad.count is at least 0"):
+    with pytest.raises(ValueError, match=r"its declaration: bad\.count is at least 0"):
         declared_settings(manager(BadDefault()))
     with pytest.raises(RuntimeError, match="lower-case names"):
         declared_settings(manager(BadName()))

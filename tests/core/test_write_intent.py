@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from core.db import WRITE_INTENT, make_engine
 
 
-def test_a_writing_transaction_takes_the_lock_as_it_begins(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_writing_transaction_takes_the_lock_as_it_begins(tmp_path) -> None:
     engine = make_engine("sqlite:///" + str(tmp_path / "lock.sqlite"))
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (n INTEGER)"))
@@ -33,7 +33,7 @@ def test_a_writing_transaction_takes_the_lock_as_it_begins(tmp_path) -> None:  #
         engine.dispose()
 
 
-def test_a_plain_transaction_begins_deferred(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_plain_transaction_begins_deferred(tmp_path) -> None:
     engine = make_engine("sqlite:///" + str(tmp_path / "plain.sqlite"))
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (n INTEGER)"))

@@ -96,7 +96,7 @@ def test_security_headers(client):
 
 def test_a_views_own_security_header_is_kept(app, client):
     @app.get("/_test/framed")
-    def framed():  # type: ignore[no-untyped-def]
+    def framed():
         return "ok", 200, {"X-Frame-Options": "SAMEORIGIN", "Cache-Control": "max-age=60"}
 
     response = client.get("/_test/framed")

@@ -19,17 +19,17 @@ def app_config() -> dict[str, Any]:
     return {"LOGIN_RATE_LIMIT": "1000 per minute"}
 
 
-def _browser(app, address: str):  # type: ignore[no-untyped-def]
+def _browser(app, address: str):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
 
 
-def _login(client, username: str, password: str = "correct-horse-battery"):  # type: ignore[no-untyped-def]
+def _login(client, username: str, password: str = "correct-horse-battery"):
     return client.post("/login", data={"username": username, "password": password})
 
 
-def _answer(response) -> tuple[int, list[str], str | None]:  # type: ignore[no-untyped-def]
+def _answer(response) -> tuple[int, list[str], str | None]:
     page = response.get_data(as_text=True)
     return response.status_code, FLASH.findall(page), response.headers.get("Location")
 

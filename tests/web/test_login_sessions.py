@@ -16,14 +16,14 @@ def app_config() -> dict[str, Any]:
     return {"LOGIN_RATE_LIMIT": "1000 per minute"}
 
 
-def _copy_of(client, app):  # type: ignore[no-untyped-def]
+def _copy_of(client, app):
     """A second browser holding a copy of ``client``'s session cookie."""
     other = app.test_client()
     other.set_cookie("session", client.get_cookie("session").value)
     return other
 
 
-def _shift(client, **seconds: int) -> None:  # type: ignore[no-untyped-def]
+def _shift(client, **seconds: int) -> None:
     """Move the login's timestamps in the cookie back in time, as if that much had passed."""
     with client.session_transaction() as session:
         for key, back in (("login", seconds.get("login", 0)), ("seen", seconds.get("seen", 0))):
@@ -119,7 +119,7 @@ def test_get_requests_write_nothing_and_the_idle_time_moves_in_the_cookie(client
     auth.login("wang")
     writes: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def record(_conn, _cursor, statement, *_args):
         if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             writes.append(statement)
 

@@ -7,6 +7,8 @@ recording which query arguments it looked up; each is then sent again with one.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 import flask
 import pytest
 from werkzeug.datastructures import ImmutableMultiDict
@@ -21,21 +23,21 @@ API_REFUSAL = "参数包含 NUL 字符。"
 class RecordingArgs(ImmutableMultiDict):  # type: ignore[type-arg]
     """Query arguments that remember which names a view asked for."""
 
-    asked: set[str] = set()
+    asked: ClassVar[set[str]] = set()
 
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key):
         RecordingArgs.asked.add(key)
         return super().__getitem__(key)
 
-    def get(self, key, default=None, type=None):  # type: ignore[no-untyped-def]
+    def get(self, key, default=None, type=None):
         RecordingArgs.asked.add(key)
         return super().get(key, default=default, type=type)
 
-    def getlist(self, key, type=None):  # type: ignore[no-untyped-def]
+    def getlist(self, key, type=None):
         RecordingArgs.asked.add(key)
         return super().getlist(key, type=type)
 
-    def __contains__(self, key):  # type: ignore[no-untyped-def]
+    def __contains__(self, key):
         RecordingArgs.asked.add(key)
         return super().__contains__(key)
 

@@ -20,7 +20,7 @@ def app_config() -> dict[str, Any]:
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:6379/", "http://localhost:8080/rss", "http://0x7f000001:22/",
                                  "http://2130706433/", "http://[::ffff:127.0.0.1]/", "http://169.254.169.254/latest"])
-def test_a_supervisor_cannot_add_a_feed_on_an_internal_address(client, auth, db_session, org, url) -> None:  # type: ignore[no-untyped-def]
+def test_a_supervisor_cannot_add_a_feed_on_an_internal_address(client, auth, db_session, org, url) -> None:
     org.user("city", Role.supervisor, org.city_a, head=True)
     auth.login("city")
     response = client.post("/tips/feeds", data={"name": "内网", "url": url})
@@ -28,7 +28,7 @@ def test_a_supervisor_cannot_add_a_feed_on_an_internal_address(client, auth, db_
     assert db_session.scalar(select(TipFeed)) is None
 
 
-def test_allow_listed_hosts_may_be_added(client, auth, db_session, org) -> None:  # type: ignore[no-untyped-def]
+def test_allow_listed_hosts_may_be_added(client, auth, db_session, org) -> None:
     org.user("city", Role.supervisor, org.city_a, head=True)
     auth.login("city")
     for url in ("http://feeds.intranet.example/rss", "http://10.0.0.8:8080/rss"):
@@ -37,7 +37,7 @@ def test_allow_listed_hosts_may_be_added(client, auth, db_session, org) -> None:
                                                                "http://feeds.intranet.example/rss"]
 
 
-def test_a_webhook_cannot_point_at_an_internal_address(client, auth, db_session, org) -> None:  # type: ignore[no-untyped-def]
+def test_a_webhook_cannot_point_at_an_internal_address(client, auth, db_session, org) -> None:
     org.user("root", Role.admin, org.province)
     auth.login("root")
     refused = client.post("/webhooks/", data={"name": "x", "url": "http://[::1]:9000/hook", "events": ["tip.created"],

@@ -18,7 +18,15 @@ from core.hooktypes import Setting
 from core.i18n import message
 from web import plugin_api
 from web.plugin_api import (
-    capability_required, csrf_exempt, fail, logger, rate_limit, request_scope, request_session, say, settings,
+    capability_required,
+    csrf_exempt,
+    fail,
+    logger,
+    rate_limit,
+    request_scope,
+    request_session,
+    say,
+    settings,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -26,7 +26,8 @@ def test_core_pages_work_with_plugins_blocked(database_url, connection, tmp_path
     assert not set(blocked) & set(names)
     client = app.test_client()
     for username in ("admin", "officer"):
-        assert client.post("/login", data={"username": username, "password": "correct-horse-battery"}).status_code == 302
+        login = client.post("/login", data={"username": username, "password": "correct-horse-battery"})
+        assert login.status_code == 302
         home = client.get("/")
         assert home.status_code == 200
         for link in ("/units/", "/users/", "/audit/", "/imports/", f"/units/{org.county_a1.id}"):

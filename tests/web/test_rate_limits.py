@@ -29,13 +29,13 @@ def _receipt(db_session: Any) -> str:
     return code
 
 
-def test_login_posts(client, auth, org) -> None:  # type: ignore[no-untyped-def]
+def test_login_posts(client, auth, org) -> None:
     statuses = [auth.login(f"nobody{number}", "whatever-password").status_code for number in range(LIMIT + 1)]
     assert statuses == [200] * LIMIT + [429]
     assert client.get("/login").status_code == 200  # only posts are counted
 
 
-def test_a_new_client_address_logs_in_while_another_is_limited(app, auth, org) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_client_address_logs_in_while_another_is_limited(app, auth, org) -> None:
     for number in range(LIMIT + 1):
         auth.login(f"nobody{number}", "whatever-password")
     other = app.test_client()
@@ -43,23 +43,23 @@ def test_a_new_client_address_logs_in_while_another_is_limited(app, auth, org) -
                       environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code == 200
 
 
-def test_public_cases_page(client, org) -> None:  # type: ignore[no-untyped-def]
+def test_public_cases_page(client, org) -> None:
     assert [client.get("/cases/").status_code for _ in range(LIMIT + 1)] == [200] * LIMIT + [429]
 
 
-def test_filing_a_tip(client, org) -> None:  # type: ignore[no-untyped-def]
+def test_filing_a_tip(client, org) -> None:
     statuses = [client.post("/tips/new", data={"text": f"线索 {number}", "category": "other", "region": ""},
                             content_type="multipart/form-data").status_code for number in range(LIMIT + 1)]
     assert statuses == [200] * LIMIT + [429]
 
 
-def test_looking_up_a_receipt(client, org, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_looking_up_a_receipt(client, org, db_session) -> None:
     code = _receipt(db_session)
     statuses = [client.post("/tips/status", data={"code": code}).status_code for _ in range(LIMIT + 1)]
     assert statuses == [200] * LIMIT + [429]
 
 
-def test_adding_to_a_tip(client, org, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_adding_to_a_tip(client, org, db_session) -> None:
     code = _receipt(db_session)
     statuses = [client.post("/tips/status/add", data={"code": code, "text": f"补充 {number}"},
                             content_type="multipart/form-data").status_code for number in range(LIMIT + 1)]

@@ -12,7 +12,7 @@ import web.ratelimit
 from web.ratelimit import SweptMemoryStorage
 
 
-def test_the_application_counts_in_swept_memory_by_default(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_application_counts_in_swept_memory_by_default(app) -> None:
     from web.extensions import limiter
 
     assert app.config["RATELIMIT_STORAGE_URI"] == "swept-memory://"
@@ -29,7 +29,7 @@ def test_limits_are_kept_and_a_new_window_starts_afresh() -> None:
         assert strategy.hit(limit, key)
 
 
-def test_no_thread_is_started_while_counting(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_thread_is_started_while_counting(monkeypatch) -> None:
     storage = storage_from_string("swept-memory://")
     started = []
     monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
@@ -39,7 +39,7 @@ def test_no_thread_is_started_while_counting(monkeypatch) -> None:  # type: igno
     assert started == []
 
 
-def test_forgotten_counters_are_swept_on_a_later_hit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_forgotten_counters_are_swept_on_a_later_hit(monkeypatch) -> None:
     storage = storage_from_string("swept-memory://")
     strategy = FixedWindowRateLimiter(storage)
     for number in range(100):
@@ -53,7 +53,7 @@ def test_forgotten_counters_are_swept_on_a_later_hit(monkeypatch) -> None:  # ty
     assert len(storage.storage) == 1 and "new" in next(iter(storage.storage))
 
 
-def test_count_request_refuses_past_the_limit_per_scope_and_key(app) -> None:  # type: ignore[no-untyped-def]
+def test_count_request_refuses_past_the_limit_per_scope_and_key(app) -> None:
     import pytest
     from werkzeug.exceptions import TooManyRequests
 
@@ -70,7 +70,7 @@ def test_count_request_refuses_past_the_limit_per_scope_and_key(app) -> None:  #
         count_request("2 per minute", "one")  # another address
 
 
-def test_a_view_that_counts_itself_is_not_checked_again_by_the_limiter(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_view_that_counts_itself_is_not_checked_again_by_the_limiter(app) -> None:
     """Flask-Limiter's per-request check skips views marked counts_itself; count_request still limits them."""
     from web.extensions import limiter
     from web.ratelimit import count_request, counts_itself
@@ -92,7 +92,7 @@ def test_a_view_that_counts_itself_is_not_checked_again_by_the_limiter(app) -> N
     assert [client.post("/_test/counts-itself").status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_the_limiters_per_request_check_does_not_run_for_a_view_that_counts_itself(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_limiters_per_request_check_does_not_run_for_a_view_that_counts_itself(app, monkeypatch) -> None:
     from web.extensions import limiter
     from web.ratelimit import counts_itself
 

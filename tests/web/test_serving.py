@@ -54,10 +54,10 @@ def test_two_servers_on_one_host_keep_their_own_control_sockets(tmp_path):
     os.makedirs(home)
     ports = [_free_port(), _free_port()]
     instances = [str(tmp_path / "one"), str(tmp_path / "two")]
-    processes = [_serve(duban, instance, port, home) for instance, port in zip(instances, ports)]
+    processes = [_serve(duban, instance, port, home) for instance, port in zip(instances, ports, strict=True)]
     try:
         assert all(_answers(port) for port in ports)
-        for instance, port in zip(instances, ports):
+        for instance, port in zip(instances, ports, strict=True):
             assert os.path.exists(os.path.join(instance, f"gunicorn-127.0.0.1-{port}.ctl")), os.listdir(instance)
         assert not os.path.exists(os.path.join(home, ".gunicorn", "gunicorn.ctl"))
     finally:

@@ -7,7 +7,7 @@ from web.i18n import select_locale
 from web.sessions import SessionCookies
 
 
-def test_the_session_survives_a_round_trip_and_a_forged_cookie_is_ignored(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_session_survives_a_round_trip_and_a_forged_cookie_is_ignored(app) -> None:
     assert isinstance(app.session_interface, SessionCookies)
 
     @app.get("/_test/session/<value>")
@@ -28,7 +28,7 @@ def test_the_session_survives_a_round_trip_and_a_forged_cookie_is_ignored(app) -
     assert client.get("/_test/session/-").get_data(as_text=True) == ""
 
 
-def test_the_language_is_parsed_once_per_process(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_language_is_parsed_once_per_process(app) -> None:
     with app.test_request_context("/"):
         first = select_locale()
     with app.test_request_context("/"):

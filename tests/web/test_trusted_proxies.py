@@ -37,7 +37,7 @@ def _statuses(app: Any, sends: list[tuple[str, str | None]]) -> list[int]:
     return statuses
 
 
-def test_without_trusted_proxies_a_spoofed_forwarded_address_is_ignored(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_without_trusted_proxies_a_spoofed_forwarded_address_is_ignored(app_factory) -> None:
     app = app_factory(PUBLIC_RATE_LIMIT="2 per minute")
     assert app.config["TRUSTED_PROXIES"] == 0
     # One client writing a new X-Forwarded-For on every request still has one bucket.
@@ -48,7 +48,7 @@ def test_without_trusted_proxies_a_spoofed_forwarded_address_is_ignored(app_fact
     assert _statuses(app, [("198.51.100.8", None)]) == [200]
 
 
-def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_bucket(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_bucket(app_factory) -> None:
     app = app_factory(PUBLIC_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
     proxy = "127.0.0.1"
     assert _statuses(app, [(proxy, "203.0.113.1")] * 3) == [200, 200, 429]
@@ -58,7 +58,7 @@ def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_bucket(app_f
     assert _statuses(app, [(proxy, "10.9.9.9, 203.0.113.1")]) == [429]
 
 
-def test_the_request_sees_the_forwarded_client_and_scheme(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_request_sees_the_forwarded_client_and_scheme(app_factory) -> None:
     from flask import request
 
     app = app_factory(TRUSTED_PROXIES=1)
@@ -73,7 +73,7 @@ def test_the_request_sees_the_forwarded_client_and_scheme(app_factory) -> None: 
     assert response.get_data(as_text=True) == "203.0.113.9 https"
 
 
-def test_trusted_proxies_comes_from_the_environment(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_trusted_proxies_comes_from_the_environment(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("DUBAN_TRUSTED_PROXIES", "2")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
                       "DATABASE_URL": "sqlite:///" + str(tmp_path / "d.sqlite")})

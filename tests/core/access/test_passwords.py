@@ -25,7 +25,7 @@ def test_locks_start_at_the_fifth_failure_and_double_up_to_the_cap():
     assert lock_for(40) == MAX_LOCK and lock_for(10**6) == MAX_LOCK
 
 
-def _fail(session, name: str, source: str, times: int, now) -> None:  # type: ignore[no-untyped-def]
+def _fail(session, name: str, source: str, times: int, now) -> None:
     for _ in range(times):
         assert check_login(session, name, "wrong-password-x", source, now) is None
 

@@ -22,7 +22,8 @@ def _ledger(db_session, org):
     db_session.flush()
     tasks = {}
     for unit in (org.county_a1, org.county_a2, org.county_b1):
-        task = Task(matter_id=matter.id, unit_id=unit.id, description=f"{unit.name} 完成改造", deadline=date(2026, 12, 31))
+        task = Task(matter_id=matter.id, unit_id=unit.id, description=f"{unit.name} 完成改造",
+                    deadline=date(2026, 12, 31))
         db_session.add(task)
         tasks[unit.code] = task
     db_session.commit()

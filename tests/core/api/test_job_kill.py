@@ -25,7 +25,7 @@ from core.org.models import Unit
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(HERE))
-from job_consumer import LEASE, build
+from job_consumer import LEASE, build  # noqa: E402  (found through the path set just above)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

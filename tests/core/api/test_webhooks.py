@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from core.db import utcnow
 from core.ledger.models import Matter, MatterKind, Task, TaskState
-from core.webhooks import MAX_ATTEMPTS, DeliveryState, WebhookDelivery, WebhookSubscriber, deliver_due, emit, save_subscriber
+from core.webhooks import (
+    MAX_ATTEMPTS,
+    DeliveryState,
+    WebhookDelivery,
+    WebhookSubscriber,
+    deliver_due,
+    emit,
+    save_subscriber,
+)
 from core.webhooks.delivery import Sent
 
 
@@ -64,7 +72,7 @@ def test_deliveries_are_signed_and_retried_with_growing_delays(app, db_session, 
     assert second_wait > first_wait
     assert deliver_due(db_session, now + timedelta(days=1), send=send) == (1, 0)
     assert delivery.state == DeliveryState.delivered and delivery.attempts == 3
-    url, body, headers = seen[-1]
+    _url, body, headers = seen[-1]
     expected = hmac.new(subscriber.secret.encode(), headers["X-Duban-Timestamp"].encode() + b"." + body,
                         hashlib.sha256).hexdigest()
     assert headers["X-Duban-Signature"] == "sha256=" + expected

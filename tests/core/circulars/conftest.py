@@ -10,9 +10,9 @@ import pytest
 
 from core.access.models import Role
 from core.access.scope import Scope
+from core.circulars.problems import review_outcome_model
 from core.ledger.dispatch import MatterFields, dispatch_task, save_matter
 from core.ledger.models import MatterKind
-from core.circulars.problems import review_outcome_model
 from core.ledger.workflow import file_report, review_report, sign_task
 
 # Register the review tables (when this build has them) before the test database is created.
@@ -38,8 +38,10 @@ def province(db_session: Any, org: Any, today: date) -> SimpleNamespace:
     city_b = org.user("bofficer", Role.unit_officer, org.county_b1)
     leader = org.user("leader", Role.leader, org.province, head=True)
     scope = Scope(db_session, staff)
-    matter = save_matter(scope, None, MatterFields(code="SZ-2026-001", title="农村危房改造", kind=MatterKind.work_report))
-    other = save_matter(scope, None, MatterFields(code="SZ-2026-002", title="河道非法采砂整治", kind=MatterKind.instruction))
+    matter = save_matter(scope, None,
+                         MatterFields(code="SZ-2026-001", title="农村危房改造", kind=MatterKind.work_report))
+    other = save_matter(scope, None,
+                        MatterFields(code="SZ-2026-002", title="河道非法采砂整治", kind=MatterKind.instruction))
 
     def completed(unit: Any, officer: Any, m: Any) -> Any:
         task = dispatch_task(scope, m, unit_id=unit.id, description="完成改造任务", deadline=today + timedelta(days=5))

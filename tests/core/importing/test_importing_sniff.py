@@ -17,7 +17,7 @@ def test_kinds_by_content(make_xlsx: Callable[..., bytes], make_zip: Callable[..
     assert sniff_kind(b"code,name\n1,\x00x\n") == "binary"
     assert sniff_kind(b'\n  {"ref": "a"}\n') == "jsonl"
     assert sniff_kind(b'\xef\xbb\xbf{"ref": "a"}') == "jsonl"
-    assert sniff_kind("code,name\n".encode("utf-8")) == "csv"
+    assert sniff_kind(b"code,name\n") == "csv"
     assert sniff_kind("单位代码,单位名称\n".encode("gb18030")) == "csv"
     assert sniff_kind("\ufeffcode\tname\n".encode("utf-16")) == "csv"
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.hooktypes import ImportContext
+from core.hooktypes import ImportContext, Importer
 from core.i18n import translator
 from core.intake import run_import
 from core.ledger.export import export_xlsx
 from core.ledger.importer import import_matters
 from core.ledger.models import Matter, Task
 from core.ledger.queries import LedgerFilter
-from core.hooktypes import Importer
 
 IMPORTER = Importer("matters", "Matters", import_matters)
 HEADER = "事项编号,事项名称,类别,来源,任务,牵头单位,配合单位,完成时限,报送频次\n"

@@ -108,11 +108,13 @@ def test_a_forbidden_or_oversized_attachment_is_refused_and_nothing_stored(db_se
     sign_task(east, ledger.east_task.id)
     with pytest.raises(ValidationError) as refused:
         file_report(east, ledger.east_task.id, text="x", percent_done=10,
-                    uploads=[Upload("report.pdf", b"MZ\x90\x00\x03\x00 not a pdf")], attachment_folder=str(tmp_path / "files"))
+                    uploads=[Upload("report.pdf", b"MZ\x90\x00\x03\x00 not a pdf")],
+                    attachment_folder=str(tmp_path / "files"))
     assert "report.pdf" in refused.value.message.render(translator("en"))
     with pytest.raises(ValidationError):
         file_report(east, ledger.east_task.id, text="x", percent_done=10,
-                    uploads=[Upload("big.pdf", PDF + b"0" * 2048)], attachment_folder=str(tmp_path / "files"), max_bytes=1024)
+                    uploads=[Upload("big.pdf", PDF + b"0" * 2048)], attachment_folder=str(tmp_path / "files"),
+                    max_bytes=1024)
     with pytest.raises(ValidationError):
         file_report(east, ledger.east_task.id, text="x", percent_done=10,
                     uploads=[Upload("page.txt", b"<html><script>alert(1)</script></html>")],

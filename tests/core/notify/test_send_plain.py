@@ -14,7 +14,7 @@ from core.notify.delivery import (
 from tests.conftest import _free_port
 
 
-def test_a_plain_message_reaches_the_address(smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_plain_message_reaches_the_address(smtp_server) -> None:
     inbox, mail = smtp_server
     with mail_connection(mail) as smtp:
         send_plain(smtp, mail, "zhang@example.cn", "提醒：请填写问卷", "您好\n\nhttps://duban.example.org/s/x?t=y\n")

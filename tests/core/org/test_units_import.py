@@ -152,7 +152,8 @@ def test_a_true_cycle_is_still_called_one(runner, tmp_path, monkeypatch):
 NO_LEVEL = "code,name,parent_code,region_code\nA3,河中区,A,990104\nA4,,A,990105\n"
 
 
-def test_a_file_without_the_level_column_is_refused_with_a_message_on_the_command_line(runner, tmp_path, org, db_session):
+def test_a_file_without_the_level_column_is_refused_with_a_message_on_the_command_line(runner, tmp_path, org,
+                                                                                       db_session):
     before = _count(db_session)
     path = tmp_path / "units.csv"
     path.write_text(NO_LEVEL, encoding="utf-8")

@@ -2,4 +2,4 @@
 from __future__ import annotations
 
 # The same small province as the review tests.
-from tests.core.review.conftest import app_config, province  # noqa: E402,F401
+from tests.core.review.conftest import app_config, province  # noqa: F401

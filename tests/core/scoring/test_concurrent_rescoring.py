@@ -47,7 +47,7 @@ def test_two_workers_rescoring_the_same_tasks_at_once_store_each_task_once(tmp_p
                     with apps[1].extensions["duban.db"].transaction(actor="test") as session:
                         rescore(session, load_context(session, apps[1].extensions["duban.plugins"]), today,
                                 task_ids)
-                except BaseException as error:  # noqa: BLE001 - reported below
+                except BaseException as error:
                     errors.append(error)
 
             thread = threading.Thread(target=second_worker)

@@ -66,7 +66,8 @@ def test_a_kind_kept_as_history_is_summarised_per_task_and_per_unit(db_session, 
     other = next(t for t in province.tasks if t.unit_id == task.unit_id and t.id != task.id) \
         if any(t.unit_id == task.unit_id and t.id != task.id for t in province.tasks) else None
     today = province.today
-    scores = [(today - timedelta(days=730), 80.0), (today - timedelta(days=365), 70.0), (today - timedelta(days=30), 60.0)]
+    scores = [(today - timedelta(days=730), 80.0), (today - timedelta(days=365), 70.0),
+              (today - timedelta(days=30), 60.0)]
     for k, (day, value) in enumerate(scores):
         record_signal(db_session, source="eval", kind="score", ref=f"s{k}", unit_id=task.unit_id,
                       matter_id=task.matter_id, task_id=task.id, value=value, observed_on=day)

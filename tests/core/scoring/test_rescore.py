@@ -1,7 +1,7 @@
 """A full rescoring: which tasks it scores, and what it stores for each."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from core.ledger.dispatch import MatterFields, dispatch_task, save_matter
 from core.ledger.models import MatterKind, TaskState
@@ -15,7 +15,7 @@ def test_tasks_closed_within_half_a_year_are_scored_and_older_ones_are_not(app, 
     recent, old = province.tasks[0], province.tasks[1]
     for task, days_ago in ((recent, 170), (old, 190)):
         task.state = TaskState.closed
-        task.closed_at = datetime.combine(province.today - timedelta(days=days_ago), time(12), timezone.utc)
+        task.closed_at = datetime.combine(province.today - timedelta(days=days_ago), time(12), UTC)
     db_session.flush()
     context = load_context(db_session, app.extensions["duban.plugins"])
     assert rescore(db_session, context, province.today) == len(province.tasks) - 1

@@ -79,7 +79,8 @@ def xlsx_bytes(rows: list[list[Any]], headers: list[str] = HEADERS_ZH) -> bytes:
 
 
 def jsonl_bytes(rows: list[list[Any]], headers: list[str] = HEADERS_ZH) -> bytes:
-    return "\n".join(json.dumps(dict(zip(headers, values)), ensure_ascii=False) for values in rows).encode()
+    return "\n".join(json.dumps(dict(zip(headers, values, strict=True)), ensure_ascii=False)
+                     for values in rows).encode()
 
 
 def upload(client: Any, data: bytes, name: str = "findings.csv", path: str = "/findings/upload") -> Any:

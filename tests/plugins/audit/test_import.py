@@ -122,7 +122,8 @@ def test_progress_is_reported_batch_by_batch(app, db_session, org, ledger):
     importer = importers(app.extensions["duban.plugins"])["audit"]
     data = csv_bytes([row(f"F-{n}") for n in range(2500)])
     report = run_import(db_session, importer, data, "big.csv",
-                        ImportContext(actor="cli", options={"progress": lambda done, total: seen.append((done, total))}))
+                        ImportContext(actor="cli",
+                                      options={"progress": lambda done, total: seen.append((done, total))}))
     assert report.created == 2500
     assert seen == [(2000, 2500), (2500, 2500)]
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -124,7 +124,7 @@ def test_the_tick_sends_each_reminder_once(app, db_session, people, ledger, org)
 
 def test_the_tick_hook_runs_through_duban_tick(app, db_session, people, ledger):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["tick", "--now", datetime.now(timezone.utc).isoformat()])
+    result = runner.invoke(args=["tick", "--now", datetime.now(UTC).isoformat()])
     assert "audit:" in result.output
 
 

@@ -45,7 +45,7 @@ def _setup(app: Any) -> str:
         return secret
 
 
-def test_identical_posts_at_once_store_one_tip_and_all_get_the_same_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_identical_posts_at_once_store_one_tip_and_all_get_the_same_answer(tmp_path) -> None:
     with scratch_database(os.environ.get("DUBAN_TEST_DATABASE_URL"), "duban_tips_race") as url:
         app = make_app(url, tmp_path, PROPAGATE_EXCEPTIONS=False)
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -28,7 +28,7 @@ GOOD_RSS = """<?xml version="1.0" encoding="utf-8"?>
 class FeedHandler(BaseHTTPRequestHandler):
     """Serves one good feed and each kind of bad one."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/good.xml":
             self._send(GOOD_RSS.encode("utf-8"), "application/rss+xml")
         elif self.path == "/malformed.xml":
@@ -88,7 +88,7 @@ def _feed(db_session, org, url: str, name: str) -> TipFeed:
     return feed
 
 
-NOW = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 # The test server listens on a loopback address, which only an operator's allow-list opens.
 LOCAL = ["127.0.0.1"]
 

@@ -41,7 +41,8 @@ def test_import_jsonl_then_again_changes_nothing(runner, db_session, org, ledger
 
 def test_import_csv_with_chinese_headers(runner, db_session, org, tmp_path):
     path = tmp_path / "tips.csv"
-    path.write_text("编号,内容,来源,日期,行政区划代码\nC-1,河西区幼儿园建好不招生,群众,2026-03-05,990103\n", encoding="utf-8-sig")
+    path.write_text("编号,内容,来源,日期,行政区划代码\nC-1,河西区幼儿园建好不招生,群众,2026-03-05,990103\n",
+                    encoding="utf-8-sig")
     result = runner.invoke(args=["import", "tips", str(path)])
     assert result.exit_code == 0, result.output
     tip = db_session.scalar(select(Tip))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import func, select
@@ -31,7 +31,7 @@ def _tip(db_session, text, source=TipSource.public, region="990102", days_ago=1)
 
 def _at(days_ago: int) -> datetime:
     """Ten in the morning in Beijing, ``days_ago`` days before TODAY."""
-    return datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time(), timezone.utc) + timedelta(hours=2)
+    return datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time(), UTC) + timedelta(hours=2)
 
 
 def _features(app, db_session, day, task_id):
@@ -108,7 +108,7 @@ def test_the_tick_reminds_an_overdue_unit_once(app, db_session, org, ledger, peo
     tip = _tip(db_session, "河东区老旧小区改造停工")
     hand_over(db_session, tip, org.county_a1, due=TODAY, user=people["city_a"], today=TODAY)
     db_session.commit()
-    now = datetime(2026, 3, 20, 1, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 20, 1, 0, tzinfo=UTC)
     pm = app.extensions["duban.plugins"]
     for _ in range(2):
         pm.hook.duban_tick(session=db_session, now=now)

@@ -117,10 +117,12 @@ def test_confirming_a_suggestion_rejects_the_others(client, auth, db_session, or
     db_session.expire_all()
     tip = _tip(db_session)
     assert tip.matter_id == second.matter_id
-    assert {link.status for link in tip.links if link.target == "matter" and link.id != second.id} == {LinkStatus.rejected}
+    others = {link.status for link in tip.links if link.target == "matter" and link.id != second.id}
+    assert others == {LinkStatus.rejected}
 
 
-def test_staff_enter_a_media_tip_and_script_tags_render_as_text_everywhere(client, auth, db_session, org, ledger, people):
+def test_staff_enter_a_media_tip_and_script_tags_render_as_text_everywhere(client, auth, db_session, org, ledger,
+                                                                           people):
     auth.login("city_a")
     response = client.post("/tips/intake", data={
         "source": "media", "title": HOSTILE, "text": HOSTILE + "河东区小区改造停工", "url": "https://news.example.cn/a/1",

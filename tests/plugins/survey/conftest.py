@@ -28,7 +28,7 @@ def form_token(page: str) -> str:
 
 
 @pytest.fixture
-def make_survey(db_session: Any, org: Any):  # type: ignore[no-untyped-def]
+def make_survey(db_session: Any, org: Any):
     """Create (and by default publish) a survey owned by city A from a fixture form."""
     from plugins.survey import service
 
@@ -50,12 +50,12 @@ def staff(org: Any, auth: Any) -> Any:
 
 
 @pytest.fixture(name="form_bytes")
-def form_bytes_fixture():  # type: ignore[no-untyped-def]
+def form_bytes_fixture():
     return form_bytes
 
 
 @pytest.fixture(name="form_token")
-def form_token_fixture():  # type: ignore[no-untyped-def]
+def form_token_fixture():
     return form_token
 
 

@@ -39,7 +39,7 @@ def _published_survey(app: Any) -> str:
         return survey.slug
 
 
-def test_answers_sent_at_once_are_each_stored_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_answers_sent_at_once_are_each_stored_once(tmp_path) -> None:
     with scratch_database(os.environ.get("DUBAN_TEST_DATABASE_URL"), "duban_concurrent") as url:
         app = make_app(url, tmp_path, PUBLIC_RATE_LIMIT="100000 per minute")
         try:

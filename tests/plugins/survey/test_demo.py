@@ -12,12 +12,12 @@ from plugins.survey.demo import seed
 from plugins.survey.models import Survey, SurveyResponse
 
 
-def test_demo_survey_without_demo_units_is_skipped(db_session) -> None:  # type: ignore[no-untyped-def]
+def test_demo_survey_without_demo_units_is_skipped(db_session) -> None:
     seed(db_session, date.today())
     assert db_session.scalar(select(func.count()).select_from(Survey)) == 0
 
 
-def test_demo_survey_has_responses_and_signals(db_session, client) -> None:  # type: ignore[no-untyped-def]
+def test_demo_survey_has_responses_and_signals(db_session, client) -> None:
     province = save_unit(db_session, Unit(), code="990000", name="示范省", level=UnitLevel.province,
                          region_code="990000", parent=None)
     for code, name in (("990102", "河东区"), ("990103", "河西区")):
@@ -27,7 +27,8 @@ def test_demo_survey_has_responses_and_signals(db_session, client) -> None:  # t
     survey = db_session.scalar(select(Survey))
     assert survey.status.value == "published"
     assert db_session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) == 200
-    flags = {(s.unit.code, s.kind): s.value for s in db_session.scalars(select(Signal).where(Signal.source == "survey"))}
+    flags = {(s.unit.code, s.kind): s.value
+             for s in db_session.scalars(select(Signal).where(Signal.source == "survey"))}
     assert flags[("990103", "satisfaction_off_target")] == 1.0  # Hexi lags, and its residents say so
     assert flags[("990102", "satisfaction_off_target")] == 0.0
     assert client.get(f"/s/{survey.slug}").status_code == 200

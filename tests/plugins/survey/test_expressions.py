@@ -40,7 +40,7 @@ def normalise(value: Any) -> Any:
     """Encode a result as the case table does: NaN, infinities and dates as small objects."""
     if isinstance(value, list):
         return [normalise(item) for item in value]
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, float):
         if math.isnan(value):

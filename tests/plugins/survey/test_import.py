@@ -23,7 +23,7 @@ def test_every_fixture_is_covered(fixtures_dir: str) -> None:
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
-def test_accepted_forms_import_and_render(name: str, make_survey, client) -> None:  # type: ignore[no-untyped-def]
+def test_accepted_forms_import_and_render(name: str, make_survey, client) -> None:
     survey = make_survey(name)
     page = client.get(f"/s/{survey.slug}")
     assert page.status_code == 200
@@ -35,14 +35,14 @@ def test_accepted_forms_import_and_render(name: str, make_survey, client) -> Non
 
 
 @pytest.mark.parametrize("name", REJECTED)
-def test_rejected_forms_carry_pyxforms_message(name: str, form_bytes) -> None:  # type: ignore[no-untyped-def]
+def test_rejected_forms_carry_pyxforms_message(name: str, form_bytes) -> None:
     with pytest.raises(FormRejected) as caught:
         convert(form_bytes(name), form_id="x")
     assert "The form was refused" in str(caught.value)
     assert len(str(caught.value)) > len("The form was refused: ") + 10
 
 
-def test_widgets_names_the_types_a_browser_cannot_answer(form_bytes) -> None:  # type: ignore[no-untyped-def]
+def test_widgets_names_the_types_a_browser_cannot_answer(form_bytes) -> None:
     types = {node["source_type"] for node in unsupported(convert(form_bytes("widgets.xls"), form_id="x").definition)}
     assert {"geopoint", "photo", "audio", "video", "barcode"} <= types
 
@@ -53,18 +53,18 @@ def test_not_a_form_is_refused() -> None:
     assert "not an XLSForm" in str(caught.value)
 
 
-def test_multi_language_labels_follow_the_respondents_language(make_survey, client) -> None:  # type: ignore[no-untyped-def]
+def test_multi_language_labels_follow_the_respondents_language(make_survey, client) -> None:
     survey = make_survey("demo")
     assert "您居住在哪个区" in client.get(f"/s/{survey.slug}").get_data(as_text=True)
     client.post("/lang", data={"lang": "en", "next": f"/s/{survey.slug}"})
     assert "Which district do you live in?" in client.get(f"/s/{survey.slug}").get_data(as_text=True)
 
 
-def test_no_java_program_is_run_to_convert_a_form(form_bytes, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_java_program_is_run_to_convert_a_form(form_bytes, monkeypatch) -> None:
     """ODK Validate (Java) is never called, whether or not Java is installed."""
     import subprocess
 
-    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def refuse(*args, **kwargs):
         raise AssertionError(f"a program was run: {args!r}")
 
     monkeypatch.setattr(subprocess, "Popen", refuse)

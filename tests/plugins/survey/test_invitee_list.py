@@ -45,11 +45,12 @@ def upload(client: Any, survey: Any, body: bytes, filename: str = "list.csv") ->
                        content_type="multipart/form-data")
 
 
-def test_a_good_list_in_chinese_headers_or_excel_is_taken(app, org, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_list_in_chinese_headers_or_excel_is_taken(app, org, make_survey, db_session) -> None:
     from openpyxl import Workbook
 
     survey = make_survey()
-    made = invite(app, db_session, survey, "邮箱,姓名,单位代码\n Zhang.San@Example.CN ,张三,A1\n,李四,A2\n,,\n".encode())
+    made = invite(app, db_session, survey,
+                  "邮箱,姓名,单位代码\n Zhang.San@Example.CN ,张三,A1\n,李四,A2\n,,\n".encode())
     assert [(i.email, i.name, i.unit_id) for i in made] == [("Zhang.San@Example.CN", "张三", org.county_a1.id),
                                                              ("", "李四", org.county_a2.id)]
     book = Workbook()
@@ -63,7 +64,7 @@ def test_a_good_list_in_chinese_headers_or_excel_is_taken(app, org, make_survey,
 
 @pytest.mark.parametrize("address", ["zhang@example", "zhang san@example.cn", "Zhang <zhang@example.cn>",
                                      "zhang@example.cn; li@example.cn", "zhang..san@example.cn", "zhang@"])
-def test_an_address_mail_cannot_go_to_is_refused(app, make_survey, db_session, address) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_mail_cannot_go_to_is_refused(app, make_survey, db_session, address) -> None:
     survey = make_survey()
     body = f'email,name\nli@example.cn,李四\n"{address}",张三\n'.encode()
     assert refused(app, db_session, survey, body) == [
@@ -71,7 +72,7 @@ def test_an_address_mail_cannot_go_to_is_refused(app, make_survey, db_session, a
     assert stored(db_session, survey) == 0
 
 
-def test_an_address_twice_in_the_file_or_already_invited_is_refused(app, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_twice_in_the_file_or_already_invited_is_refused(app, make_survey, db_session) -> None:
     survey, other = make_survey(), make_survey()
     invite(app, db_session, survey, b"email\nli@example.cn\n")
     invite(app, db_session, other, b"email\nwang@example.cn\n")  # another survey's invitees do not count
@@ -83,14 +84,14 @@ def test_an_address_twice_in_the_file_or_already_invited_is_refused(app, make_su
     assert stored(db_session, survey) == 1
 
 
-def test_an_unknown_unit_code_is_refused(app, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_unit_code_is_refused(app, make_survey, db_session) -> None:
     survey = make_survey()
     assert refused(app, db_session, survey, "name,unit_code\n张三,A1\n李四,Z9\n".encode()) == [
         "Row 3, column unit_code: No unit has the code Z9."]
     assert stored(db_session, survey) == 0
 
 
-def test_every_bad_row_is_named_and_none_is_stored(app, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_every_bad_row_is_named_and_none_is_stored(app, make_survey, db_session) -> None:
     survey = make_survey()
     long_address = "x" * 64 + "@" + "y" * 63 + "." + "z" * 63 + "." + "example.cn"  # 203 characters
     body = (f"email,name,unit_code\nzhang@example.cn,张三,A1\nnot-an-address,李四,A1\nzhang@example.cn,王五,A2\n"
@@ -104,12 +105,12 @@ def test_every_bad_row_is_named_and_none_is_stored(app, make_survey, db_session)
     assert stored(db_session, survey) == 0
 
 
-def test_a_list_without_a_known_column_is_refused_whole(app, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_a_list_without_a_known_column_is_refused_whole(app, make_survey, db_session) -> None:
     with pytest.raises(FileRejected):
         service.invite(db_session, make_survey(), b"phone\n123\n", "list.csv", TODAY, secret="s")
 
 
-def test_the_upload_page_names_each_bad_row_and_stores_nothing(client, staff, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_the_upload_page_names_each_bad_row_and_stores_nothing(client, staff, make_survey, db_session) -> None:
     survey = make_survey()
     body = "email,name,unit_code\nzhang@example.cn,张三,A1\nzhang@example,李四,A2\n,王五,Z9\n".encode()
     page = upload(client, survey, body)
@@ -129,7 +130,7 @@ def test_the_upload_page_names_each_bad_row_and_stores_nothing(client, staff, ma
 
 
 def test_the_upload_page_refuses_an_address_already_invited_and_takes_a_good_list(client, staff, make_survey,
-                                                                                  db_session) -> None:  # type: ignore[no-untyped-def]
+                                                                                  db_session) -> None:
     survey = make_survey()
     good = upload(client, survey, "email,name,unit_code\nzhang@example.cn,张三,A1\n,李四,A2\n".encode())
     assert good.status_code == 200 and good.mimetype == "text/csv"

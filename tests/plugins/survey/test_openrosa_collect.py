@@ -24,7 +24,7 @@ def _stored(db_session: Any, survey: Any) -> int:
     return db_session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id))
 
 
-def test_the_collect_address_of_an_invitation_only_survey_takes_submissions(client, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_the_collect_address_of_an_invitation_only_survey_takes_submissions(client, make_survey, db_session) -> None:
     survey = make_survey()
     survey.access = Access.invitation
     db_session.commit()
@@ -38,7 +38,7 @@ def test_the_collect_address_of_an_invitation_only_survey_takes_submissions(clie
     assert _stored(db_session, survey) == 2
 
 
-def test_an_invitation_only_survey_takes_nothing_without_its_collect_token(client, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_an_invitation_only_survey_takes_nothing_without_its_collect_token(client, make_survey, db_session) -> None:
     survey = make_survey()
     survey.access = Access.invitation
     db_session.commit()
@@ -48,7 +48,7 @@ def test_an_invitation_only_survey_takes_nothing_without_its_collect_token(clien
     assert _stored(db_session, survey) == 0
 
 
-def test_deeply_nested_or_huge_instances_are_refused_with_a_message(client, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_deeply_nested_or_huge_instances_are_refused_with_a_message(client, make_survey, db_session) -> None:
     survey = make_survey()
     depth = 100_000
     nested = (f'<data id="duban_{survey.slug}">'.encode() + b"<g>" * depth + b"x" + b"</g>" * depth + b"</data>")

@@ -25,7 +25,7 @@ def revision(db_session: Any, survey: Any) -> int:
     return db_session.scalar(select(Survey.revision).where(Survey.id == survey.id))
 
 
-def test_every_change_to_a_survey_its_units_or_quotas_raises_its_revision(make_survey, db_session, org) -> None:  # type: ignore[no-untyped-def]
+def test_every_change_to_a_survey_its_units_or_quotas_raises_its_revision(make_survey, db_session, org) -> None:
     survey = make_survey()
     seen = [revision(db_session, survey)]
     survey.title = "新标题"
@@ -45,7 +45,7 @@ def test_every_change_to_a_survey_its_units_or_quotas_raises_its_revision(make_s
     assert seen == sorted(seen) and len(set(seen)) == 5 and seen[-1] == seen[-2]
 
 
-def test_answers_arriving_do_not_count_as_changes(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_answers_arriving_do_not_count_as_changes(client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     service.set_quota(survey, "district", "990102", 5)
     db_session.commit()
@@ -55,7 +55,8 @@ def test_answers_arriving_do_not_count_as_changes(client, make_survey, db_sessio
     assert revision(db_session, survey) == before
 
 
-def test_a_survey_closed_after_answers_arrived_refuses_the_next_at_once(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_survey_closed_after_answers_arrived_refuses_the_next_at_once(client, make_survey, db_session,
+                                                                        form_token) -> None:
     survey = make_survey()
     assert answer(client, survey, form_token).status_code == 303  # the form is now cached
     token = client.get(f"/s/{survey.slug}").get_data(as_text=True)
@@ -66,7 +67,8 @@ def test_a_survey_closed_after_answers_arrived_refuses_the_next_at_once(client, 
     assert db_session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) == 1
 
 
-def test_units_and_quotas_set_after_answers_arrived_apply_to_the_next(client, make_survey, db_session, org, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_units_and_quotas_set_after_answers_arrived_apply_to_the_next(client, make_survey, db_session, org,
+                                                                      form_token) -> None:
     survey = make_survey()
     assert answer(client, survey, form_token).status_code == 303
     service.link_unit(db_session, survey, org.county_a1)
@@ -103,7 +105,8 @@ def test_a_form_is_walked_twice_only_when_an_expression_reads_ahead() -> None:
         assert young.answers["doubled"] == "40" and "why" not in young.answers
 
 
-def test_answers_checked_against_a_stale_copy_are_checked_again(client, make_survey, db_session, app, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_answers_checked_against_a_stale_copy_are_checked_again(client, make_survey, db_session, app,
+                                                                form_token) -> None:
     survey = make_survey()
     assert answer(client, survey, form_token).status_code == 303  # the form is now cached
     cache = app.extensions["survey.forms"]
@@ -116,7 +119,7 @@ def test_answers_checked_against_a_stale_copy_are_checked_again(client, make_sur
     assert db_session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) == 2
 
 
-def test_storing_against_a_stale_copy_is_refused(app, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_storing_against_a_stale_copy_is_refused(app, make_survey, db_session) -> None:
     import pytest
 
     from plugins.survey.published import PublishedForm

@@ -26,7 +26,7 @@ def _instance(survey: Any, number: int) -> bytes:
             f'<meta><instanceID>uuid:rate-{number}</instanceID></meta></data>').encode()
 
 
-def test_web_answers_are_limited_per_client(app, client, make_survey, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_web_answers_are_limited_per_client(app, client, make_survey, form_token) -> None:
     survey = make_survey()
     codes = []
     for _ in range(LIMIT + 1):
@@ -42,7 +42,7 @@ def test_web_answers_are_limited_per_client(app, client, make_survey, form_token
 
 
 @pytest.mark.parametrize("route", ["/submission", "/collect/{token}/submission"])
-def test_odk_collect_submissions_are_limited(client, make_survey, route) -> None:  # type: ignore[no-untyped-def]
+def test_odk_collect_submissions_are_limited(client, make_survey, route) -> None:
     survey = make_survey()
     url = route.format(token=survey.collect_token)
     codes = [client.post(url, data={"xml_submission_file": (io.BytesIO(_instance(survey, number)), "i.xml")},
@@ -52,7 +52,7 @@ def test_odk_collect_submissions_are_limited(client, make_survey, route) -> None
 
 
 @pytest.mark.parametrize("route", ["/formList", "/collect/{token}/formList", "/s/{slug}/form.xml"])
-def test_odk_collect_form_downloads_are_limited(client, make_survey, route) -> None:  # type: ignore[no-untyped-def]
+def test_odk_collect_form_downloads_are_limited(client, make_survey, route) -> None:
     survey = make_survey()
     url = route.format(token=survey.collect_token, slug=survey.slug)
     codes = [client.get(url).status_code for _ in range(LIMIT + 1)]

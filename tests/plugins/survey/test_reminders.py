@@ -28,7 +28,7 @@ DUE = TODAY + timedelta(days=7)  # a week after the invitations of TODAY
 
 
 @pytest.fixture
-def invitation_survey(make_survey, db_session):  # type: ignore[no-untyped-def]
+def invitation_survey(make_survey, db_session):
     survey = make_survey()
     survey.access = Access.invitation
     db_session.commit()
@@ -61,7 +61,7 @@ def owner_notices(db_session: Any, survey: Any) -> list[str]:
 
 
 def test_an_invitee_is_reminded_once_with_a_link_that_answers(app, client, org, invitation_survey, db_session,
-                                                              smtp_server, form_token) -> None:  # type: ignore[no-untyped-def]
+                                                              smtp_server, form_token) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     survey = invitation_survey
@@ -92,7 +92,7 @@ def test_an_invitee_is_reminded_once_with_a_link_that_answers(app, client, org, 
     assert len(to(inbox, "zhang@example.cn")) == 1
 
 
-def test_duban_tick_runs_the_reminders_job(app, runner, invitation_survey, db_session, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_duban_tick_runs_the_reminders_job(app, runner, invitation_survey, db_session, smtp_server) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     tokens = invite(app, db_session, invitation_survey, day=TODAY - timedelta(days=8))
@@ -105,7 +105,7 @@ def test_duban_tick_runs_the_reminders_job(app, runner, invitation_survey, db_se
 
 
 def test_at_most_max_reminders_weekly_and_only_while_the_survey_is_open(app, invitation_survey, db_session,
-                                                                       smtp_server) -> None:  # type: ignore[no-untyped-def]
+                                                                       smtp_server) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     invite(app, db_session, invitation_survey)
@@ -121,7 +121,7 @@ def test_at_most_max_reminders_weekly_and_only_while_the_survey_is_open(app, inv
 
 @pytest.mark.parametrize("app_config", [{"PLUGIN_SETTINGS": {"survey": {"reminder_every_days": 3,
                                                                         "max_reminders": 3}}}])
-def test_the_cadence_is_the_plugins_settings(app, invitation_survey, db_session, smtp_server, app_config) -> None:  # type: ignore[no-untyped-def]
+def test_the_cadence_is_the_plugins_settings(app, invitation_survey, db_session, smtp_server, app_config) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     invite(app, db_session, invitation_survey)
@@ -134,7 +134,7 @@ def test_the_cadence_is_the_plugins_settings(app, invitation_survey, db_session,
     assert len(to(inbox, "zhang@example.cn")) == 3
 
 
-def test_the_reminder_speaks_the_surveys_language(app, invitation_survey, db_session, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_the_reminder_speaks_the_surveys_language(app, invitation_survey, db_session, smtp_server) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     invitation_survey.definition = {**invitation_survey.definition, "default_language": "English (en)"}
@@ -150,7 +150,7 @@ def test_the_reminder_speaks_the_surveys_language(app, invitation_survey, db_ses
 
 
 def test_a_mail_server_that_is_down_sends_nothing_and_marks_nothing(app, invitation_survey, db_session,
-                                                                     smtp_server) -> None:  # type: ignore[no-untyped-def]
+                                                                     smtp_server) -> None:
     inbox, mail = smtp_server
     invite(app, db_session, invitation_survey, body=b"email,name\nzhang@example.cn,Zhang\n")
     app.config.update({**mail, "MAIL_PORT": _free_port(), "MAIL_TIMEOUT": 2})  # nobody listens there
@@ -164,7 +164,7 @@ def test_a_mail_server_that_is_down_sends_nothing_and_marks_nothing(app, invitat
     assert run(app, DUE).emailed == 1 and len(inbox.messages) == 1
 
 
-def test_a_server_that_refuses_for_now_or_for_good(app, invitation_survey, db_session, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_that_refuses_for_now_or_for_good(app, invitation_survey, db_session, smtp_server) -> None:
     from aiosmtpd.controller import Controller
 
     class Picky:
@@ -173,14 +173,14 @@ def test_a_server_that_refuses_for_now_or_for_good(app, invitation_survey, db_se
         def __init__(self) -> None:
             self.offered: list[str] = []
 
-        async def handle_RCPT(self, _server, session, envelope, address, _options):  # type: ignore[no-untyped-def]
+        async def handle_RCPT(self, _server, session, envelope, address, _options):
             self.offered.append(address)
             if address.startswith("nobody@"):
                 return "550 no such mailbox"
             envelope.rcpt_tos.append(address)
             return "250 OK"
 
-        async def handle_DATA(self, _server, _session, _envelope):  # type: ignore[no-untyped-def]
+        async def handle_DATA(self, _server, _session, _envelope):
             return "451 try again later"
 
     inbox, mail = smtp_server
@@ -214,7 +214,7 @@ def stored_before_uploads_were_checked(app: Any, db_session: Any, survey: Any, e
 
 
 def test_a_stored_address_mail_cannot_go_to_is_left_to_the_owning_unit(app, org, invitation_survey, db_session,
-                                                                        smtp_server) -> None:  # type: ignore[no-untyped-def]
+                                                                        smtp_server) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     officer = org.user("sup_a", Role.supervisor, org.city_a)
@@ -234,7 +234,7 @@ def test_a_stored_address_mail_cannot_go_to_is_left_to_the_owning_unit(app, org,
 
 
 def test_legacy_invitations_and_instances_without_mail_are_left_to_the_owning_unit(
-        app, client, org, invitation_survey, db_session, smtp_server) -> None:  # type: ignore[no-untyped-def]
+        app, client, org, invitation_survey, db_session, smtp_server) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     officer = org.user("sup_a", Role.supervisor, org.city_a)
@@ -257,7 +257,7 @@ def test_legacy_invitations_and_instances_without_mail_are_left_to_the_owning_un
     assert len(owner_notices(db_session, invitation_survey)) == 2
 
 
-def test_a_changed_secret_key_sends_no_broken_links(app, invitation_survey, db_session, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_secret_key_sends_no_broken_links(app, invitation_survey, db_session, smtp_server) -> None:
     inbox, mail = smtp_server
     app.config.update(mail)
     invite(app, db_session, invitation_survey)
@@ -266,7 +266,7 @@ def test_a_changed_secret_key_sends_no_broken_links(app, invitation_survey, db_s
     assert (result.emailed, result.to_staff) == (0, 2) and inbox.messages == []
 
 
-def test_the_database_alone_does_not_reveal_the_token(app, invitation_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_alone_does_not_reveal_the_token(app, invitation_survey, db_session) -> None:
     tokens = invite(app, db_session, invitation_survey)
     token = tokens["张三"]
     rows = db_session.execute(text("SELECT * FROM survey_invitations")).mappings().all()
@@ -281,7 +281,7 @@ def test_the_database_alone_does_not_reveal_the_token(app, invitation_survey, db
         assert hash_token(guess) != zhang.token_hash
 
 
-def test_the_links_download_carries_the_derived_tokens(app, client, org, invitation_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_the_links_download_carries_the_derived_tokens(app, client, org, invitation_survey, db_session) -> None:
     org.user("sup_a", Role.supervisor, org.city_a)
     client.post("/login", data={"username": "sup_a", "password": PASSWORD})
     page = client.post(f"/surveys/{invitation_survey.id}/invitations",
@@ -295,7 +295,7 @@ def test_the_links_download_carries_the_derived_tokens(app, client, org, invitat
 
 @pytest.mark.skipif("postgresql" not in (__import__("os").environ.get("DUBAN_TEST_DATABASE_URL") or ""),
                     reason="two runs at once, on PostgreSQL")
-def test_two_runs_at_once_send_a_reminder_once(tmp_path, smtp_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_two_runs_at_once_send_a_reminder_once(tmp_path, smtp_server, monkeypatch) -> None:
     import os
 
     import core.models  # noqa: F401  (every table in the metadata)

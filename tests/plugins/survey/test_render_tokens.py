@@ -59,7 +59,7 @@ def test_a_well_signed_token_of_the_wrong_shape_is_refused(value: str) -> None:
         read_render_token(SECRET, _signer(SECRET).sign(value).decode(), 7, BROWSER)
 
 
-def test_a_form_opened_more_than_three_days_ago_must_be_reloaded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_opened_more_than_three_days_ago_must_be_reloaded(monkeypatch) -> None:
     token = issue_render_token(SECRET, 7, OPENED, BROWSER)
     signed_at = _signer(SECRET).unsign(token, return_timestamp=True)[1].timestamp()
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(signed_at) + RENDER_TOKEN_MAX_AGE + 1)

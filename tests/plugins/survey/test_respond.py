@@ -24,7 +24,7 @@ def post(client: Any, survey: Any, answers: dict[str, str], form_token: Any, tok
     return client.post(f"/s/{survey.slug}", data={**answers, "form_token": token, **extra})
 
 
-def test_a_good_answer_is_stored_once_even_when_sent_twice(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_answer_is_stored_once_even_when_sent_twice(client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     token = form_token(client.get(f"/s/{survey.slug}").get_data(as_text=True))
     first = post(client, survey, GOOD, form_token, token)
@@ -38,14 +38,14 @@ def test_a_good_answer_is_stored_once_even_when_sent_twice(client, make_survey, 
     assert "survey-thanks" in client.get(first.headers["Location"]).get_data(as_text=True)
 
 
-def test_skip_logic_drops_answers_to_questions_not_asked(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_skip_logic_drops_answers_to_questions_not_asked(client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     post(client, survey, {**GOOD, "aware": "no"}, form_token)
     answers = db_session.scalar(select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id))
     assert answers["aware"] == "no" and "satisfaction" not in answers and "benefit" not in answers
 
 
-def test_a_broken_constraint_is_refused_with_the_forms_message(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_constraint_is_refused_with_the_forms_message(client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     page = post(client, survey, {**GOOD, "years": "120"}, form_token)
     assert page.status_code == 400
@@ -56,17 +56,19 @@ def test_a_broken_constraint_is_refused_with_the_forms_message(client, make_surv
     assert "Enter a number from 0 to 80" in page.get_data(as_text=True)
 
 
-def test_a_missing_required_answer_is_refused_in_the_respondents_language(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_required_answer_is_refused_in_the_respondents_language(client, make_survey, db_session,
+                                                                          form_token) -> None:
     survey = make_survey()
     page = post(client, survey, {**GOOD, "district": ""}, form_token)
     assert page.status_code == 400
     assert "此题必须回答" in page.get_data(as_text=True)
     client.post("/lang", data={"lang": "en", "next": "/"})
-    assert "This answer is required." in post(client, survey, {**GOOD, "district": ""}, form_token).get_data(as_text=True)
+    english = post(client, survey, {**GOOD, "district": ""}, form_token).get_data(as_text=True)
+    assert "This answer is required." in english
     assert stored(db_session, survey) == 0
 
 
-def test_a_forged_submission_is_refused(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_submission_is_refused(client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     other = make_survey()
     foreign = form_token(client.get(f"/s/{other.slug}").get_data(as_text=True))
@@ -77,14 +79,14 @@ def test_a_forged_submission_is_refused(client, make_survey, db_session, form_to
     assert stored(db_session, survey) == 0 and stored(db_session, other) == 0
 
 
-def test_an_oversized_submission_is_refused_unread(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_an_oversized_submission_is_refused_unread(client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     page = post(client, survey, {**GOOD, "comment": "长" * 300_000}, form_token)
     assert page.status_code == 413
     assert stored(db_session, survey) == 0
 
 
-def test_a_closed_survey_takes_no_answers(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_survey_takes_no_answers(client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     token = form_token(client.get(f"/s/{survey.slug}").get_data(as_text=True))
     survey.status = SurveyStatus.closed
@@ -100,12 +102,12 @@ def test_a_closed_survey_takes_no_answers(client, make_survey, db_session, form_
     assert stored(db_session, survey) == 0
 
 
-def test_a_draft_is_not_public(client, make_survey) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_is_not_public(client, make_survey) -> None:
     survey = make_survey(publish=False)
     assert client.get(f"/s/{survey.slug}").status_code == 410
 
 
-def test_a_post_from_another_browser_or_site_is_refused(app, client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_post_from_another_browser_or_site_is_refused(app, client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     opened = client.get(f"/s/{survey.slug}")
     assert "survey_browser=" in opened.headers["Set-Cookie"] and "HttpOnly" in opened.headers["Set-Cookie"]
@@ -122,7 +124,8 @@ def test_a_post_from_another_browser_or_site_is_refused(app, client, make_survey
     assert stored(db_session, survey) == 1
 
 
-def test_an_invitation_answers_once_and_a_replayed_token_is_refused(client, make_survey, db_session, org, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_an_invitation_answers_once_and_a_replayed_token_is_refused(client, make_survey, db_session, org,
+                                                                    form_token) -> None:
     survey = make_survey()
     survey.access = Access.invitation
     db_session.add(SurveyInvitation(survey_id=survey.id, token_hash=hash_token("secret-1"), email="a@example.cn",
@@ -140,7 +143,7 @@ def test_an_invitation_answers_once_and_a_replayed_token_is_refused(client, make
     assert response.unit_id == org.county_a1.id
 
 
-def test_quota_refuses_once_full_and_stores_nothing(client, make_survey, db_session, form_token) -> None:  # type: ignore[no-untyped-def]
+def test_quota_refuses_once_full_and_stores_nothing(client, make_survey, db_session, form_token) -> None:
     from plugins.survey import service
 
     survey = make_survey()
@@ -153,7 +156,7 @@ def test_quota_refuses_once_full_and_stores_nothing(client, make_survey, db_sess
     assert stored(db_session, survey) == 2
 
 
-def test_a_respondent_gets_no_session_cookie_until_choosing_a_language(client, make_survey) -> None:  # type: ignore[no-untyped-def]
+def test_a_respondent_gets_no_session_cookie_until_choosing_a_language(client, make_survey) -> None:
     survey = make_survey()
     page = client.get(f"/s/{survey.slug}")
     cookies = " ".join(page.headers.getlist("Set-Cookie"))
@@ -168,7 +171,7 @@ def test_a_respondent_gets_no_session_cookie_until_choosing_a_language(client, m
     assert "Send my answers" not in client.get(f"/s/{survey.slug}").get_data(as_text=True)
 
 
-def test_an_invitees_language_link_keeps_the_invitation(client, make_survey) -> None:  # type: ignore[no-untyped-def]
+def test_an_invitees_language_link_keeps_the_invitation(client, make_survey) -> None:
     survey = make_survey()
     chosen = client.get(f"/s/{survey.slug}?t=abc&lang=en")
     assert chosen.headers["Location"] == f"/s/{survey.slug}?t=abc"

@@ -34,7 +34,7 @@ def test_wilson_interval_matches_the_textbook() -> None:
     assert off_target("not_delivered", 50, 100, 0.2)
 
 
-def test_upload_shows_pyxforms_refusal_and_imports_a_good_form(client, staff, form_bytes, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_upload_shows_pyxforms_refusal_and_imports_a_good_form(client, staff, form_bytes, db_session) -> None:
     bad = client.post("/surveys/new", data={"file": (io.BytesIO(form_bytes("unknown_question_type.xls")),
                                                       "unknown_question_type.xls")},
                       content_type="multipart/form-data")
@@ -46,7 +46,7 @@ def test_upload_shows_pyxforms_refusal_and_imports_a_good_form(client, staff, fo
     assert survey.title == "tutorial" and survey.status.value == "published"
 
 
-def test_a_sibling_citys_survey_is_not_found(client, org, auth, make_survey) -> None:  # type: ignore[no-untyped-def]
+def test_a_sibling_citys_survey_is_not_found(client, org, auth, make_survey) -> None:
     theirs = make_survey(owner=org.city_b)
     ours = make_survey(owner=org.county_a1)
     org.user("sup_a", Role.supervisor, org.city_a)
@@ -64,14 +64,14 @@ def test_a_sibling_citys_survey_is_not_found(client, org, auth, make_survey) -> 
     assert '<strong id="survey-status">已发布</strong>' in page
 
 
-def test_unit_officers_cannot_open_survey_pages(client, org, auth, make_survey) -> None:  # type: ignore[no-untyped-def]
+def test_unit_officers_cannot_open_survey_pages(client, org, auth, make_survey) -> None:
     survey = make_survey()
     org.user("officer", Role.unit_officer, org.city_a)
     auth.login("officer")
     assert client.get(f"/surveys/{survey.id}").status_code == 403
 
 
-def test_link_publish_close_from_the_page(client, staff, org, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_link_publish_close_from_the_page(client, staff, org, make_survey, db_session) -> None:
     survey = make_survey(publish=False)
     assert client.post(f"/surveys/{survey.id}/units", data={"unit-code": "A1"}).status_code == 302
     assert client.post(f"/surveys/{survey.id}/units", data={"unit-code": "B1"}).status_code == 400  # not visible
@@ -80,7 +80,7 @@ def test_link_publish_close_from_the_page(client, staff, org, make_survey, db_se
     assert survey.status.value == "published" and [link.unit.code for link in survey.unit_links] == ["A1"]
 
 
-def test_invitations_are_single_use_links_stored_hashed(client, staff, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_invitations_are_single_use_links_stored_hashed(client, staff, make_survey, db_session) -> None:
     survey = make_survey()
     body = "email,name,unit_code\nzhang@example.cn,张三,A1\nli@example.cn,李四,A2\n".encode()
     page = client.post(f"/surveys/{survey.id}/invitations", data={"file": (io.BytesIO(body), "list.csv")},
@@ -95,7 +95,7 @@ def test_invitations_are_single_use_links_stored_hashed(client, staff, make_surv
     assert token not in hashes and len(hashes[0]) == 64
 
 
-def test_results_counts_shares_and_chart_per_unit(client, staff, org, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_results_counts_shares_and_chart_per_unit(client, staff, org, make_survey, db_session) -> None:
     survey = make_survey()
     _answers(db_session, survey, [{"district": "990102", "aware": "yes", "satisfaction": "satisfied"}] * 3
              + [{"district": "990102", "aware": "yes", "satisfaction": "dissatisfied"}], unit=org.county_a1)
@@ -103,7 +103,7 @@ def test_results_counts_shares_and_chart_per_unit(client, staff, org, make_surve
     assert "<svg" in page and "75.0%" in page and "样本量：4" in page and org.county_a1.name in page
 
 
-def test_export_neutralises_formulas(client, staff, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_export_neutralises_formulas(client, staff, make_survey, db_session) -> None:
     survey = make_survey()
     _answers(db_session, survey, [{"district": "990102", "comment": "=HYPERLINK(\"http://x\")"}])
     text = client.get(f"/surveys/{survey.id}/export.csv").get_data(as_text=True)
@@ -117,7 +117,7 @@ def test_export_neutralises_formulas(client, staff, make_survey, db_session) -> 
 
 
 
-def test_export_neutralises_fullwidth_formulas(client, staff, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_export_neutralises_fullwidth_formulas(client, staff, make_survey, db_session) -> None:
     # A respondent typing with a Chinese IME gets fullwidth ＝ and ＋; spreadsheets run them too.
     survey = make_survey()
     _answers(db_session, survey, [{"district": "990102", "comment": "＝1+1"},
@@ -130,7 +130,7 @@ def test_export_neutralises_fullwidth_formulas(client, staff, make_survey, db_se
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert "'＝1+1" in values
 
-def test_signals_per_unit_and_matter(db_session, org, make_survey) -> None:  # type: ignore[no-untyped-def]
+def test_signals_per_unit_and_matter(db_session, org, make_survey) -> None:
     survey = make_survey()
     service.link_unit(db_session, survey, org.county_a1)
     service.set_indicator(survey, "satisfaction", "satisfaction", ["satisfied", "very_satisfied"], 0.8)
@@ -145,7 +145,7 @@ def test_signals_per_unit_and_matter(db_session, org, make_survey) -> None:  # t
     assert refresh_survey(db_session, survey, date.today()) == 0  # running again changes nothing
 
 
-def test_openrosa_form_list_and_submission(client, make_survey, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_openrosa_form_list_and_submission(client, make_survey, db_session) -> None:
     survey = make_survey()
     listing = client.get("/formList")
     assert listing.status_code == 200 and listing.headers["X-OpenRosa-Version"] == "1.0"
@@ -166,7 +166,7 @@ def test_openrosa_form_list_and_submission(client, make_survey, db_session) -> N
     assert client.post("/submission", data=bomb, content_type="text/xml", csrf=False).status_code == 400
 
 
-def test_cli_import_prints_the_path_and_refuses_bad_forms(runner, org, fixtures_dir, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_cli_import_prints_the_path_and_refuses_bad_forms(runner, org, fixtures_dir, db_session) -> None:
     ok = runner.invoke(args=["survey", "import", f"{fixtures_dir}/tutorial.xls", "--publish"])
     assert ok.exit_code == 0, ok.output
     path = ok.output.strip().splitlines()[-1]
@@ -177,7 +177,7 @@ def test_cli_import_prints_the_path_and_refuses_bad_forms(runner, org, fixtures_
     assert out.exit_code == 0 and "response_id" in out.output
 
 
-def test_the_core_works_with_the_survey_plugin_blocked(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_core_works_with_the_survey_plugin_blocked(database_url, tmp_path) -> None:
     from web.app import create_app
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i"),

@@ -2,7 +2,7 @@
 unit was evaluated, whether the batches came in one file or one at a time."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import delete, func, select
@@ -46,7 +46,7 @@ def _report(session, matter, unit, day, percent):
     """A progress report filed at noon (Beijing time) on ``day``."""
     task = session.scalar(select(Task).where(Task.matter_id == matter.id, Task.unit_id == unit.id))
     session.add(ProgressReport(task_id=task.id, text="进展", percent_done=percent,
-                               submitted_at=datetime(day.year, day.month, day.day, 4, tzinfo=timezone.utc)))
+                               submitted_at=datetime(day.year, day.month, day.day, 4, tzinfo=UTC)))
     session.flush()
 
 

@@ -108,7 +108,7 @@ def test_unit_import_through_the_upload_page(client, auth, people, db_session):
 
 def test_error_report_downloads_as_safe_csv(client, auth, people):
     auth.login("admin")
-    csv = "code,name,parent_code,level,region_code\n=HYPERLINK(\"x\"),n,A,county,990121\n".encode()
+    csv = b"code,name,parent_code,level,region_code\n=HYPERLINK(\"x\"),n,A,county,990121\n"
     response = client.post("/imports/units/errors.csv", data={"file": (io.BytesIO(csv), "units.csv")},
                            content_type="multipart/form-data")
     assert response.mimetype == "text/csv"

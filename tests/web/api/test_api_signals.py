@@ -59,7 +59,8 @@ def test_refused_rows_do_not_use_up_the_key(api, ledger, db_session):
 
 
 def test_officers_and_leaders_may_not_post_signals(api, ledger):
-    for name, role, unit in (("a1", Role.unit_officer, ledger.org.county_a1), ("boss", Role.leader, ledger.org.province)):
+    for name, role, unit in (("a1", Role.unit_officer, ledger.org.county_a1),
+                             ("boss", Role.leader, ledger.org.province)):
         response = api(ledger.token(name, role, unit)).post("/api/v1/signals", {"signals": [_row("x")]})
         assert response.status_code == 403
 

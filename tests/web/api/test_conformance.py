@@ -110,7 +110,7 @@ def test_every_post_documents_its_error_answers(client, name):
 def test_an_id_of_zero_in_a_path_names_nothing(client, bearer):
     """GET /tasks/0/reports listed every report (0 read as "no task given")."""
     answered = {}
-    for path, method, operation in _operations(client):
+    for path, method, _operation in _operations(client):
         if method == "GET" and "{" in path:
             answered[path] = client.get(re.sub(r"\{[^}]+\}", "0", path), headers=bearer).status_code
     assert answered and set(answered.values()) == {404}, answered
@@ -158,7 +158,7 @@ def test_every_posted_schema_uses_only_keywords_that_are_checked(app):
     posts = [route for route in api_routes(app.extensions["duban.plugins"]) if route.method == "POST"]
     assert posts
     for route in posts:
-        (name, array), = route.request_schema["properties"].items()
+        (_name, array), = route.request_schema["properties"].items()
         items = array["items"]
         # Every field present with a value of the wrong kind: each field's schema is read.
         row_problems(0, {field: object() for field in items["properties"]}, items)

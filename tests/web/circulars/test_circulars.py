@@ -21,14 +21,16 @@ def _generate(client, today, **extra):
 def test_staff_generate_edit_and_publish_then_the_unit_answers(client, login, demo, demo_today):
     login("duchashi")
     assert "on_time=" in client.get("/circulars/new").get_data(as_text=True)
-    response = _generate(client, demo_today, start="2020-01-01", end=(demo_today.replace(year=demo_today.year + 1)).isoformat())
+    response = _generate(client, demo_today, start="2020-01-01",
+                         end=(demo_today.replace(year=demo_today.year + 1)).isoformat())
     assert response.status_code == 302
     circular_id = int(re.search(r"/circulars/(\d+)", response.headers["Location"]).group(1))
     page = client.get(f"/circulars/{circular_id}").get_data(as_text=True)
     assert "河西区人民政府" in page and 'id="publish"' in page
     circular = demo.get(Circular, circular_id)
     entry = next(e for e in circular.entries if e.unit.code == "990103")
-    client.post(f"/circulars/{circular_id}/entries/{entry.id}", data={f"entry-{entry.id}-text": "河西区两项任务逾期未完成，予以通报批评。"})
+    client.post(f"/circulars/{circular_id}/entries/{entry.id}",
+                data={f"entry-{entry.id}-text": "河西区两项任务逾期未完成，予以通报批评。"})
     assert client.post(f"/circulars/{circular_id}/publish").status_code == 302
     demo.expire_all()
     assert demo.get(Circular, circular_id).number.startswith("示督通〔")

@@ -36,8 +36,9 @@ def _data(page: str, element_id: str, attribute: str) -> str:
 @pytest.fixture
 def signals(demo, demo_today):
     """Survey satisfaction for three demo counties, so signal figures have data whatever plugins seed."""
-    from core.org.models import Unit
     from sqlalchemy import select
+
+    from core.org.models import Unit
 
     units = {u.code: u.id for u in demo.scalars(select(Unit))}
     for code, share in (("990102", 0.82), ("990103", 0.41), ("990221", 0.67)):
@@ -99,8 +100,9 @@ def test_county_officer_has_no_dashboard_and_lists_refuse_other_units(client, lo
     login("hexi")
     assert client.get("/dashboard/").status_code == 403
     login("qingshan")
-    from core.org.models import Unit
     from sqlalchemy import select
+
+    from core.org.models import Unit
 
     other_city = demo.scalar(select(Unit.id).where(Unit.code == "990221"))
     assert client.get(f"/dashboard/tasks?overdue=1&unit_id={other_city}").status_code == 404
