@@ -24,16 +24,17 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as day_time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import time as day_time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from bench.ledger import TITLES, build_units, timed  # noqa: E402
-from core.db import Base, make_engine, scratch_database  # noqa: E402
-from core.ledger.models import Matter, MatterKind, Task, TaskState  # noqa: E402
-from core.signals import Signal  # noqa: E402
+from bench.ledger import TITLES, build_units, timed
+from core.db import Base, make_engine, scratch_database
+from core.ledger.models import Matter, MatterKind, Task, TaskState
+from core.signals import Signal
 
 SIGNALS = (("survey", "satisfaction", lambda rng: round(rng.uniform(0.3, 0.98), 3)),
            ("audit", "open_findings", lambda rng: rng.choice([0, 0, 0, 1, 2, 5])),
@@ -44,7 +45,7 @@ SIGNALS = (("survey", "satisfaction", lambda rng: round(rng.uniform(0.3, 0.98), 
 def build_tasks(connection, levels: dict[str, list[int]], tasks: int, today: date, rng: random.Random) -> None:
     """Tasks due over the past year and the next half-year; done ones reported on time or late."""
     matter_count = max(1, tasks // 20)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     kinds = list(MatterKind)
     connection.execute(insert(Matter), [
         {"id": m + 1, "code": f"DB-{m + 1:06d}", "title": f"{rng.choice(TITLES)}（第{m + 1}项）",
@@ -60,7 +61,7 @@ def build_tasks(connection, levels: dict[str, list[int]], tasks: int, today: dat
         reported = None
         if state in (TaskState.reported, TaskState.accepted, TaskState.closed):
             day = deadline + timedelta(days=rng.choice([-20, -5, -1, 0, 3, 15]))
-            reported = datetime.combine(min(day, today), day_time(2), tzinfo=timezone.utc)
+            reported = datetime.combine(min(day, today), day_time(2), tzinfo=UTC)
         batch.append({"id": t + 1, "matter_id": t % matter_count + 1, "unit_id": rng.choice(targets),
                       "parent_task_id": None, "description": f"任务{t + 1}", "deadline": deadline, "cadence": "once",
                       "state": state.name, "percent_done": 100 if reported else 30, "created_at": now,
@@ -81,7 +82,7 @@ def build_signals(connection, levels: dict[str, list[int]], today: date, rng: ra
                 day = today - timedelta(days=back)
                 rows.append({"source": source, "kind": kind, "ref": f"{kind}:{unit_id}:{day.isoformat()}",
                              "unit_id": unit_id, "matter_id": None, "task_id": None, "value": value(rng),
-                             "observed_on": day, "details": {}, "recorded_at": datetime.now(timezone.utc)})
+                             "observed_on": day, "details": {}, "recorded_at": datetime.now(UTC)})
     for start in range(0, len(rows), 5000):
         connection.execute(insert(Signal), rows[start:start + 5000])
     return len(rows)

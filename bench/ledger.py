@@ -27,22 +27,22 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from core.access.models import Role, User  # noqa: E402
-from core.access.scope import Scope  # noqa: E402
-from core.db import Base, make_engine, scratch_database  # noqa: E402
-from core.ledger.models import Matter, MatterKind, Task, TaskCoUnit, TaskState  # noqa: E402
-from core.ledger.queries import LedgerFilter, ledger_page, light_counts, overdue_page, overdue_units  # noqa: E402
-from core.org.models import Unit, UnitLevel  # noqa: E402
+from core.access.models import Role, User
+from core.access.scope import Scope
+from core.db import Base, make_engine, scratch_database
+from core.ledger.models import Matter, MatterKind, Task, TaskCoUnit, TaskState
+from core.ledger.queries import LedgerFilter, ledger_page, light_counts, overdue_page, overdue_units
+from core.org.models import Unit, UnitLevel
 
 TODAY = date(2026, 6, 1)
-TITLES = ["城镇老旧小区改造", "农村饮水安全巩固提升", "黑臭水体治理", "优化营商环境", "新增城镇就业", "义务教育薄弱环节改善",
-          "河道非法采砂整治", "农村危房改造", "安全生产专项整治", "养老服务体系建设"]
+TITLES = ["城镇老旧小区改造", "农村饮水安全巩固提升", "黑臭水体治理", "优化营商环境", "新增城镇就业",
+          "义务教育薄弱环节改善", "河道非法采砂整治", "农村危房改造", "安全生产专项整治", "养老服务体系建设"]
 
 
 def build_units(connection, count: int) -> dict[str, list[int]]:
@@ -79,9 +79,10 @@ def build_units(connection, count: int) -> dict[str, list[int]]:
 def build_ledger(connection, levels: dict[str, list[int]], tasks: int, rng: random.Random) -> None:
     matter_count = tasks // 20
     kinds = list(MatterKind)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     connection.execute(insert(Matter), [
-        {"id": m + 1, "code": f"DB-{m + 1:06d}", "title": f"{rng.choice(TITLES)}（第{m + 1}项）", "kind": kinds[m % len(kinds)].name,
+        {"id": m + 1, "code": f"DB-{m + 1:06d}", "title": f"{rng.choice(TITLES)}（第{m + 1}项）",
+         "kind": kinds[m % len(kinds)].name,
          "source_ref": f"示政办发〔2026〕{m % 300 + 1}号", "description": "", "importance": rng.randint(1, 5),
          "public_attention": rng.randint(0, 5), "people_affected": 0, "money_affected": 0,
          "owner_unit_id": 1 if m % 5 else levels["city"][m % len(levels["city"])], "created_at": now}
@@ -93,7 +94,8 @@ def build_ledger(connection, levels: dict[str, list[int]], tasks: int, rng: rand
     for t in range(tasks):
         batch.append({
             "id": t + 1, "matter_id": t % matter_count + 1, "unit_id": rng.choice(targets), "parent_task_id": None,
-            "description": f"{rng.choice(TITLES)}任务{t + 1}", "deadline": TODAY + timedelta(days=rng.randint(-200, 200)),
+            "description": f"{rng.choice(TITLES)}任务{t + 1}",
+            "deadline": TODAY + timedelta(days=rng.randint(-200, 200)),
             "cadence": "once", "state": rng.choices(states, weights=[15, 30, 15, 5, 15, 20])[0].name,
             "percent_done": rng.randint(0, 100), "created_at": now, "returned_count": 0, "delay_reason": "",
         })

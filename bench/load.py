@@ -111,7 +111,7 @@ def run_client(index: int, port: int, tokens: dict[str, str], paths: dict[str, s
         elif kind == "survey":
             path = paths["survey_submit"]
 
-            def respond() -> tuple[int, bytes]:
+            def respond(path: str = path) -> tuple[int, bytes]:
                 status, page = client.request("GET", path)
                 if status != 200:
                     return status, page
@@ -120,10 +120,10 @@ def run_client(index: int, port: int, tokens: dict[str, str], paths: dict[str, s
             timed(stats, "POST /s/<survey>", respond)
         elif kind == "staff":
             path = paths["staff_queue"] or "/ledger/"
-            timed(stats, f"GET {path}", lambda: client.request("GET", path))
+            timed(stats, f"GET {path}", lambda path=path: client.request("GET", path))
         else:
             path = ("/api/v1/tasks?limit=20", "/api/v1/matters?limit=20", "/api/v1/signals?limit=20")[index % 3]
-            timed(stats, f"GET {path.split('?')[0]}", lambda: client.request("GET", path, headers=bearer))
+            timed(stats, f"GET {path.split('?')[0]}", lambda path=path: client.request("GET", path, headers=bearer))
     client.close()
 
 

@@ -19,17 +19,17 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-from core.db import Base, make_engine  # noqa: E402
-from core.hooktypes import SignalKind  # noqa: E402
-from core.plugins import make_plugin_manager, signal_kinds  # noqa: E402
+from core.db import Base, make_engine
+from core.hooktypes import SignalKind
+from core.plugins import make_plugin_manager, signal_kinds
 
 TODAY = date(2026, 6, 30)
 KINDS = [("audit", "open_findings"), ("audit", "severe_findings"), ("audit", "rectification_overdue_days"),
@@ -48,7 +48,7 @@ def build(url: str, tasks: int, signals: int, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     units = max(10, tasks // 50)
     matters = max(5, tasks // 200)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO units (id, code, name, level, region_code, path, active) VALUES "
                           "(1, 'P', 'Province', 'province', '990000', '/1/', 1)"))
@@ -148,10 +148,9 @@ def main() -> None:
 
     from sqlalchemy.orm import Session
 
-    from core.scoring.context import build_context
-    from core.scoring.context import default_rules
-    from core.scoring.rescore import rescore
+    from core.scoring.context import build_context, default_rules
     from core.scoring.models import TaskScore
+    from core.scoring.rescore import rescore
 
     pm = make_plugin_manager()
     # The kinds as their plugins declare them: histories kept, overdue days growing.

@@ -60,7 +60,8 @@ class Row(Base):
 
 
 url = os.environ["BARE_DATABASE_URL"]
-engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False} if url.startswith("sqlite") else {},
+engine = create_engine(url,
+                       connect_args={"timeout": 10, "check_same_thread": False} if url.startswith("sqlite") else {},
                        pool_size=int(os.environ["BARE_POOL_SIZE"]))
 if url.startswith("sqlite"):
     from sqlalchemy import event
@@ -319,7 +320,7 @@ def run(url: str | None, clients: int, respondents: int, rounds: int) -> None:
         with engine.connect() as connection:
             stored_keys = list(connection.scalars(select(SurveyResponse.submission_key)
                                                   .where(SurveyResponse.survey_id == survey_id)))
-        keys = {token_key(body, browser) for (_headers, body, _sends), browser in zip(opened, browsers)}
+        keys = {token_key(body, browser) for (_headers, body, _sends), browser in zip(opened, browsers, strict=True)}
         acknowledged_keys = {token_key(opened[index][1], browsers[index]) for index in acknowledged}
         engine.dispose()
 

@@ -23,10 +23,10 @@ from datetime import date
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.db import Base, make_engine  # noqa: E402
-from core.demo.province import UNITS, build_units  # noqa: E402
-from core.ledger.models import Matter, MatterKind, Task  # noqa: E402
-from core.plugins import make_plugin_manager  # noqa: E402
+from core.db import Base, make_engine
+from core.demo.province import UNITS, build_units
+from core.ledger.models import Matter, MatterKind, Task
+from core.plugins import make_plugin_manager
 
 # title, [(lead unit code, task text)], how people describe the problem in their own words
 LEDGER: list[tuple[str, list[tuple[str, str]], list[str]]] = [
@@ -205,9 +205,9 @@ def main() -> None:
     rng = random.Random(args.seed)
 
     make_plugin_manager()
-    import core.models  # noqa: F401
     from sqlalchemy.orm import Session
 
+    import core.models  # noqa: F401
     from plugins.media_tips.linking import LinkIndex
 
     with tempfile.TemporaryDirectory() as scratch:
