@@ -29,7 +29,7 @@ MAX_KEY_LENGTH = 200
 # How the OpenAPI document describes the header: what a server sees after HTTP strips the spaces
 # around a field value is 1 to 200 characters from space to tilde, the first and last visible.
 KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*[!-~][ -~]*$"}
-_KEY = re.compile(r"[!-~](?:[ -~]{0,%d}[!-~])?" % (MAX_KEY_LENGTH - 2), re.ASCII)
+_KEY = re.compile(rf"[!-~](?:[ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?", re.ASCII)
 KEEP_FOR = timedelta(days=7)
 
 

@@ -17,7 +17,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal, or_, select
@@ -51,7 +51,7 @@ class FeatureTable:
         position = int(np.searchsorted(self.task_ids, task_id))
         if position >= len(self.task_ids) or self.task_ids[position] != task_id:
             raise KeyError(task_id)
-        return dict(zip(self.names, self.values[position].tolist()))
+        return dict(zip(self.names, self.values[position].tolist(), strict=True))
 
     def __len__(self) -> int:
         return len(self.task_ids)
@@ -69,7 +69,7 @@ class FeatureTable:
 
 def end_of(day: date) -> datetime:
     """The first instant after ``day`` (UTC), the cut-off for timestamped facts."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def compute_features(session: Session, catalogue: Catalogue, as_of: date,
@@ -101,7 +101,7 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     values[:, col["money_affected"]] = money
 
     events = _event_summary(session, where, cutoff)
-    for kind, counts_by_task, last_by_task in events:
+    for kind, counts_by_task, _last_by_task in events:
         positions, found = _positions(task_ids, counts_by_task[0])
         if kind == EventKind.returned:
             values[:, col["returned_count"]] = 0.0
@@ -190,7 +190,7 @@ def _event_summary(session: Session, where: ColumnElement[bool], cutoff: datetim
 
 def _timestamp(value: datetime) -> float:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp()
 
 

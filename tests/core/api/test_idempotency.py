@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from core.idempotency import Answer, IdempotencyConflict, IdempotencyRecord, purge, request_digest, run_once
 from core.db import utcnow
 from core.errors import ValidationError
-from datetime import timedelta
+from core.idempotency import Answer, IdempotencyConflict, IdempotencyRecord, purge, request_digest, run_once
 
 
 def test_the_work_runs_once_per_key(db_session):

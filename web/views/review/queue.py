@@ -58,7 +58,8 @@ def queue() -> str:
                            kind_labels=MATTER_KIND_LABELS, sources=sources(db.scope()), regions=regions(),
                            mode=context.mode, reasons=lambda r: render_reasons(r, gettext),
                            guardrail=context.guardrail,
-                           weighs_impact=context.rules.weighs_impact, ranking=candidate_message(context.ranking, context.catalogue))
+                           weighs_impact=context.rules.weighs_impact,
+                           ranking=candidate_message(context.ranking, context.catalogue))
 
 
 @bp.get("/tasks/<int:task_id>")
