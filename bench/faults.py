@@ -29,10 +29,21 @@ import threading
 import time
 import uuid
 
+from loadkit import (
+    CSRF,
+    DEFAULT_SERVER,
+    Client,
+    Instance,
+    Stats,
+    consumer,
+    gunicorn,
+    instance,
+    redis_server,
+    signal_body,
+    timed,
+    worker_pids,
+)
 from sqlalchemy import create_engine, text
-
-from loadkit import (CSRF, DEFAULT_SERVER, Client, Instance, Stats, consumer, gunicorn, instance, redis_server,
-                     signal_body, timed, worker_pids)
 
 from core.db import normalise_url
 
@@ -47,7 +58,7 @@ def submitter(port: int, token: str, stop: threading.Event, stats: Stats, accept
         ref = uuid.uuid4().hex
         body = signal_body(ref)
         for attempt in range(RETRIES):
-            status, _ = timed(stats, "POST /api/v1/signals", lambda: client.request(
+            status, _ = timed(stats, "POST /api/v1/signals", lambda body=body, ref=ref: client.request(
                 "POST", "/api/v1/signals", body, {**headers, "Idempotency-Key": f"bench-{ref}"}))
             if status is not None and 200 <= status < 300:
                 with lock:
@@ -68,7 +79,8 @@ def reader(port: int, token: str, stop: threading.Event, stats: Stats) -> None:
     client.close()
 
 
-def staff_client(port: int, username: str = "duchashi", password: str = "demo-duchashi-2026") -> Client:
+def staff_client(port: int, username: str = "duchashi",
+                 password: str = "demo-duchashi-2026") -> Client:  # noqa: S107  (the demo's published login)
     client = Client(port, timeout=15)
     if not client.login(username, password):
         raise RuntimeError(f"could not log in as {username}")
@@ -82,13 +94,13 @@ def tip_noter(client: Client, tip_ids: list[int], stop: threading.Event, stats: 
     while not stop.is_set():
         tip_id = tip_ids[n % len(tip_ids)]
         n += 1
-        status, page = timed(stats, "GET /tips/N", lambda: client.request("GET", f"/tips/{tip_id}"))
+        status, page = timed(stats, "GET /tips/N", lambda tip_id=tip_id: client.request("GET", f"/tips/{tip_id}"))
         match = CSRF.search(page.decode("utf-8", "replace")) if status == 200 else None
         if match is None:
             continue
         text = f"bench note {uuid.uuid4().hex}"
         body = f"csrf_token={match.group(1)}&kind=note&body={text.replace(' ', '+')}".encode()
-        status, _ = timed(stats, "POST /tips/N/reply", lambda: client.request(
+        status, _ = timed(stats, "POST /tips/N/reply", lambda tip_id=tip_id, body=body: client.request(
             "POST", f"/tips/{tip_id}/reply", body, {"Content-Type": "application/x-www-form-urlencoded"}))
         if status == 302:
             with lock:
@@ -102,7 +114,8 @@ def queue_reader(client: Client, task_ids: list[int], stop: threading.Event, sta
     while not stop.is_set():
         if task_ids:
             task_id = task_ids[n % len(task_ids)]
-            timed(stats, "GET /review/tasks/N", lambda: client.request("GET", f"/review/tasks/{task_id}"))
+            timed(stats, "GET /review/tasks/N",
+                  lambda task_id=task_id: client.request("GET", f"/review/tasks/{task_id}"))
         else:
             timed(stats, "GET /review/", lambda: client.request("GET", "/review/"))
         n += 1
@@ -110,7 +123,7 @@ def queue_reader(client: Client, task_ids: list[int], stop: threading.Event, sta
 
 
 def ids_on(port: int, path: str, pattern: str) -> list[int]:
-    status, page = staff_client(port).request("GET", path)
+    _status, page = staff_client(port).request("GET", path)
     return sorted({int(found) for found in re.findall(pattern, page.decode("utf-8", "replace"))})[:20]
 
 
