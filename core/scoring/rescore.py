@@ -12,8 +12,10 @@ task's row twice nor overwrites newer scores with ones read earlier.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -24,16 +26,15 @@ from core.db import take_turn, utcnow
 from core.ledger.models import Task, TaskEvent, TaskState
 from core.scoring.catalogue import DERIVED_FEATURES
 from core.scoring.context import ScoringContext
-from core.scoring.explain import feature_reason, shown_value
 from core.scoring.features import FeatureTable, compute_features
 from core.scoring.model import impact, model_matrix, rules_probability
 from core.scoring.models import ScoringState, TaskScore
+from core.scoring.reasons import reasons_json
 from core.scoring.rules import RuleHits
 from core.signals import Signal
 
 RESCORING_TURN = 0x64756273  # "dubs": one rescoring at a time on PostgreSQL (core.db.take_turn)
 CLOSED_KEPT_DAYS = 180  # closed tasks stay checkable on site this long
-TOP_RULES = 3
 TOP_FEATURES = 2
 
 
@@ -65,51 +66,11 @@ class Scores:
     def all_reasons(self, context: ScoringContext, rows: np.ndarray | None = None) -> list[list[dict[str, Any]]]:
         """The stored reasons of each task (of ``rows``, or all): top rule hits, then the strongest feature pushes.
 
-        A push is told only where the task's value is known and the model's
-        effect points the way the feature's own direction says (a feature that
-        should raise the risk when high is never said to raise it by being low).
-        The choice of rules and features is made over whole arrays at once, so
-        a province of 100,000 tasks costs only the building of its sentences.
+        See :func:`core.scoring.reasons.reasons_json`, which builds them for storing.
         """
-        rows = np.arange(len(self.table)) if rows is None else np.asarray(rows)
-        found: list[list[dict[str, Any]]] = [[] for _ in rows]
-        catalogue = context.catalogue
-        rules = self.hits.ruleset.rules
-        values = self.table.values
-        if rules and len(rows):
-            order = np.argsort(-np.array([rule.points for rule in rules]), kind="stable")
-            ordered = self.hits.hits[rows][:, order]
-            first = np.argsort(~ordered, axis=1, kind="stable")[:, :TOP_RULES]
-            taken = np.take_along_axis(ordered, first, axis=1)
-            column = {name: j for j, name in enumerate(self.table.names)}
-            shown = [[(name, column.get(name), catalogue.get(name)) for name in rule.shown_features]
-                     for rule in rules]
-            for k in np.flatnonzero(taken.any(axis=1)):
-                i = rows[k]
-                for position in range(taken.shape[1]):
-                    if not taken[k, position]:
-                        break
-                    j = int(order[first[k, position]])
-                    rule = rules[j]
-                    params = {name: shown_value(feature, NAN if index is None else float(values[i, index]))
-                              for name, index, feature in shown[j]}
-                    found[k].append({"type": "rule", "id": rule.id, "points": rule.points, "text": rule.reason,
-                                     "params": params})
-        if self.top_features is not None and self.inputs is not None and context.model is not None:
-            names = context.model.names
-            features = [catalogue.get(name) or _DERIVED.get(name) for name in names]
-            top = self.top_features[rows]
-            pushes = np.take_along_axis(self.contributions[rows], top, axis=1)  # type: ignore[index]
-            inputs = np.take_along_axis(self.inputs[rows], top, axis=1)
-            told = (pushes > 0.05) & ~np.isnan(inputs)
-            for k, position in zip(*np.nonzero(told)):
-                feature = features[int(top[k, position])]
-                if feature is not None:
-                    found[k].append(feature_reason(feature, float(inputs[k, position]), float(pushes[k, position])))
-        return found
+        return [json.loads(text) for text in reasons_json(self, context, rows)]
 
 
-NAN = float("nan")
 _DERIVED = {feature.name: feature for feature in DERIVED_FEATURES}
 
 
@@ -157,14 +118,25 @@ def rescore(session: Session, context: ScoringContext, today: date, task_ids: li
         connection.execute(delete(table))
     elif task_ids:
         connection.execute(delete(table).where(table.c.task_id.in_(task_ids)))
-    reasons = scores.all_reasons(context)
-    rows = [{"task_id": int(task_id), "p_problem": float(scores.p_problem[i]), "impact": float(scores.impact[i]),
-             "priority": float(scores.priority[i]), "rule_points": float(scores.hits.points[i]),
-             "mode": scores.mode, "reasons": reasons[i], "scored_on": today,
-             "model_id": context.model_id}
-            for i, task_id in enumerate(scores.table.task_ids)]
+    return _store(connection, scores, context, today)
+
+
+def _store(connection: Any, scores: Scores, context: ScoringContext, today: date) -> int:
+    """Insert the scores through the driver: plain tuples, the reasons already JSON text.
+
+    For a province, the column type's serialising and SQLAlchemy's handling of
+    each row's parameters cost more than computing the scores.
+    """
+    names = ("task_id", "p_problem", "impact", "priority", "rule_points", "mode", "reasons", "scored_on", "model_id")
+    quote = connection.dialect.identifier_preparer
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {quote.format_table(TaskScore.__table__)} ({', '.join(map(quote.quote, names))}) "
+           f"VALUES ({', '.join([marker] * len(names))})")
+    rows = list(zip(scores.table.task_ids.tolist(), scores.p_problem.tolist(), scores.impact.tolist(),
+                    scores.priority.tolist(), scores.hits.points.astype(float).tolist(), repeat(scores.mode),
+                    reasons_json(scores, context), repeat(today.isoformat()), repeat(context.model_id)))
     for start in range(0, len(rows), 5000):
-        connection.execute(insert(table), rows[start:start + 5000])
+        connection.exec_driver_sql(sql, rows[start:start + 5000])
     return len(rows)
 
 

@@ -1,0 +1,137 @@
+"""The reasons stored with every score, built for a whole province at once.
+
+A task's reasons are its top rule hits (by points), then the model's strongest
+pushes. Each rule's reason is the same every time but for the values it
+shows, and so is each feature's: its JSON is made once, from the very dict a
+single reason is (with placeholders for those values), and filled in per task.
+So rescoring 100,000 tasks formats their values and joins strings, instead of
+building and serialising half a million dicts.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.scoring.catalogue import DERIVED_FEATURES, Feature
+from core.scoring.explain import feature_reason, shown_value
+
+if TYPE_CHECKING:
+    from core.scoring.context import ScoringContext
+    from core.scoring.rescore import Scores
+    from core.scoring.rules import Rule
+
+TOP_RULES = 3
+PUSH_TOLD = 0.05  # the smallest push on the log-odds told as a reason
+_DERIVED = {feature.name: feature for feature in DERIVED_FEATURES}
+_HOLE = "\x00{}\x00"  # a placeholder no rule or label contains (NUL is refused in every text Duban stores)
+
+
+def rule_reason(rule: Rule, params: dict[str, str]) -> dict[str, Any]:
+    """A rule hit as stored with the score: the rule, its points and sentence, the values the sentence names."""
+    return {"type": "rule", "id": rule.id, "points": rule.points, "text": rule.reason, "params": params}
+
+
+def reasons_json(scores: Scores, context: ScoringContext, rows: np.ndarray | None = None) -> list[str]:
+    """Each task's reasons (of ``rows``, or all) as the JSON text stored with its score.
+
+    A push is told only where the task's value is known and the model's effect
+    points the way the feature's own direction says (a feature that should
+    raise the risk when high is never said to raise it by being low).
+    """
+    rows = np.arange(len(scores.table)) if rows is None else np.asarray(rows)
+    parts = np.full((len(rows), TOP_RULES + _told_at_most(scores)), None, dtype=object)
+    _rule_parts(scores, context, rows, parts)
+    _feature_parts(scores, context, rows, parts[:, TOP_RULES:])
+    return ["[" + ", ".join([part for part in row if part is not None]) + "]" for row in parts.tolist()]
+
+
+def _told_at_most(scores: Scores) -> int:
+    """How many feature pushes a task may be told (none without a model)."""
+    return 0 if scores.top_features is None else scores.top_features.shape[1]
+
+
+def _rule_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts: np.ndarray) -> None:
+    """Column ``p`` of ``parts``: the task's ``p``-th hit among the rules by points (ties in the file's order)."""
+    rules = scores.hits.ruleset.rules
+    if not rules or not len(rows):
+        return
+    order = np.argsort(-np.array([rule.points for rule in rules]), kind="stable")
+    ordered = scores.hits.hits[rows][:, order]
+    first = np.argsort(~ordered, axis=1, kind="stable")[:, :TOP_RULES]
+    taken = np.take_along_axis(ordered, first, axis=1)
+    chosen = order[first]
+    column = {name: j for j, name in enumerate(scores.table.names)}
+    values = scores.table.values
+    for j in np.unique(chosen[taken]):
+        rule = rules[j]
+        names = list(rule.shown_features)
+        fill = _template(rule_reason(rule, {name: _HOLE.format(k) for k, name in enumerate(names)}), len(names))
+        tasks, positions = np.nonzero(taken & (chosen == j))
+        shown = []
+        for name in names:
+            index = column.get(name)
+            found = values[rows[tasks], index] if index is not None else np.full(len(tasks), np.nan)
+            shown.append(_shown_json(context.catalogue.get(name), found))
+        parts[tasks, positions] = [fill(*texts) for texts in zip(*shown)] if names else fill()
+
+
+def _feature_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts: np.ndarray) -> None:
+    """Column ``p`` of ``parts``: the task's ``p``-th strongest push, where it is told."""
+    if scores.top_features is None or scores.inputs is None or context.model is None or not len(rows):
+        return
+    top = scores.top_features[rows]
+    pushes = np.take_along_axis(scores.contributions[rows], top, axis=1)  # type: ignore[index]
+    inputs = np.take_along_axis(scores.inputs[rows], top, axis=1)
+    told = (pushes > PUSH_TOLD) & ~np.isnan(inputs)
+    names = context.model.names
+    for m in np.unique(top[told]):
+        feature = context.catalogue.get(names[m]) or _DERIVED.get(names[m])
+        if feature is None:
+            continue
+        sample = feature_reason(feature, 0.0, 0.0)
+        sample.update(value=_HOLE.format(0), effect=_HOLE.format(1))
+        fill = _template(sample, 2)
+        tasks, positions = np.nonzero(told & (top == m))
+        shown = _shown_json(feature, inputs[tasks, positions])
+        # The effect as json.dumps writes a float: Python's repr of it rounded to three places.
+        effects = [repr(round(push, 3)) for push in pushes[tasks, positions].tolist()]
+        parts[tasks, positions] = [fill(value, effect) for value, effect in zip(shown, effects)]
+
+
+def _template(reason: dict[str, Any], holes: int) -> Callable[..., str]:
+    """``reason`` as JSON with its placeholders left open: a function filling them, in order, with JSON texts."""
+    text = json.dumps(reason)
+    marks = [json.dumps(_HOLE.format(k)) for k in range(holes)]
+    at = [text.find(mark) for mark in marks]
+    if any(text.count(mark) != 1 for mark in marks) or at != sorted(at):
+        # A text holding a placeholder itself: each reason is serialised whole instead.
+        return lambda *filled: json.dumps(_filled(reason, [json.loads(value) for value in filled]))
+    return "{}".join(piece.replace("{", "{{").replace("}", "}}") for piece in _split(text, marks)).format
+
+
+def _split(text: str, marks: list[str]) -> list[str]:
+    pieces = []
+    for mark in marks:
+        head, _, text = text.partition(mark)
+        pieces.append(head)
+    return [*pieces, text]
+
+
+def _filled(value: Any, filled: list[Any]) -> Any:
+    if isinstance(value, dict):
+        return {key: _filled(item, filled) for key, item in value.items()}
+    if isinstance(value, str) and value.startswith("\x00") and value.endswith("\x00"):
+        return filled[int(value[1:-1])]
+    return value
+
+
+def _shown_json(feature: Feature | None, values: np.ndarray) -> list[str]:
+    """Each value as :func:`~core.scoring.explain.shown_value` shows it, as a JSON string; each distinct value once."""
+    values = np.asarray(values, dtype=float)
+    distinct, index = np.unique(values.view(np.int64), return_inverse=True)  # bit by bit: -0.0 is not 0.0
+    quote = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
+    texts = [quote(shown_value(feature, value)) for value in distinct.view(np.float64).tolist()]
+    return [texts[k] for k in index.ravel().tolist()]
