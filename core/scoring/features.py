@@ -441,10 +441,10 @@ def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, 
     _history_values(session, table, series, summaries, as_of, where, frozenset(growing))
 
 
-# One signal of a kind kept as history: its kind's code, the unit, matter and task it is about
-# (-1 for none), its day counted from the day features are computed for, and its value.
-POINT = np.dtype([("code", np.int64), ("unit", np.int64), ("matter", np.int64), ("task", np.int64),
-                  ("day", np.float64), ("value", np.float64)])
+# One signal of a kind kept as history: the unit, matter and task it is about (-1 for none), its day
+# counted from the day features are computed for, and its value.
+POINT = np.dtype([("unit", np.int64), ("matter", np.int64), ("task", np.int64), ("day", np.float64),
+                  ("value", np.float64)])
 
 
 def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str, str], int],
@@ -464,10 +464,10 @@ def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str
         return
     bases = sorted(kinds, key=lambda pair: signal_feature_name(*pair))
     codes = {pair: k for k, pair in enumerate(bases)}
-    points = _history_points(session.connection(), as_of, codes, where)
+    points, code = _history_points(session.connection(), as_of, codes, where)
     if not len(points):
         return
-    groups = _history_groups(points)
+    groups = _history_groups(points, code)
     value = points["value"][groups["latest"]]
     columns = np.array([kinds[pair] for pair in bases])
     grows = np.isin(columns[groups["code"]], list(growing)) & (value > 0)
@@ -492,11 +492,12 @@ def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str
 
 
 def _history_points(connection, as_of: date, codes: dict[tuple[str, str], int],
-                    where: ColumnElement[bool] | None) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Every signal of the kinds ``codes`` names observed by ``as_of`` (:data:`POINT`), group by group, oldest first.
+                    where: ColumnElement[bool] | None) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Every signal of the kinds ``codes`` names observed by ``as_of`` (:data:`POINT`), and the code of its kind.
 
-    Within a day, SQLite's rows come in the index's order (lowest value first,
-    as its latest value is chosen); elsewhere the one recorded last comes first.
+    Group by group, oldest first. Within a day, SQLite's rows come in the
+    index's order (lowest value first, as its latest value is chosen);
+    elsewhere the one recorded last comes first.
     """
     if connection.dialect.name == "sqlite":
         day = func.julianday(Signal.observed_on) - func.julianday(as_of.isoformat())
@@ -509,26 +510,30 @@ def _history_points(connection, as_of: date, codes: dict[tuple[str, str], int],
                Signal.value)
     if where is None:
         # One kind at a time: the database seeks to it in ix_signals_history and reads it in order.
-        parts = [_raw_rows(connection, select(literal(code), *columns).where(
-            _is_kind(Signal, pair), Signal.observed_on <= as_of).order_by(*order)) for pair, code in codes.items()]
+        parts = [_raw_rows(connection, select(*columns).where(_is_kind(Signal, pair), Signal.observed_on <= as_of)
+                           .order_by(*order)) for pair in codes]
+        kind = np.repeat(np.array(list(codes.values()), dtype=np.int64), [len(rows) for rows in parts])
     else:
         # A few tasks (a training day, a changed unit): one query over their units, every kind at once.
         code = _kind_code(Signal, codes)
-        parts = [_raw_rows(connection, select(code, *columns).where(
+        rows = _raw_rows(connection, select(code, *columns).where(
             Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.observed_on <= as_of,
-            or_(*(_is_kind(Signal, pair) for pair in codes))).order_by(*([code] if len(codes) > 1 else []), *order))]
-    return np.fromiter(itertools.chain.from_iterable(parts), dtype=POINT, count=sum(map(len, parts)))
+            or_(*(_is_kind(Signal, pair) for pair in codes))).order_by(*([code] if len(codes) > 1 else []), *order))
+        kind = np.array([row[0] for row in rows], dtype=np.int64)
+        parts = [[row[1:] for row in rows]]
+    points = np.fromiter(itertools.chain.from_iterable(parts), dtype=POINT, count=sum(map(len, parts)))
+    return points, kind
 
 
-def _history_groups(points: np.ndarray) -> dict[str, np.ndarray]:
+def _history_groups(points: np.ndarray, code: np.ndarray) -> dict[str, np.ndarray]:
     """Per group of ``points`` (consecutive rows of one kind, unit, matter and task): what its summaries need.
 
     The latest point is the first of the group's last day. Sums run in the
     rows' order, as SQL's ``sum`` does.
     """
-    key = ("code", "unit", "matter", "task")
+    key = {"code": code, **{name: points[name] for name in ("unit", "matter", "task")}}
     starts = np.ones(len(points), dtype=bool)
-    starts[1:] = np.any([points[name][1:] != points[name][:-1] for name in key], axis=0)
+    starts[1:] = np.any([column[1:] != column[:-1] for column in key.values()], axis=0)
     first = np.flatnonzero(starts)
     group = np.cumsum(starts) - 1
     last = np.append(first[1:], len(points)) - 1
@@ -536,7 +541,7 @@ def _history_groups(points: np.ndarray) -> dict[str, np.ndarray]:
     last_day = day == day[last][group]
     latest = np.flatnonzero(last_day & (starts | ~np.append(False, last_day[:-1])))
     size = len(first)
-    return {**{name: points[name][first] for name in key}, "latest": latest,
+    return {**{name: column[first] for name, column in key.items()}, "latest": latest,
             "count": np.bincount(group, minlength=size).astype(float),
             "total": np.bincount(group, value, minlength=size),
             "lowest": np.minimum.reduceat(value, first), "highest": np.maximum.reduceat(value, first),
@@ -606,13 +611,17 @@ def _levels(table: FeatureTable, unit: np.ndarray, matter: np.ndarray,
 
 
 def _expand(task_keys: np.ndarray, signal_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (task row, signal index) where the keys match; a key may match many tasks."""
+    """Pairs (task row, signal index) where the keys match; a key may match many tasks.
+
+    Each signal key is looked up once, among the tasks' distinct keys.
+    """
     order = np.argsort(task_keys, kind="stable")
-    sorted_keys = task_keys[order]
-    left = np.searchsorted(sorted_keys, signal_keys, "left")
-    right = np.searchsorted(sorted_keys, signal_keys, "right")
-    counts = right - left
-    signal_index = np.repeat(np.arange(len(signal_keys)), counts)
-    starts = np.repeat(left - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    distinct, first, counts = np.unique(task_keys[order], return_index=True, return_counts=True)
+    if not len(distinct):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(distinct, signal_keys), len(distinct) - 1)
+    matched = np.where(distinct[at] == signal_keys, counts[at], 0)
+    signal_index = np.repeat(np.arange(len(signal_keys)), matched)
+    starts = np.repeat(first[at] - (np.cumsum(matched) - matched), matched)
     task_rows = order[np.arange(len(signal_index)) + starts]
     return task_rows, signal_index
