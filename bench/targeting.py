@@ -37,7 +37,7 @@ import os
 import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 
@@ -131,7 +131,8 @@ def report(world: str, results: list[dict], budget: int) -> bool:
     print(f"\n== world {world}: {len(results)} seeds ({', '.join(str(r['seed']) for r in results)}), "
           f"{results[0]['tasks']} tasks, budget {budget}; base rate "
           f"{np.mean([r['base'] for r in results]):.3f}, problems today "
-          f"{np.mean([r['problems'] for r in results]):.0f}, past reviews {np.mean([r['reviews'] for r in results]):.0f}")
+          f"{np.mean([r['problems'] for r in results]):.0f}, "
+          f"past reviews {np.mean([r['reviews'] for r in results]):.0f}")
     print(f"   rows imported (first seed): {results[0]['rows']}")
     print(f"{'policy':<44}{'precision':>10}{'lift':>8}{'90% interval':>18}")
     rows = []

@@ -12,7 +12,6 @@ from bisect import bisect_left
 from collections import defaultdict
 
 import numpy as np
-
 from targeting_worlds import History
 
 TIP_WINDOW = 90
@@ -100,7 +99,7 @@ class PointInTime:
         return [float(tips), worst, open_count, overdue, rate, last] + values
 
     def matrix(self, tasks: np.ndarray, days: np.ndarray) -> np.ndarray:
-        return np.array([self.row(int(t), int(d)) for t, d in zip(tasks, days)], dtype=float)
+        return np.array([self.row(int(t), int(d)) for t, d in zip(tasks, days, strict=True)], dtype=float)
 
 
 def top(key: np.ndarray, budget: int, rng: np.random.Generator) -> np.ndarray:

@@ -342,7 +342,7 @@ def main() -> None:
         start = World(np.zeros(args.tasks, dtype=bool), np.zeros(args.tasks), rng,
                       np.zeros(province.unit.max() + 1), np.full(args.tasks, -1.0))
         biased_history(province, start, names, periods=6, per_period=args.budget)
-        for k, name in enumerate(policies):
+        for name in policies:
             result = run_policy(name, province, start, args.rounds, args.budget, args.seed * 100 + repeat)
             total = totals[name]
             total.precision += result.precision

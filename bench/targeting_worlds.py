@@ -27,7 +27,7 @@ Dates are day numbers (``date.toordinal()``); :func:`make_world` returns a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -48,7 +48,7 @@ COMPLAINTS = ("迟迟没有落实", "停工好几个月了", "钱没有发到位
 
 def shanghai_today() -> date:
     """The calendar day in Asia/Shanghai: Duban refuses evidence dated after it."""
-    return (datetime.now(timezone.utc) + timedelta(hours=8)).date()
+    return (datetime.now(UTC) + timedelta(hours=8)).date()
 
 
 @dataclass
@@ -243,7 +243,7 @@ def province(seed: int, tasks: int, today: int) -> History:
     n_matters = max(tasks // 60, -(-tasks // n_units))  # enough matters for every task to sit on its own unit
     unit_rows, codes, regions = organisation(rng, n_units)
     names = [row["name"] for row in unit_rows[-n_units:]]
-    matter_rows, task_unit, task_matter, deadline, facts = ledger(rng, tasks, n_units, n_matters, start, today,
+    matter_rows, task_unit, task_matter, deadline, _facts = ledger(rng, tasks, n_units, n_matters, start, today,
                                                                   (90, 900))
     n = len(task_unit)
     matter_index = np.array([int(code[1:]) for code in task_matter])
@@ -391,7 +391,8 @@ def lagged(seed: int, tasks: int, today: int) -> History:
         for u in range(n_units):  # tips: noise only
             for _ in range(rng.poisson(0.06)):
                 h.tip(u, day0 + int(rng.integers(0, 30)),
-                      f"{names[u]}办事窗口{('排队太久', '态度不好', '材料要求多', '电话打不通')[int(rng.integers(4))]}，"
+                      f"{names[u]}办事窗口"
+                      f"{('排队太久', '态度不好', '材料要求多', '电话打不通')[int(rng.integers(4))]}，"
                       f"{rng.choice(list(POOL))}{rng.choice(list(POOL))}街", regions[u], "public")
         if month % 3 == 2:  # a hotline's complaint share 0-100 per unit, quarterly
             share = np.bincount(task_unit, problem, n_units) / np.maximum(1, np.bincount(task_unit, None, n_units))
@@ -445,7 +446,7 @@ def inspections(seed: int, tasks: int, today: int) -> History:
     years = 8
     start = today - years * 365 - 20
     n = tasks
-    unit_rows, codes, regions = organisation(rng, n, cities=6)
+    unit_rows, codes, _regions = organisation(rng, n, cities=6)
     h = History("inspections", seed, today, codes, np.arange(n), ["INSP"] * n, np.full(n, today + 200),
                 np.zeros(n, dtype=bool))
     h.rows["units"] = unit_rows

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -336,7 +337,7 @@ def fit(x: np.ndarray, y: np.ndarray, names: list[str], visited_on: np.ndarray, 
     explainer = LogisticRanker().fit(x, y, sample_weight=used)
     model = TrainedModel(names, _calibrated(chosen.make, x, y, used), explainer, metrics)
     coefficients = explainer.pipeline_.named_steps["logisticregression"].coef_[0][: len(names)]
-    metrics["coefficients"] = {name: round(float(c), 4) for name, c in zip(names, coefficients)}
+    metrics["coefficients"] = {name: round(float(c), 4) for name, c in zip(names, coefficients, strict=True)}
     return model
 
 
@@ -352,7 +353,7 @@ def _blocks(visited_on: np.ndarray, folds: int) -> list[np.ndarray]:
         if cut > bounds[-1]:
             bounds.append(cut)
     bounds.append(len(order))
-    return [order[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [order[a:b] for a, b in pairwise(bounds) if b > a]
 
 
 def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, budget: int = 20,
