@@ -193,7 +193,7 @@ def choice_param(request: ApiRequest, name: str, allowed: list[str]) -> str | No
     if raw not in allowed:  # "" too: it is none of the enum's values
         raise ValidationError("Parameter %(name)s must be one of: %(allowed)s.", name=name,
                               allowed=", ".join(allowed))
-    return raw
+    return str(raw)
 
 
 def unit_id_for(request: ApiRequest, code: str) -> int:
@@ -202,7 +202,7 @@ def unit_id_for(request: ApiRequest, code: str) -> int:
     return found if found is not None else -1
 
 
-def page_of(request: ApiRequest, stmt: Select[tuple[T]], serialize: Callable[[T], Any]) -> dict[str, Any]:
+def page_of(request: ApiRequest, stmt: Select[T], serialize: Callable[[T], Any]) -> dict[str, Any]:
     """One page of ``stmt`` (already scoped and ordered) by ``limit``/``offset``."""
     limit = int_param(request, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT) or DEFAULT_LIMIT
     offset = int_param(request, "offset", 0, minimum=0, maximum=MAX_OFFSET) or 0

@@ -14,11 +14,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import DateTime, MetaData, Table, create_engine, event, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -37,6 +37,18 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTime(timezone=True)}  # noqa: RUF012  (SQLAlchemy reads it from the class)
+    # Every model here maps one Table (SQLAlchemy types it as any FromClause), so bulk
+    # statements (insert(Model.__table__), its columns, its name) are typed as they run.
+    __table__: ClassVar[Table]
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE without RETURNING matched.
+
+    ``Session.execute`` is typed as returning any :class:`Result`; for these statements it is a
+    :class:`CursorResult`, which SQLAlchemy's typing notes say to cast to.
+    """
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
 def utcnow() -> datetime:

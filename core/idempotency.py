@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, utcnow
+from core.db import Base, rowcount, utcnow
 from core.errors import DubanError, ValidationError
 
 MAX_KEY_LENGTH = 200
@@ -132,4 +132,4 @@ def purge(session: Session, now: datetime | None = None, keep_for: timedelta = K
     """Forget keys older than ``keep_for``; returns how many were removed."""
     cutoff = (now or utcnow()) - keep_for
     result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    return result.rowcount or 0
+    return rowcount(result)

@@ -82,9 +82,9 @@ def record_signal(session: Session, *, source: str, kind: str, ref: str, unit_id
         session.add(signal)
         changed = True
     else:
-        changed = any(getattr(signal, key) != value for key, value in values.items())
-        for key, value in values.items():
-            setattr(signal, key, value)
+        changed = any(getattr(signal, key) != new for key, new in values.items())
+        for key, new in values.items():
+            setattr(signal, key, new)
     session.flush()
     if changed:
         pm = session.info.get("plugins")
@@ -138,10 +138,10 @@ def record_signals(session: Session, rows: Iterable[Mapping[str, Any]]) -> tuple
     stored: dict[tuple[str, str], dict[str, Any]] = {}
     for source, refs in by_source.items():
         for start in range(0, len(refs), CHUNK):
-            for row in session.execute(select(Signal.id, Signal.source, Signal.ref, *(
+            for found in session.execute(select(Signal.id, Signal.source, Signal.ref, *(
                     getattr(Signal, name) for name in _COMPARED_DATED)).where(
                     Signal.source == source, Signal.ref.in_(refs[start:start + CHUNK]))):
-                stored[(row.source, row.ref)] = row._asdict()
+                stored[(found.source, found.ref)] = found._asdict()
     now = utcnow()
     inserts, updates = [], []
     for key, values in wanted.items():

@@ -66,7 +66,7 @@ def lock_for(failures: int) -> timedelta | None:
     excess = failures - FREE_FAILURES
     if excess <= 0:
         return None
-    return min(BASE_LOCK * (2 ** min(excess - 1, 20)), MAX_LOCK)
+    return min(BASE_LOCK * (1 << min(excess - 1, 20)), MAX_LOCK)  # doubles with each failure
 
 
 def check_login(session: Session, username: str, password: str, source: str,

@@ -9,7 +9,7 @@ scoped by the same rules without core knowing them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
@@ -112,7 +112,7 @@ class Scope:
 
     # -- primitives models build on ----------------------------------------
 
-    def unit_ids(self, action: Action = "read") -> Select[tuple[int]]:
+    def unit_ids(self, action: Action = "read") -> Select[int]:
         """A subquery of the ids of units whose records the user may read (or change)."""
         stmt = select(Unit.id)
         if self.user is None or not self.user.active:
@@ -130,24 +130,25 @@ class Scope:
             return stmt.where(false())  # leaders read; staff act
         return stmt.where(Unit.path.startswith(unit.path))
 
-    def matter_ids(self) -> Select[tuple[int]] | None:
+    def matter_ids(self) -> Select[int] | None:
         """Matters the user is limited to (evaluators), or None when not limited by matter."""
         if self.role == Role.evaluator and self.user is not None:
             return select(Assignment.matter_id).where(Assignment.user_id == self.user.id)
         return None
 
-    def _evaluator_units(self) -> Select[tuple[int]]:
+    def _evaluator_units(self) -> Select[int]:
+        # The column may hold NULL (an assignment to a whole matter); those rows are left out.
+        units = cast("Select[int]", select(Assignment.unit_id))
         if self.user is None:  # no one signed in: no assignments (fail closed)
-            return select(Assignment.unit_id).where(false())
-        return select(Assignment.unit_id).where(
-            Assignment.user_id == self.user.id, Assignment.unit_id.is_not(None)
-        )
+            return units.where(false())
+        return units.where(Assignment.user_id == self.user.id, Assignment.unit_id.is_not(None))
 
     def unit_clause(self, column: Any, action: Action = "read") -> ColumnElement[bool]:
         """Restrict a unit-id ``column`` to units the user may read or change."""
         if self.is_admin and self.user is not None and self.user.active:
             return true()
-        return column.in_(self.unit_ids(action))
+        restricted: ColumnElement[bool] = column.in_(self.unit_ids(action))
+        return restricted
 
     # -- queries and single objects ---------------------------------------
 
@@ -156,9 +157,10 @@ class Scope:
         scoper = getattr(model, "__scope__", None)
         if scoper is None:
             raise TypeError(f"{model.__name__} does not define __scope__")
-        return scoper(self, action)
+        scoped: ColumnElement[bool] = scoper(self, action)
+        return scoped
 
-    def select(self, model: type[T], action: Action = "read") -> Select[tuple[T]]:
+    def select(self, model: type[T], action: Action = "read") -> Select[T]:
         """``select(model)`` limited to what the user may read (or change)."""
         return select(model).where(self.clause(model, action))
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -56,8 +57,8 @@ def _run(paragraph: Paragraph, text: str, font: str, size: Pt, *, bold: bool = F
     fonts.set(qn("w:hAnsi"), font)
 
 
-def add_paragraph(document: Document, text: str = "", *, font: str = BODY_FONT, size: Pt = SIZE_3,
-                  align: int | None = None, indent: bool = True, bold: bool = False,
+def add_paragraph(document: DocxDocument, text: str = "", *, font: str = BODY_FONT, size: Pt = SIZE_3,
+                  align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = True, bold: bool = False,
                   color: RGBColor | None = None) -> Paragraph:
     """A paragraph in the official layout: fixed 28-point lines, a two-character first-line indent."""
     paragraph = document.add_paragraph()
@@ -160,7 +161,7 @@ def ranking_rows(circular: Circular) -> list[list[str]]:
     return rows
 
 
-def _ranking_table(document: Document, circular: Circular, gettext: Gettext,
+def _ranking_table(document: DocxDocument, circular: Circular, gettext: Gettext,
                    kinds: Mapping[str, SignalKind]) -> None:
     headers = ranking_headers(circular, gettext, kinds)
     table = document.add_table(rows=1, cols=len(headers))

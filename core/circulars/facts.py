@@ -80,7 +80,7 @@ def assessed_clause(session: Session, start: date, end: date, today: date,
 
 
 def on_time_by_unit(scope: Scope, start: date, end: date, today: date, *, zone: str = DEFAULT_ZONE,
-                    unit_ids: Select[tuple[int]] | None = None) -> dict[int, OnTime]:
+                    unit_ids: Select[int] | None = None) -> dict[int, OnTime]:
     """Lead units' tasks assessed in ``start``–``end``, by unit id (one grouped query)."""
     session = scope.session
     on_time = func.sum(case((on_time_clause(session, zone), 1), else_=0))

@@ -15,7 +15,7 @@ from core.access.scope import Scope
 def review_outcome_model() -> Any | None:
     """The review outcome model, or None when this build has no review module."""
     try:
-        from core.review.models import ReviewOutcome  # type: ignore[import-not-found]
+        from core.review.models import ReviewOutcome
     except ImportError:
         return None
     return ReviewOutcome

@@ -131,9 +131,9 @@ def build_ledger(session: Session, today: date) -> None:
 
     topic = create_topic(d.scopes["duchashi"], title="基层减负与督查检查考核统筹", matter_ids=[m1.id, m6.id],
                          description="调研督查检查考核过多过频问题，提出统筹归并的意见建议。")
-    add_visit(session, topic, unit=session.get(Unit, d.units["990102"]), visited_on=today - timedelta(days=14),
+    add_visit(session, topic, unit=session.get_one(Unit, d.units["990102"]), visited_on=today - timedelta(days=14),
               participants="省督查室 王敏等3人", notes="座谈街道干部12人，查阅台账材料。")
-    add_visit(session, topic, unit=session.get(Unit, d.units["990121"]), visited_on=today - timedelta(days=9),
+    add_visit(session, topic, unit=session.get_one(Unit, d.units["990121"]), visited_on=today - timedelta(days=9),
               participants="省督查室 王敏等3人", notes="实地走访2个乡镇。")
     add_finding(session, topic, kind=FindingKind.finding,
                 text="部分事项多头报送，同一材料一月内被不同部门要求报送3次以上。", matter=m6)

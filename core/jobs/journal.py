@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.db import Database, utcnow
+from core.db import Database, rowcount, utcnow
 from core.jobs.models import FailureReason, JobFailure, JobRun, RunState
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def claim(db: Database, run_id: int, *, lease: float, max_attempts: int, now: da
             .values(state=RunState.running, attempts=RUNS.c.attempts + 1, started_at=now, heartbeat_at=now,
                     finished_at=None)
         )
-        if started.rowcount != 1:
+        if rowcount(started) != 1:
             return None
         row = session.execute(select(RUNS.c.attempts, RUNS.c.arguments).where(RUNS.c.id == run_id)).one()
     return Claim(run_id, row.attempts, list(row.arguments or []))
@@ -120,7 +120,7 @@ def beat(db: Database, claimed: Claim, now: datetime | None = None) -> bool:
     with db.transaction(actor="jobs") as session:
         renewed = session.execute(update(RUNS).where(_held(claimed.run_id, claimed.attempt))
                                   .values(heartbeat_at=now or utcnow()))
-    return bool(renewed.rowcount)
+    return bool(rowcount(renewed))
 
 
 @contextmanager
@@ -153,9 +153,9 @@ def finish(db: Database, claimed: Claim, result: Any, now: datetime | None = Non
     with db.transaction(actor="jobs") as session:
         done = session.execute(update(RUNS).where(_held(claimed.run_id, claimed.attempt)).values(
             state=RunState.done, finished_at=now or utcnow(), result=_jsonable_result(result), error=""))
-    if not done.rowcount:
+    if not rowcount(done):
         logger.warning("job run %s was taken over while attempt %s ran", claimed.run_id, claimed.attempt)
-    return bool(done.rowcount)
+    return bool(rowcount(done))
 
 
 def fail(db: Database, claimed: Claim, error: str, *, retry_at: datetime | None, job_id: str,
@@ -169,9 +169,9 @@ def fail(db: Database, claimed: Claim, error: str, *, retry_at: datetime | None,
             values = {"state": RunState.failed, "finished_at": now}
         changed = session.execute(update(RUNS).where(_held(claimed.run_id, claimed.attempt))
                                   .values(error=error, **values))
-        if changed.rowcount and retry_at is None:
+        if rowcount(changed) and retry_at is None:
             _give_up(session, claimed.run_id, error, FailureReason.error, job_id, now)
-    return bool(changed.rowcount)
+    return bool(rowcount(changed))
 
 
 def release(db: Database, claimed: Claim, now: datetime | None = None) -> bool:
@@ -179,7 +179,7 @@ def release(db: Database, claimed: Claim, now: datetime | None = None) -> bool:
     with db.transaction(actor="jobs") as session:
         released = session.execute(update(RUNS).where(_held(claimed.run_id, claimed.attempt))
                                    .values(state=RunState.queued, available_at=now or utcnow()))
-    return bool(released.rowcount)
+    return bool(rowcount(released))
 
 
 def requeue(session: Session, run_id: int, now: datetime | None = None) -> tuple[str, list[Any]] | None:
@@ -193,7 +193,7 @@ def requeue(session: Session, run_id: int, now: datetime | None = None) -> tuple
         .values(state=RunState.queued, attempts=0, available_at=now or utcnow(), started_at=None,
                 heartbeat_at=None, finished_at=None, result=None, error="")
     )
-    if not changed.rowcount:
+    if not rowcount(changed):
         return None
     row = session.execute(select(RUNS.c.job, RUNS.c.arguments).where(RUNS.c.id == run_id)).one()
     return row.job, list(row.arguments or [])
@@ -239,19 +239,19 @@ def recover(db: Database, *, jobs: Collection[str], lease: float, lost_after: fl
                     reason = FailureReason.lost
                     error = (f"consumer stopped during attempt {row.attempts} of {max_attempts} "
                              f"(no heartbeat for {lease:g} s)")
-                if session.execute(update(RUNS).where(unchanged).values(
-                        state=RunState.failed, finished_at=now, error=error)).rowcount:
+                if rowcount(session.execute(update(RUNS).where(unchanged).values(
+                        state=RunState.failed, finished_at=now, error=error))):
                     _give_up(session, row.id, error, reason, f"run-{row.id}", now)
                     recovery.failed.append(row.id)
                 continue
             values: dict[str, Any] = {"state": RunState.queued, "available_at": now}
             if lost:
                 values["error"] = f"consumer stopped during attempt {row.attempts}; queued again"
-            if session.execute(update(RUNS).where(unchanged).values(**values)).rowcount:
+            if rowcount(session.execute(update(RUNS).where(unchanged).values(**values))):
                 recovery.resend.append((row.id, row.job, list(row.arguments or [])))
-        recovery.purged = session.execute(
+        recovery.purged = rowcount(session.execute(
             delete(RUNS).where(RUNS.c.state == RunState.done, RUNS.c.finished_at < now - keep)
-        ).rowcount
+        ))
     if recovery.resend or recovery.failed:
         logger.warning("job recovery: %s queued again, %s given up", len(recovery.resend), len(recovery.failed))
     return recovery

@@ -65,7 +65,9 @@ def parse_schedule(text: str) -> Callable[[datetime], bool]:
     if len(parts) != 5:
         raise ValueError(f"a schedule has five fields: {text!r}")
     minute, hour, day, month, day_of_week = parts
-    return crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week)
+    schedule: Callable[[datetime], bool] = crontab(minute=minute, hour=hour, day=day, month=month,
+                                                   day_of_week=day_of_week)
+    return schedule
 
 
 class _InProcessConsumer(Consumer):  # type: ignore[misc]
@@ -161,13 +163,12 @@ class JobQueue:
             task(*args)
             return None
         arguments = journal.jsonable_arguments(args)
-        who = {"requested_by": requested_by, "audience": audience}
         if session is not None:
-            run_id = journal.record(session, name, arguments, **who)
+            run_id = journal.record(session, name, arguments, requested_by=requested_by, audience=audience)
             session.info.setdefault(_PENDING, []).append((self, run_id, name, arguments))
             return run_id
         with self.runtime.db.transaction(actor="jobs") as own:
-            run_id = journal.record(own, name, arguments, **who)
+            run_id = journal.record(own, name, arguments, requested_by=requested_by, audience=audience)
         self._send(run_id, name, arguments)
         return run_id
 

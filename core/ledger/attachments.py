@@ -12,6 +12,7 @@ import re
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.errors import ValidationError
@@ -93,7 +94,7 @@ def clean_filename(name: str) -> str:
     return name[-200:] or "file"
 
 
-def check_uploads(uploads: list[Upload], max_bytes: int = DEFAULT_MAX_BYTES) -> list[CheckedFile]:
+def check_uploads(uploads: Sequence[Upload], max_bytes: int = DEFAULT_MAX_BYTES) -> list[CheckedFile]:
     """Check every upload; raise :class:`ValidationError` naming the first bad file."""
     uploads = [upload for upload in uploads if upload.data or upload.filename]
     if len(uploads) > MAX_FILES:

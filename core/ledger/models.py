@@ -206,7 +206,7 @@ def _sees_every_unit(scope: Scope) -> bool:
     return total == mine
 
 
-def evaluator_task_ids(scope: Scope) -> Select[tuple[int]]:
+def evaluator_task_ids(scope: Scope) -> Select[int]:
     """Task ids an evaluator's assignments cover (a whole matter, or one unit's part)."""
     from core.access.models import Assignment
 

@@ -100,7 +100,7 @@ def _conditions(scope: Scope, f: LedgerFilter, today: date, warning_days: int) -
 
 
 def ledger_select(scope: Scope, f: LedgerFilter, today: date,
-                  warning_days: int = DEFAULT_WARNING_DAYS) -> Select[tuple[Task]]:
+                  warning_days: int = DEFAULT_WARNING_DAYS) -> Select[Task]:
     """Tasks matching ``f`` that the user may see, with matter and unit loaded, deadline first."""
     return (select(Task)
             .join(Matter, Matter.id == Task.matter_id)
@@ -110,7 +110,7 @@ def ledger_select(scope: Scope, f: LedgerFilter, today: date,
             .order_by(Task.deadline, Task.id))
 
 
-def paginate(scope: Scope, stmt: Select[tuple[T]], number: int = 1, per_page: int = PER_PAGE) -> Page[T]:
+def paginate(scope: Scope, stmt: Select[T], number: int = 1, per_page: int = PER_PAGE) -> Page[T]:
     """One page of ``stmt`` and the total count (two queries, whatever the page size)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     number = max(1, number)
@@ -175,7 +175,8 @@ def overdue_units(scope: Scope, f: LedgerFilter, today: date, limit: int = 500) 
     ids = [row[0] for row in counts]
     names = {row.id: row for row in scope.session.execute(
         select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids)))}
-    without = dict(scope.session.execute(grouped(count, extra=(Task.unit_id.in_(ids), Task.delay_reason == ""))).all())
+    without: dict[int, int] = dict(
+        scope.session.execute(grouped(count, extra=(Task.unit_id.in_(ids), Task.delay_reason == ""))).tuples().all())
     rows = []
     for unit_id, overdue, oldest in counts:
         oldest_date = oldest if isinstance(oldest, date) else date.fromisoformat(str(oldest))

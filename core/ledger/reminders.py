@@ -30,12 +30,12 @@ def send_reminders(session: Session, today: date, warning_days: int = DEFAULT_WA
     return [f"ledger: {soon} due-soon reminders, {overdue} overdue notices, {periodic} periodic report reminders"]
 
 
-def _due_soon(today: date, warning_days: int) -> Select[tuple[Task]]:
+def _due_soon(today: date, warning_days: int) -> Select[Task]:
     return select(Task).where(Task.state.in_(UNIT_TURN_STATES), Task.deadline >= today,
                               Task.deadline <= today + timedelta(days=warning_days))
 
 
-def _overdue(today: date) -> Select[tuple[Task]]:
+def _overdue(today: date) -> Select[Task]:
     return select(Task).where(Task.state.in_(OPEN_STATES), Task.deadline < today)
 
 
@@ -49,7 +49,7 @@ def period_bounds(today: date, cadence: Cadence) -> tuple[date, date]:
     return start, end
 
 
-def _periodic_due(today: date, warning_days: int) -> Select[tuple[Task]]:
+def _periodic_due(today: date, warning_days: int) -> Select[Task]:
     """Monthly and quarterly tasks whose period ends soon with no report filed in it."""
     clauses = []
     for cadence in (Cadence.monthly, Cadence.quarterly):
@@ -72,7 +72,7 @@ def _key(task: Task, kind: str, today: date) -> str:
     return f"task:{task.id}:{kind}:{task.deadline.isoformat()}"
 
 
-def _chunks(session: Session, stmt: Select[tuple[Task]]) -> Iterator[list[Task]]:
+def _chunks(session: Session, stmt: Select[Task]) -> Iterator[list[Task]]:
     """The tasks of ``stmt`` in id order, a chunk at a time (keyset pagination)."""
     last = 0
     while True:
@@ -84,7 +84,7 @@ def _chunks(session: Session, stmt: Select[tuple[Task]]) -> Iterator[list[Task]]
         last = chunk[-1].id
 
 
-def _remind(session: Session, stmt: Select[tuple[Task]], kind: str, today: date) -> int:
+def _remind(session: Session, stmt: Select[Task], kind: str, today: date) -> int:
     sent = 0
     for chunk in _chunks(session, stmt):
         keys = {task.id: _key(task, kind, today) for task in chunk}

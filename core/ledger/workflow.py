@@ -14,6 +14,7 @@ the caller's transaction covers the whole action.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -79,7 +80,7 @@ def sign_task(scope: Scope, task_id: int) -> Task:
 
 
 def file_report(scope: Scope, task_id: int, *, text: str, percent_done: int,
-                uploads: list[Upload] = (), attachment_folder: str | None = None,
+                uploads: Sequence[Upload] = (), attachment_folder: str | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES) -> ProgressReport:
     """The unit reports progress: text, percent done and files (报送进展).
 

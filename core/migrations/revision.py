@@ -22,7 +22,7 @@ from core.migrate import alembic_config, upgrade
 
 def _owners() -> dict[str, str]:
     """Table name → module of the class mapped to it."""
-    return {mapper.local_table.name: mapper.class_.__module__ for mapper in Base.registry.mappers}
+    return {mapper.class_.__table__.name: mapper.class_.__module__ for mapper in Base.registry.mappers}
 
 
 def main() -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.access.models import User
-from core.db import utcnow
+from core.db import rowcount, utcnow
 from core.i18n import Gettext, Message
 from core.notify.delivery import DeliveryResult, deliver_email
 from core.notify.messages import dump_message, load_message
@@ -67,7 +67,7 @@ def key_used(session: Session, key: str) -> bool:
 
 def _recipients(session: Session, user_ids: Iterable[int], unit_id: int | None) -> list[tuple[int, str | None]]:
     wanted = set(user_ids)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if wanted:
         conditions.append(User.id.in_(wanted))
     if unit_id is not None:
@@ -103,7 +103,7 @@ def mark_all_read(session: Session, user_id: int, now: datetime | None = None) -
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=now or utcnow())
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def render_subject(notification: Notification, gettext: Gettext) -> str:

@@ -72,10 +72,11 @@ def pooled(estimates: list[Estimate]) -> Estimate | None:
         return None
     total = sum(e.eligible for e in usable)
     rate = sum(e.rate * e.eligible for e in usable) / total
-    if any(e.se is None for e in usable):
+    known = [(e.eligible, e.se) for e in usable if e.se is not None]
+    if len(known) < len(usable):
         se = None
     else:
-        se = math.sqrt(sum((e.eligible / total) ** 2 * e.se ** 2 for e in usable))  # type: ignore[operator]
+        se = math.sqrt(sum((eligible / total) ** 2 * error ** 2 for eligible, error in known))
     return Estimate(rate, se, sum(e.visits for e in usable), total)
 
 

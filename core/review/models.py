@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
 from core.i18n import N_
@@ -82,7 +82,7 @@ RECTIFICATION_LABELS = {RectificationState.open: N_("Being fixed"),
                         RectificationState.failed: N_("Not fixed on look-back")}
 
 
-def _units_clause(scope: Scope, column: ColumnElement[int], action: Action) -> ColumnElement[bool]:
+def _units_clause(scope: Scope, column: InstrumentedAttribute[int], action: Action) -> ColumnElement[bool]:
     return true() if scope.is_admin else scope.unit_clause(column, action)
 
 

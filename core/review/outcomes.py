@@ -7,6 +7,7 @@ visit is scheduled, and that visit's outcome verifies the fix or reopens it.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -56,7 +57,7 @@ class OutcomeInput:
 
 
 def record_outcome(scope: Scope, data: OutcomeInput, *, visit_id: int | None = None, task_id: int | None = None,
-                   photos: list[Upload] = (), photo_folder: str | None = None,
+                   photos: Sequence[Upload] = (), photo_folder: str | None = None,
                    max_bytes: int = DEFAULT_MAX_BYTES) -> ReviewOutcome:
     """Record an on-site outcome for a planned visit or directly for a task; nothing is committed.
 
@@ -157,15 +158,16 @@ def report_fixed(scope: Scope, rectification_id: int, *, note: str, today: date)
         raise ValidationError("The task of this rectification no longer exists.")
     from core.review.planning import region_of
 
+    due = today + timedelta(days=LOOKBACK_AFTER_DAYS)
     visit = ReviewVisit(round_id=None, task_id=task.id, unit_id=rectification.unit_id, selection=Selection.lookback,
                         inclusion_probability=1.0, region=region_of(task.unit),
-                        due_on=today + timedelta(days=LOOKBACK_AFTER_DAYS), rectification_id=rectification.id)
+                        due_on=due, rectification_id=rectification.id)
     scope.session.add(visit)
     scope.session.flush()
     staff = scope.session.scalars(select(User.id).where(User.role == Role.supervisor, User.active.is_(True),
                                                         User.username == rectification.outcome.recorded_by))
     notify(scope.session, key=f"rectification:{rectification.id}:fixed",
-           subject=message("Reported fixed; look-back visit due by %(day)s", day=visit.due_on.isoformat()),
+           subject=message("Reported fixed; look-back visit due by %(day)s", day=due.isoformat()),
            body=message("%(note)s", note=note[:500]), link=f"/review/rectifications/{rectification.id}",
            user_ids=list(staff))
     return visit

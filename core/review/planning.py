@@ -89,8 +89,8 @@ def plan_round(scope: Scope, *, name: str, budget: int, today: date, random_shar
     return review_round
 
 
-def _visit(review_round: ReviewRound, row: tuple, region: str, selection: Selection, probability: float,
-           position: int) -> ReviewVisit:
+def _visit(review_round: ReviewRound, row: tuple[int, float, float, int, str], region: str, selection: Selection,
+           probability: float, position: int) -> ReviewVisit:
     task_id, priority, p_problem, unit_id, _code = row
     return ReviewVisit(round_id=review_round.id, task_id=task_id, unit_id=unit_id, selection=selection,
                        inclusion_probability=probability, region=region, position=position,

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.hooktypes import SignalKind
+from core.hooktypes import RuleSpec, SignalKind
 from core.plugins import signal_kinds
 from core.scoring.catalogue import Catalogue, catalogue_for
 from core.scoring.model import TrainedModel
@@ -50,7 +50,8 @@ def default_rules(pm: pluggy.PluginManager) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
     # Hook implementations run in reverse registration order; core's own come first here.
     for impl in reversed(pm.hook.duban_default_rules.get_hookimpls()):
-        for rule in impl.function() or ():
+        rules = cast("list[RuleSpec] | None", impl.function())  # pluggy types a hook's result as object
+        for rule in rules or ():
             found.append((impl.plugin_name, dict(rule)))
     return found
 

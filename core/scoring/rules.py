@@ -51,6 +51,9 @@ QUEUE_ORDERS = (LIKELIHOOD, EXPECTED_HARM)
 class RuleError(ValidationError):
     """A rule file that cannot be used; the message names the rule and the position."""
 
+    #: Where in the rule's condition the mistake is (1-based), when it is in one.
+    column: int | None = None
+
 
 # Core's own rules read only ledger facts; each source adds its own through ``duban_default_rules``.
 # Every default names the basis of its threshold (``basis``): a deadline or target the office

@@ -41,7 +41,8 @@ def training_set(session: Session, context: ScoringContext) -> TrainingSet:
                                .order_by(ReviewOutcome.visited_on, ReviewOutcome.id)).all()
     by_day: dict[date, list[int]] = defaultdict(list)
     for task_id, visited_on, _found, _p in outcomes:
-        by_day[visited_on].append(task_id)
+        if task_id is not None:  # selected so above; this tells the type
+            by_day[visited_on].append(task_id)
     pieces: list[FeatureTable] = []
     for visited_on, task_ids in sorted(by_day.items()):
         table = compute_features(session, context.catalogue, day_before(visited_on), sorted(set(task_ids)))
@@ -91,10 +92,9 @@ def train(session: Session, context: ScoringContext, today: date, *, trained_by:
     invalidate(session)
     session.execute(update(ScoringState).where(ScoringState.id == 1).values(full_on=today, run_at=started))
     after = _ranks(session)
-    moves = [{"task_id": task_id, "before": before.get(task_id), "after": rank}
-             for task_id, rank in after.items() if rank <= 50]
-    moves.sort(key=lambda m: -abs((m["before"] or RANKS_KEPT + 1) - m["after"]))
-    row.rank_changes = moves[:20]
+    moves = [(task_id, before.get(task_id), rank) for task_id, rank in after.items() if rank <= 50]
+    moves.sort(key=lambda move: -abs((move[1] or RANKS_KEPT + 1) - move[2]))
+    row.rank_changes = [{"task_id": task_id, "before": was, "after": rank} for task_id, was, rank in moves[:20]]
     session.flush()
     return row
 

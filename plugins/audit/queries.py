@@ -47,7 +47,7 @@ class FindingFilter:
         return {key: value for key, value in values.items() if value}
 
 
-def finding_select(scope: Scope, f: FindingFilter, today: date) -> Select[tuple[Finding]]:
+def finding_select(scope: Scope, f: FindingFilter, today: date) -> Select[Finding]:
     """The findings matching ``f`` that the user may see, newest first."""
     stmt = scope.select(Finding)
     if f.unit:

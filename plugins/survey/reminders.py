@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
+from core.db import rowcount
 from core.i18n import N_, message, translator
 from core.mail_address import is_mail_address
 from core.notify import key_used, notify
@@ -170,9 +171,9 @@ def _claim_and_send(db: Database, mailer: _Mailer, item: _Due, subject: str, tex
     """
     try:
         with db.transaction(actor=ACTOR) as session:
-            claimed = session.execute(update(SurveyInvitation).where(SurveyInvitation.id == item.id, due_now)
-                                      .values(reminders_sent=SurveyInvitation.reminders_sent + 1,
-                                              last_reminded_on=today)).rowcount
+            claimed = rowcount(session.execute(update(SurveyInvitation).where(SurveyInvitation.id == item.id, due_now)
+                                               .values(reminders_sent=SurveyInvitation.reminders_sent + 1,
+                                                       last_reminded_on=today)))
             if claimed != 1:
                 return "taken"
             mailer.send(item.email, subject, text)  # raising undoes the claim
@@ -210,9 +211,9 @@ def _notify_owners(db: Database, survey: Survey, ids: list[int], due_now: Column
     with db.transaction(actor=ACTOR) as session:
         if key_used(session, key):
             return 0  # today's notice is out: these wait for tomorrow's, so every one is announced
-        count = session.execute(update(SurveyInvitation).where(SurveyInvitation.id.in_(ids), due_now)
-                                .values(reminders_sent=SurveyInvitation.reminders_sent + 1,
-                                        last_reminded_on=today)).rowcount or 0
+        count = rowcount(session.execute(update(SurveyInvitation).where(SurveyInvitation.id.in_(ids), due_now)
+                                         .values(reminders_sent=SurveyInvitation.reminders_sent + 1,
+                                                 last_reminded_on=today)))
         if count:
             notify(session, key=key,
                    subject=message("Survey invitees to remind: %(title)s", title=survey.title),

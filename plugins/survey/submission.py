@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from core.db import WRITE_INTENT, Database
+from core.db import WRITE_INTENT, Database, rowcount
 from core.errors import ValidationError
 from core.i18n import N_
 from core.org.models import Unit
@@ -140,7 +140,7 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
             "survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
             "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
             "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
-        if written.rowcount != 1:
+        if rowcount(written) != 1:
             if connection.scalar(REVISION_BY_ID, {"survey_id": form.id}) != form.revision:
                 raise FormChanged(N_("The survey changed while your answers were being saved. "
                                      "Please send them again."))
@@ -149,7 +149,7 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
             used = connection.execute(update(INVITATIONS).where(
                 INVITATIONS.c.id == invitation_id, INVITATIONS.c.responded_on.is_(None))
                 .values(responded_on=submission.day))
-            if used.rowcount != 1:
+            if rowcount(used) != 1:
                 raise TokenRejected(N_("This invitation has already been used to answer."))
         _fill_quotas(connection, form.quotas, submission.answers)
     return True
@@ -176,7 +176,7 @@ def _fill_quotas(connection: Connection, quotas: tuple[Quota, ...], answers: dic
         taken = connection.execute(update(QUOTAS).where(
             and_(QUOTAS.c.id == quota.id, QUOTAS.c.filled < QUOTAS.c.limit))
             .values(filled=QUOTAS.c.filled + 1))
-        if taken.rowcount != 1:
+        if rowcount(taken) != 1:
             raise QuotaFull(N_("Enough answers like yours have been received; thank you for your time."))
 
 
