@@ -15,18 +15,19 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, Date, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
 from core.ledger.report_models import ProgressReport
-from core.scoring.catalogue import REVIEW_SOURCE, Catalogue, signal_feature_name
+from core.scoring.catalogue import Catalogue, signal_feature_name
 from core.signals import Signal
 
 NAN = float("nan")
@@ -334,56 +335,86 @@ def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], i
 
     ``kinds`` maps ``(source, kind)`` to a code; other kinds are not read. Returns
     a structured array (:data:`LATEST`), -1 standing for a missing matter or
-    task. With ``where``, only signals about the units of the tasks it selects
-    are read, in one query; otherwise one query per kind seeks to the kind in
-    the covering index ``ix_signals_history`` and groups its rows on three ids.
-    SQLite takes the value of the row holding ``max(observed_on)`` (its
-    documented bare-column rule; among rows of that day, the first in the
-    index: the lowest value), so nothing is sorted; elsewhere a window
-    function picks the latest row (of a day's, the one recorded last). Codes
-    in ``growing`` are days-counts that grow by one a day after their
-    observation while above zero: their value is brought forward to ``as_of``.
+    task; ``where`` narrows the signals to the units of the tasks it selects
+    (see :func:`_read_kinds`). SQLite takes the value of the row holding
+    ``max(observed_on)`` (its documented bare-column rule; among rows of that
+    day, the first in the index: the lowest value) while reading the index in
+    order, so nothing is sorted; elsewhere a window function picks the latest
+    row (of a day's, the one recorded last). Codes in ``growing`` are
+    days-counts that grow by one a day after their observation while above
+    zero: their value is brought forward to ``as_of``.
     """
     connection = session.connection()
-    if where is None:
-        parts = [_latest_rows(connection, as_of, {pair: code}, [_is_kind(Signal, pair)], growing)
-                 for pair, code in kinds.items()]
-    elif kinds:
-        parts = [_latest_rows(connection, as_of, kinds, [
-            Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.source != REVIEW_SOURCE], growing)]
-    else:
-        parts = []
-    return np.fromiter(itertools.chain.from_iterable(parts), dtype=LATEST, count=sum(map(len, parts)))
+    sqlite = connection.dialect.name == "sqlite"
 
-
-def _latest_rows(connection, as_of: date, kinds: dict[tuple[str, str], int], conditions: list[ColumnElement[bool]],
-                 growing: frozenset[int]) -> list[tuple]:  # type: ignore[no-untyped-def]
-    """Rows of :data:`LATEST` for ``kinds`` (one kind: grouped on the unit, matter and task alone)."""
-    conditions = [*conditions, Signal.observed_on <= as_of]
-    keys = [Signal.unit_id, Signal.matter_id, Signal.task_id] + ([Signal.source, Signal.kind] if len(kinds) > 1 else [])
-    if connection.dialect.name == "sqlite":
-        columns, day, source = Signal, func.max(Signal.observed_on), None
-        age = func.julianday(as_of.isoformat()) - func.julianday(day)
-    else:
-        source = (select(Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind, Signal.value,
-                         Signal.observed_on, func.row_number().over(
-            partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
-            .where(*conditions).subquery())
-        columns, day = source.c, source.c.observed_on
-        age = cast(literal(as_of), Date) - day
-    value = columns.value
-    grows = [_is_kind(columns, pair) for pair, code in kinds.items() if code in growing]
-    if grows:
-        value = value + case((and_(or_(*grows), columns.value > 0), age), else_=0)
-    stmt = select(columns.unit_id, func.coalesce(columns.matter_id, -1), func.coalesce(columns.task_id, -1),
-                  _kind_code(columns, kinds), value)
-    if source is None:
+    def statement(some: dict[tuple[str, str], int], conditions: list[ColumnElement[bool]],
+                  with_code: bool) -> AnySelect:
+        conditions = [*conditions, Signal.observed_on <= as_of]
+        keys = [Signal.unit_id, Signal.matter_id, Signal.task_id] + ([Signal.source, Signal.kind] if len(some) > 1
+                                                                      else [])
+        columns: Any
+        day: ColumnElement[Any]
+        if sqlite:
+            columns, day, ranked = Signal, func.max(Signal.observed_on), None
+            age = func.julianday(as_of.isoformat()) - func.julianday(day)
+        else:
+            ranked = (select(Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind,
+                             Signal.value, Signal.observed_on, func.row_number().over(
+                partition_by=keys, order_by=(Signal.observed_on.desc(), Signal.id.desc())).label("rn"))
+                .where(*conditions).subquery())
+            columns, day = ranked.c, ranked.c.observed_on
+            age = cast(literal(as_of), Date) - day
+        value: ColumnElement[float] = columns.value
+        grows = [_is_kind(columns, pair) for pair, code in some.items() if code in growing]
+        if grows:
+            value = value + case((and_(or_(*grows), columns.value > 0), age), else_=0)
+        stmt = select(*([_kind_code(columns, some)] if with_code else []), columns.unit_id,
+                      func.coalesce(columns.matter_id, -1), func.coalesce(columns.task_id, -1), value)
+        if ranked is not None:
+            return stmt.where(ranked.c.rn == 1)
         # The one max() in the query, also when no value grows: it makes SQLite take each bare
         # column from the latest row of its group.
-        stmt = stmt.where(*conditions).group_by(*keys).having(day.is_not(None))
+        return stmt.where(*conditions).group_by(*keys).having(day.is_not(None))
+
+    names = ("unit", "matter", "task", "value")
+    read, code = _read_kinds(connection, kinds, where, statement, np.dtype([(name, LATEST[name]) for name in names]))
+    found = np.empty(len(read), dtype=LATEST)
+    for name in names:
+        found[name] = read[name]
+    found["code"] = code
+    return found
+
+
+# Makes the statement reading some kinds (``(source, kind)`` → code) under some conditions, with or
+# without the kind's code as its first column.
+AnySelect = Select[*tuple[Any, ...]]
+KindStatement = Callable[[dict[tuple[str, str], int], list[ColumnElement[bool]], bool], AnySelect]
+
+
+def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where: ColumnElement[bool] | None,
+                statement: KindStatement, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows (of ``dtype``) ``statement`` reads about ``kinds``, and the code of each row's kind.
+
+    Over every signal (``where`` None), one statement per kind: the database
+    seeks to the kind in the covering index ``ix_signals_history`` and reads
+    it in order. Over the units of the tasks ``where`` selects (a training
+    day, a changed unit), one statement for every kind at once, its first
+    column the kind's code. ``statement(kinds, conditions, with_code)`` makes
+    the statement for some kinds.
+    """
+    if not kinds:
+        return np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.int64)
+    if where is None:
+        parts = [_raw_rows(connection, statement({pair: code}, [_is_kind(Signal, pair)], False))
+                 for pair, code in kinds.items()]
+        code = np.repeat(np.array(list(kinds.values()), dtype=np.int64), [len(rows) for rows in parts])
     else:
-        stmt = stmt.where(source.c.rn == 1)
-    return _raw_rows(connection, stmt)
+        rows = _raw_rows(connection, statement(kinds, [
+            Signal.unit_id.in_(select(Task.unit_id).where(where)), or_(*(_is_kind(Signal, pair) for pair in kinds))],
+            True))
+        code = np.array([row[0] for row in rows], dtype=np.int64)
+        parts = [[row[1:] for row in rows]]
+    return np.fromiter(itertools.chain.from_iterable(parts), dtype=dtype, count=len(code)), code
 
 
 def _is_kind(columns, pair: tuple[str, str]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
@@ -491,14 +522,15 @@ def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str
                       ("unit_mean", "unit_min", "unit_max"))
 
 
-def _history_points(connection, as_of: date, codes: dict[tuple[str, str], int],
-                    where: ColumnElement[bool] | None) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def _history_points(connection: Connection, as_of: date, codes: dict[tuple[str, str], int],
+                    where: ColumnElement[bool] | None) -> tuple[np.ndarray, np.ndarray]:
     """Every signal of the kinds ``codes`` names observed by ``as_of`` (:data:`POINT`), and the code of its kind.
 
     Group by group, oldest first. Within a day, SQLite's rows come in the
     index's order (lowest value first, as its latest value is chosen);
     elsewhere the one recorded last comes first.
     """
+    within_day: Any
     if connection.dialect.name == "sqlite":
         day = func.julianday(Signal.observed_on) - func.julianday(as_of.isoformat())
         within_day = Signal.value
@@ -508,21 +540,14 @@ def _history_points(connection, as_of: date, codes: dict[tuple[str, str], int],
     order = (Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.observed_on, within_day)
     columns = (Signal.unit_id, func.coalesce(Signal.matter_id, -1), func.coalesce(Signal.task_id, -1), day,
                Signal.value)
-    if where is None:
-        # One kind at a time: the database seeks to it in ix_signals_history and reads it in order.
-        parts = [_raw_rows(connection, select(*columns).where(_is_kind(Signal, pair), Signal.observed_on <= as_of)
-                           .order_by(*order)) for pair in codes]
-        kind = np.repeat(np.array(list(codes.values()), dtype=np.int64), [len(rows) for rows in parts])
-    else:
-        # A few tasks (a training day, a changed unit): one query over their units, every kind at once.
-        code = _kind_code(Signal, codes)
-        rows = _raw_rows(connection, select(code, *columns).where(
-            Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.observed_on <= as_of,
-            or_(*(_is_kind(Signal, pair) for pair in codes))).order_by(*([code] if len(codes) > 1 else []), *order))
-        kind = np.array([row[0] for row in rows], dtype=np.int64)
-        parts = [[row[1:] for row in rows]]
-    points = np.fromiter(itertools.chain.from_iterable(parts), dtype=POINT, count=sum(map(len, parts)))
-    return points, kind
+
+    def statement(some: dict[tuple[str, str], int], conditions: list[ColumnElement[bool]],
+                  with_code: bool) -> AnySelect:
+        code = _kind_code(Signal, some)
+        return (select(*([code] if with_code else []), *columns).where(*conditions, Signal.observed_on <= as_of)
+                .order_by(*([code] if len(some) > 1 else []), *order))
+
+    return _read_kinds(connection, codes, where, statement, POINT)
 
 
 def _history_groups(points: np.ndarray, code: np.ndarray) -> dict[str, np.ndarray]:

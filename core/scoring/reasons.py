@@ -75,7 +75,7 @@ def _rule_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts
             index = column.get(name)
             found = values[rows[tasks], index] if index is not None else np.full(len(tasks), np.nan)
             shown.append(_shown_json(context.catalogue.get(name), found))
-        parts[tasks, positions] = [fill(*texts) for texts in zip(*shown)] if names else fill()
+        parts[tasks, positions] = [fill(*texts) for texts in zip(*shown, strict=True)] if names else fill()
 
 
 def _feature_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts: np.ndarray) -> None:
@@ -98,7 +98,7 @@ def _feature_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, pa
         shown = _shown_json(feature, inputs[tasks, positions])
         # The effect as json.dumps writes a float: Python's repr of it rounded to three places.
         effects = [repr(round(push, 3)) for push in pushes[tasks, positions].tolist()]
-        parts[tasks, positions] = [fill(value, effect) for value, effect in zip(shown, effects)]
+        parts[tasks, positions] = [fill(value, effect) for value, effect in zip(shown, effects, strict=True)]
 
 
 def _template(reason: dict[str, Any], holes: int) -> Callable[..., str]:

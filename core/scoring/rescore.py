@@ -130,7 +130,8 @@ def _store(connection: Any, scores: Scores, context: ScoringContext, today: date
     names = ("task_id", "p_problem", "impact", "priority", "rule_points", "mode", "reasons", "scored_on", "model_id")
     quote = connection.dialect.identifier_preparer
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {quote.format_table(TaskScore.__table__)} ({', '.join(map(quote.quote, names))}) "
+    # Only the table's own quoted names and parameter markers go into the text; the values are parameters.
+    sql = (f"INSERT INTO {quote.format_table(TaskScore.__table__)} ({', '.join(map(quote.quote, names))}) "  # noqa: S608
            f"VALUES ({', '.join([marker] * len(names))})")
     rows = list(zip(scores.table.task_ids.tolist(), scores.p_problem.tolist(), scores.impact.tolist(),
                     scores.priority.tolist(), scores.hits.points.astype(float).tolist(), repeat(scores.mode),
