@@ -10,10 +10,14 @@ fresh; the daily full rescoring comes with the tick (:func:`core.builtin.rescore
 or the first change of the day.
 
 The threads of a process take turns: a commit that finds a refresh running leaves its
-changes to that one, which goes round once more before it stops.
+changes to that one, which goes round once more before it stops. A committing thread goes
+round at most :data:`ROUNDS_IN_A_REQUEST` times: under a steady stream of writes the changes
+never stop coming, and its request would never be answered, so it hands what keeps coming to
+a thread of its own, which goes round until nothing is left.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +39,7 @@ INPUT_TABLES = frozenset({"tasks", "task_events", "signals", "review_outcomes", 
 # A row's recorded_at is taken a moment before its statement runs; a refresh looks back this far.
 MARGIN = timedelta(seconds=5)
 
+ROUNDS_IN_A_REQUEST = 2  # refreshes a committing thread runs before it hands over to a thread of its own
 _WROTE = "duban.scoring.wrote_at"  # session.info: when the transaction first wrote a scoring input
 _REFRESHING = "duban.scoring.refreshing"  # session.info: this session is a refresh; it starts none
 
@@ -86,14 +91,26 @@ class _Refresher:
             if self.pending is None or self.running or self._inside_a_write():
                 return
             self.running = True
+        self._drain(ROUNDS_IN_A_REQUEST)
+
+    def _drain(self, rounds: int | None) -> None:
+        """Refresh until nothing is pending; after ``rounds`` (None: no limit), hand over to a new thread."""
+        done = 0
         try:
             while True:
                 with self.lock:
-                    since, self.pending = self.pending, None
-                    if since is None:
+                    if self.pending is None:
                         self.running = False
                         return
+                    if rounds is not None and done >= rounds:
+                        # Still running: the new thread carries on with what is pending.
+                        context = contextvars.copy_context()  # a pinned clock.today() goes along
+                        threading.Thread(target=context.run, args=(self._drain, None), daemon=True,
+                                         name="duban-rescoring").start()
+                        return
+                    since, self.pending = self.pending, None
                 self._run(since - MARGIN)
+                done += 1
         except BaseException:
             with self.lock:
                 self.running = False
