@@ -12,13 +12,12 @@ findings, satisfaction in the last survey, tips in the last 90 days).
 """
 from __future__ import annotations
 
-import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, Date, Select, and_, case, cast, func, literal, or_, select
@@ -405,16 +404,14 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
     if not kinds:
         return np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.int64)
     if where is None:
-        parts = [_raw_rows(connection, statement({pair: code}, [_is_kind(Signal, pair)], False))
+        parts = [_raw_array(connection, statement({pair: code}, [_is_kind(Signal, pair)], False), dtype)
                  for pair, code in kinds.items()]
-        code = np.repeat(np.array(list(kinds.values()), dtype=np.int64), [len(rows) for rows in parts])
-    else:
-        rows = _raw_rows(connection, statement(kinds, [
-            Signal.unit_id.in_(select(Task.unit_id).where(where)), or_(*(_is_kind(Signal, pair) for pair in kinds))],
-            True))
-        code = np.array([row[0] for row in rows], dtype=np.int64)
-        parts = [[row[1:] for row in rows]]
-    return np.fromiter(itertools.chain.from_iterable(parts), dtype=dtype, count=len(code)), code
+        code = np.repeat(np.array(list(kinds.values()), dtype=np.int64), [len(part) for part in parts])
+        return np.concatenate(parts), code
+    rows = _raw_rows(connection, statement(kinds, [
+        Signal.unit_id.in_(select(Task.unit_id).where(where)), or_(*(_is_kind(Signal, pair) for pair in kinds))], True))
+    code = np.array([row[0] for row in rows], dtype=np.int64)
+    return np.fromiter((row[1:] for row in rows), dtype=dtype, count=len(rows)), code
 
 
 def _is_kind(columns, pair: tuple[str, str]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
@@ -428,7 +425,7 @@ def _kind_code(columns, kinds: dict[tuple[str, str], int]) -> ColumnElement[int]
     return case(*((_is_kind(columns, pair), code) for pair, code in kinds.items()), else_=-1)
 
 
-def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _raw_rows(connection: Connection, stmt: Any) -> list[tuple[Any, ...]]:
     """Rows straight from the driver's cursor: millions of plain tuples, no per-row wrapping.
 
     The statement is compiled with its values rendered as literals by SQLAlchemy,
@@ -436,14 +433,31 @@ def _raw_rows(connection, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
     The driver's errors are raised as SQLAlchemy raises its own (a lost connection answers 503
     like any other, not 500), and a connection the server closed is dropped from the pool.
     """
+    rows: list[tuple[Any, ...]] = _from_driver(connection, stmt, lambda cursor: cursor.fetchall())
+    return rows
+
+
+def _raw_array(connection: Connection, stmt: AnySelect, dtype: np.dtype[Any]) -> np.ndarray:
+    """The rows of ``stmt`` as a structured array of ``dtype``, taken from the driver's cursor one by one.
+
+    As :func:`_raw_rows`, without a list of every row in between: half a million
+    tuples need not all be alive at once.
+    """
+    return _from_driver(connection, stmt, lambda cursor: np.fromiter(cursor, dtype=dtype))
+
+
+Read = TypeVar("Read")
+
+
+def _from_driver(connection: Connection, stmt: Any, read: Callable[[Any], Read]) -> Read:
     sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    raw = connection.connection.dbapi_connection
+    raw: Any = connection.connection.dbapi_connection
     dbapi = connection.dialect.loaded_dbapi
     try:
         cursor = raw.cursor()
         try:
             cursor.execute(sql)
-            return cursor.fetchall()
+            return read(cursor)
         finally:
             cursor.close()
     except dbapi.Error as error:
