@@ -16,13 +16,16 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 
 from core.hooktypes import Setting, SettingValue
 
 log = logging.getLogger("duban.plugins")
+
+#: The scalar types a setting may have, for :meth:`PluginSettings.typed`.
+Scalar = TypeVar("Scalar", bool, int, float, str)
 
 ENV_PREFIX = "DUBAN_"
 # Plugin names and keys double as parts of environment variable names.
@@ -59,6 +62,15 @@ class PluginSettings(Mapping[str, SettingValue]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def typed(self, key: str, kind: type[Scalar]) -> Scalar:
+        """The value of ``key`` as the ``kind`` its declared default has (``int``, ``float``, ``bool``
+        or ``str``): ``settings("hotline").typed("overdue_after_days", int)``. A ``TypeError`` when the
+        declaration says otherwise, so the plugin and its declaration cannot drift apart."""
+        value = self[key]
+        if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+            return value
+        raise TypeError(f"{self.plugin}.{key} is declared as {type(value).__name__}, not {kind.__name__}")
 
     def entries(self) -> list[Resolved]:
         """Each setting with its value and source, in the order the plugin declared them."""

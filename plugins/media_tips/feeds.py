@@ -186,6 +186,6 @@ def poll_feeds_job(runtime: JobRuntime) -> list[str]:
     """
     chosen = settings("media_tips")
     with runtime.db.transaction(actor="jobs:poll_feeds") as session:
-        return poll_feeds(session, datetime.now(UTC), timeout=float(chosen["feed_timeout_seconds"]),
-                          max_bytes=int(chosen["feed_max_bytes"]),
+        return poll_feeds(session, datetime.now(UTC), timeout=chosen.typed("feed_timeout_seconds", float),
+                          max_bytes=chosen.typed("feed_max_bytes", int),
                           allowed_hosts=runtime.config.get("OUTBOUND_ALLOWED_HOSTS") or ())

@@ -71,7 +71,7 @@ class Cadence:
     def configured(cls) -> Cadence:
         """The instance's cadence: the settings ``reminder_every_days`` and ``max_reminders``."""
         chosen = settings("survey")
-        return cls(every_days=int(chosen["reminder_every_days"]), most=int(chosen["max_reminders"]))
+        return cls(every_days=chosen.typed("reminder_every_days", int), most=chosen.typed("max_reminders", int))
 
 
 @dataclass

@@ -50,6 +50,16 @@ def test_defaults_stand_until_the_instance_says_otherwise():
     assert {entry.source for entry in found.entries()} == {DEFAULT}
 
 
+def test_a_value_is_read_as_the_type_its_declaration_gives():
+    found = load(config_file={"shelves": {"depth": 2}})["shelves"]
+    assert found.typed("count", int) == 3 and found.typed("depth", float) == 2.0
+    assert found.typed("painted", bool) is False and found.typed("colour", str) == "oak"
+    with pytest.raises(TypeError, match=r"shelves\.painted is declared as bool, not int"):
+        found.typed("painted", int)
+    with pytest.raises(TypeError, match=r"shelves\.count is declared as int, not str"):
+        found.typed("count", str)
+
+
 def test_the_file_then_the_environment_then_the_application_win():
     found = load(config_file={"shelves": {"count": 4, "colour": "pine", "depth": 1}},
                  environ={"DUBAN_SHELVES__COUNT": "5", "DUBAN_SHELVES__PAINTED": "true", "DUBAN_OTHER__X": "1"},
