@@ -258,8 +258,9 @@ def _configure_sqlite(engine: Engine) -> None:
         finally:
             _ended(dbapi_connection)
 
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    # This engine's own dialect object: its commit and rollback are wrapped, no other engine's.
+    dialect.do_commit = do_commit  # type: ignore[method-assign]  # see above
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]  # see above
 
     @event.listens_for(engine, "checkin")
     @event.listens_for(engine, "close")

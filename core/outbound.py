@@ -180,7 +180,8 @@ def _connection(scheme: str, host: str, port: int, found: list[tuple[Any, ...]],
         connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         connection = http.client.HTTPConnection(host, port, timeout=timeout)
-    connection._create_connection = _connector(found)  # type: ignore[attr-defined]
+    # http.client opens its socket through this attribute, which typeshed does not declare.
+    connection._create_connection = _connector(found)  # type: ignore[attr-defined]  # see above
     return connection
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, false, inspect, select, true
 from sqlalchemy.orm import Session
 
 from core.access.models import Assignment, Role, User
@@ -174,7 +174,7 @@ class Scope:
             key = int(ident)
         except (TypeError, ValueError):
             raise NotFound("Not found.") from None
-        pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+        pk = inspect(model).primary_key[0]
         obj = self.session.scalar(select(model).where(pk == key, self.clause(model, action)))
         if obj is None:
             raise NotFound("Not found.")
@@ -184,9 +184,9 @@ class Scope:
         """Units the user may see, in code order."""
         return list(self.session.scalars(self.select(Unit).order_by(Unit.path)))
 
-    def filter_ids(self, model: type, ids: Iterable[int], action: Action = "read") -> set[int]:
+    def filter_ids(self, model: type[Any], ids: Iterable[int], action: Action = "read") -> set[int]:
         """The subset of ``ids`` the user may read (or change), in one query."""
-        pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+        pk = inspect(model).primary_key[0]
         wanted = list(ids)
         if not wanted:
             return set()

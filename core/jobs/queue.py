@@ -70,7 +70,7 @@ def parse_schedule(text: str) -> Callable[[datetime], bool]:
     return schedule
 
 
-class _InProcessConsumer(Consumer):  # type: ignore[misc]
+class _InProcessConsumer(Consumer):  # type: ignore[misc]  # huey is untyped: its Consumer is Any here
     """A consumer started from a thread other than the main one (``duban demo``)."""
 
     def _set_signal_handlers(self) -> None:

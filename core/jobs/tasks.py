@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -124,7 +125,7 @@ def export_ledger(runtime: JobRuntime, user_id: int, ledger_filter: dict[str, An
     return {"path": path, "bytes": len(data), "filename": f"ledger-{today}.xlsx"}
 
 
-CORE_JOBS = {
+CORE_JOBS: dict[str, Callable[..., object]] = {
     "deliver_webhooks": deliver_webhooks,
     "purge_idempotency_keys": purge_idempotency_keys,
     "import_file": import_file,

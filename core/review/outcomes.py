@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.access.models import Role, User
 from core.access.scope import Scope
@@ -121,7 +122,7 @@ def _check(data: OutcomeInput) -> None:
         raise ValidationError("A selection probability is a number above 0 and at most 1.")
 
 
-def record_outcome_signal(session, outcome: ReviewOutcome) -> None:  # type: ignore[no-untyped-def]
+def record_outcome_signal(session: Session, outcome: ReviewOutcome) -> None:
     """Store the outcome as a ``review`` signal (1 problem found, 0 none)."""
     record_signal(session, source=SIGNAL_SOURCE, kind=SIGNAL_KIND, ref=f"outcome:{outcome.id}",
                   unit_id=outcome.unit_id, matter_id=outcome.matter_id, task_id=outcome.task_id,
@@ -173,7 +174,7 @@ def report_fixed(scope: Scope, rectification_id: int, *, note: str, today: date)
     return visit
 
 
-def _close_lookback(session, visit: ReviewVisit, outcome: ReviewOutcome) -> None:  # type: ignore[no-untyped-def]
+def _close_lookback(session: Session, visit: ReviewVisit, outcome: ReviewOutcome) -> None:
     """A look-back's outcome settles its rectification: verified, or failed and open again (再督查)."""
     if visit.selection != Selection.lookback or visit.rectification_id is None:
         return

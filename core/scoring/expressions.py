@@ -93,7 +93,7 @@ class Number(Node):
     column: int = 0
 
     def evaluate(self, get: Column) -> np.ndarray:
-        return np.float64(self.value)  # type: ignore[return-value]
+        return np.float64(self.value)  # type: ignore[return-value]  # a NumPy scalar broadcasts as an array does
 
 
 @dataclass
@@ -102,7 +102,7 @@ class Boolean(Node):
     column: int = 0
 
     def evaluate(self, get: Column) -> np.ndarray:
-        return np.bool_(self.value)  # type: ignore[return-value]
+        return np.bool_(self.value)  # type: ignore[return-value]  # a NumPy scalar broadcasts as an array does
 
 
 @dataclass
