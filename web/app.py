@@ -96,8 +96,9 @@ def _trust_proxies(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,  # type: ignore[method-assign]
-                                x_prefix=0)
+        # Werkzeug's documented way to trust a proxy: wrap the WSGI callable (mypy sees a method).
+        fixed = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+        app.wsgi_app = fixed  # type: ignore[method-assign]  # see above
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

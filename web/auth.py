@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
@@ -58,10 +58,12 @@ def _load_user(user_id: str) -> User | None:
     """
     ident, _, generation = user_id.partition(":")
     if not ident.isdigit() or not login_is_current(session, current_app.config):
-        return _ended()
+        _ended()
+        return None
     user = db.session().get(User, int(ident))
     if user is None or not user.active or str(user.session_version) != generation:
-        return _ended()
+        _ended()
+        return None
     db.session().info["actor"] = user.username
     return user
 
@@ -69,7 +71,6 @@ def _load_user(user_id: str) -> User | None:
 def _ended() -> None:
     _fresh_session()
     g.session_ended = True
-    return None
 
 
 def _unauthorized() -> Response:
@@ -91,7 +92,7 @@ def capability_required(capability: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)  # functools.wraps keeps the view's signature, not its type
 
     return decorator
 
@@ -133,7 +134,7 @@ def login() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     # Every cookie of this account stops working, a copy of this one included.
     end_sessions(user)
     db.session().commit()
@@ -148,7 +149,7 @@ def logout() -> Response:
 def change_password() -> Response | str:
     form = PasswordForm()
     if form.validate_on_submit():
-        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        user: User = current_user._get_current_object()
         db_session = db.session()
         try:
             if check_login(db_session, user.username, form.current.data, _client_address()) is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 import pluggy
-from flask import current_app, g
+from flask import abort, current_app, g
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.access.models import User
 from core.access.scope import Scope
 from core.db import Database
 
@@ -37,6 +38,14 @@ def scope() -> Scope:
         user: Any = current_user if current_user and current_user.is_authenticated else None
         g.scope = Scope(session(), user, current_app.extensions["duban.capabilities"])
     return g.scope
+
+
+def user() -> User:
+    """The signed-in user, in a view that requires one (401 when there is none)."""
+    signed_in: User | None = scope().user
+    if signed_in is None:
+        abort(401)
+    return signed_in
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -45,7 +45,7 @@ class SweptMemoryStorage(MemoryStorage):
             return
         try:
             self._next_sweep = time.monotonic() + SWEEP_SECONDS
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]  # limits' private sweep (pinned)
         finally:
             self._sweeping.release()
 

@@ -12,7 +12,7 @@ from gunicorn.app.base import BaseApplication
 MAX_SOCKET_PATH = 100
 
 
-class DubanServer(BaseApplication):  # type: ignore[misc]
+class DubanServer(BaseApplication):
     """gunicorn running ``create_app(config)`` in each worker."""
 
     def __init__(self, config: Mapping[str, Any] | None, options: Mapping[str, Any]) -> None:

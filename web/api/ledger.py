@@ -47,7 +47,7 @@ def me(request: ApiRequest) -> dict[str, Any]:
 # Matters
 # ---------------------------------------------------------------------------
 
-MATTER_SCHEMA = {"type": "object", "required": ["id", "code", "title", "kind"], "properties": {
+MATTER_SCHEMA: dict[str, Any] = {"type": "object", "required": ["id", "code", "title", "kind"], "properties": {
     "id": {"type": "integer"}, "code": {"type": "string"}, "title": {"type": "string"},
     "kind": {"type": "string", "enum": [kind.value for kind in MatterKind]},
     "source_ref": {"type": "string"}, "description": {"type": "string"},
@@ -174,6 +174,7 @@ def list_reports(request: ApiRequest) -> dict[str, Any]:
     stmt = (request.scope.select(ProgressReport)
             .options(selectinload(ProgressReport.author), selectinload(ProgressReport.attachments))
             .order_by(ProgressReport.submitted_at.desc(), ProgressReport.id.desc()))
+    task_id: int | None
     if "task_id" in request.path:
         task_id = request.scope.get(Task, request.path["task_id"]).id  # 404 for a task the caller may not see
     else:

@@ -83,7 +83,7 @@ def _check_query(route: ApiRoute, query: Mapping[str, str]) -> None:
     and no date, whichever handler — core's or a plugin's — reads it.
     """
     # The parameter readers look at nothing but the query.
-    fake = ApiRequest(None, None, {}, dict(query), None, {}, None)  # type: ignore[arg-type]
+    fake = ApiRequest(None, None, {}, dict(query), None, {}, None)  # type: ignore[arg-type]  # see above
     for param in route.params:
         if param.where != "query" or param.name not in query:
             continue

@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.orm import Session
 
 from core import audit_checkpoints, audit_direct, audit_log
 from core.audit_keys import AuditKeys
@@ -48,7 +49,7 @@ def write_checkpoint() -> str:
     return f"audit checkpoint: entry {checkpoint.entry_id} -> {path}"
 
 
-def _acknowledged_through(session) -> int:  # type: ignore[no-untyped-def]
+def _acknowledged_through(session: Session) -> int:
     """Direct changes up to this id were acknowledged by an operator (keyed entries of the chain)."""
     through = session.scalar(
         select(func.max(cast(audit_log.AuditEntry.row_id, Integer))).where(

@@ -7,11 +7,11 @@ from typing import NoReturn
 import click
 from flask import current_app
 
-from core.i18n import DEFAULT_LOCALE, LOCALES, Message, translation_dirs, translator
+from core.i18n import DEFAULT_LOCALE, LOCALES, Gettext, Message, translation_dirs, translator
 from core.plugins import plugin_translation_dirs
 
 
-def cli_gettext():  # type: ignore[no-untyped-def]
+def cli_gettext() -> Gettext:
     """``gettext`` for the language in ``DUBAN_LANG`` (default Chinese)."""
     locale = os.environ.get("DUBAN_LANG", DEFAULT_LOCALE)
     if locale not in LOCALES:

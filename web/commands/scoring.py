@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import click
 from flask import current_app
@@ -14,18 +14,19 @@ from sqlalchemy import select
 
 from core.access.models import Role, User
 from core.access.scope import Scope
+from core.i18n import Gettext
 from core.importing import safe_cell
 from core.scoring.explain import render_reasons
 from core.scoring.freshness import refresh
 from core.scoring.model import NotEnoughOutcomes
-from core.scoring.queue import QUEUE_COLUMNS, queue_entries
+from core.scoring.queue import QUEUE_COLUMNS, QueueEntry, queue_entries
 from core.scoring.training import retrain
 from web.commands.output import cli_gettext, fail, say
 
 model_group = AppGroup("model", help="The scoring model.")
 
 
-def _today():  # type: ignore[no-untyped-def]
+def _today() -> date:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
@@ -70,7 +71,7 @@ def train_command(budget: int) -> None:
                    f"({bin_['count']} outcomes)")
 
 
-def _row(entry, gettext) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _row(entry: QueueEntry, gettext: Gettext) -> dict[str, object]:
     return {"rank": entry.rank, "task_id": entry.task.id, "matter_code": entry.matter.code,
             "unit_code": entry.unit.code, "priority": round(entry.score.priority, 4),
             "p_problem": round(entry.score.p_problem, 4), "mode": entry.mode,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -80,9 +81,7 @@ def _run_tick_jobs(pm: Any, lines: list[str], failures: list[str]) -> None:
             lines.append(f"{name}: {result}")
 
 
-def _local_zone():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
+def _local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
 
 

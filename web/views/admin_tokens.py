@@ -78,7 +78,7 @@ def create() -> str | tuple[str, int]:
         return _tokens_page(form), 400
     scope = db.scope()
     session = db.session()
-    owner = current_user._get_current_object()  # type: ignore[attr-defined]
+    owner = current_user._get_current_object()
     if form.username.data and form.username.data.strip() != owner.username:
         owner = session.scalar(select(User).where(func.lower(User.username) == form.username.data.strip().lower()))
         if owner is None or not scope.is_admin:

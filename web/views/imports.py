@@ -1,8 +1,9 @@
 """The upload page behind every importer: check first, then confirm."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import login_required
+from werkzeug.wrappers import Response
 
 from core.hooktypes import Importer
 from core.plugins import importers

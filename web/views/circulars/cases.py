@@ -1,8 +1,9 @@
 """Typical cases: drafted by staff, approved by a leader, shown on a public page."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext
+from werkzeug.wrappers import Response
 
 from core.circulars.cases import approve_case, publish_case, published_cases, save_case
 from core.circulars.labels import CASE_STATE_LABELS

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from core.circulars.labels import REFERRAL_STATE_LABELS
 from core.circulars.models import REFERRAL_MOVES, Referral, ReferralState

@@ -36,7 +36,7 @@ def ledger_filter() -> LedgerFilter:
         q=args.get("q", "")[:100],
         kind=MatterKind(kind) if kind in MatterKind.__members__ else None,
         state=TaskState(state) if state in TaskState.__members__ else None,
-        light=light if light in LIGHTS else None,  # type: ignore[arg-type]
+        light=light if light in LIGHTS else None,
         unit_id=unit_id,
         matter_id=int_arg("matter"),
         deadline_from=_date("from"),

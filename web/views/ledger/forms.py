@@ -1,6 +1,8 @@
 """The ledger's forms."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -54,7 +56,7 @@ class TaskForm(FlaskForm):
     deadline = DateField(lazy_gettext("Deadline"), validators=[DataRequired()])
     cadence = SelectField(lazy_gettext("Reporting cadence"), choices=[])
 
-    def __init__(self, *args: object, units: list[tuple[int, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: object, units: Sequence[tuple[int, str]] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.unit.choices = list(units)
         self.co_units.choices = list(units)
@@ -89,7 +91,7 @@ class TopicForm(FlaskForm):
     matters = SelectMultipleField(lazy_gettext("Related matters"), choices=[], coerce=int)
     status = SelectField(lazy_gettext("Status"), choices=[])
 
-    def __init__(self, *args: object, matters: list[tuple[int, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: object, matters: Sequence[tuple[int, str]] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.matters.choices = list(matters)
         self.status.choices = [(s.value, gettext(TOPIC_STATUS_LABELS[s])) for s in TopicStatus]
@@ -107,7 +109,7 @@ class FindingForm(FlaskForm):
     text = TextAreaField(lazy_gettext("Text"), validators=[DataRequired(), Length(max=20000)])
     matter = SelectField(lazy_gettext("About matter"), choices=[], coerce=int)
 
-    def __init__(self, *args: object, matters: list[tuple[int, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: object, matters: Sequence[tuple[int, str]] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, gettext(FINDING_LABELS[k])) for k in FindingKind]
         self.matter.choices = [(0, "—"), *matters]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -14,6 +13,7 @@ from flask import (
 from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
 
 from core.ledger.deadlines import days_overdue, light
 from core.ledger.dispatch import redispatch_task
@@ -92,11 +92,11 @@ def export_background() -> Response:
     """Queue the ``export_ledger`` job for the filter in the query string; open its run's page."""
     if not ActionForm().validate_on_submit():
         raise BadRequest()
-    scope, session = db.scope(), db.session()
-    path = uploads.job_file("exports", scope.user.id, ".xlsx")
-    run_id = job_queue().enqueue("export_ledger", scope.user.id, filter_to_json(ledger_filter()),
+    user, session = db.user(), db.session()
+    path = uploads.job_file("exports", user.id, ".xlsx")
+    run_id = job_queue().enqueue("export_ledger", user.id, filter_to_json(ledger_filter()),
                                  today().isoformat(), str(get_locale() or "zh_CN"), path, session=session,
-                                 requested_by=scope.user.id)
+                                 requested_by=user.id)
     session.commit()
     flash(gettext("The export is being prepared in the background; this page offers it once it is ready."), "info")
     return redirect(url_for("job_runs.show", run_id=run_id))

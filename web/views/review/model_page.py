@@ -72,8 +72,8 @@ def train_model() -> Response:
     if latest is not None and latest.state in (RunState.queued, RunState.running):
         flash(gettext("A training is already queued or running; this page shows when it is done."), "info")
         return redirect(url_for("review.model"))
-    job_queue().enqueue("train_model", scope.user.username, session=session, requested_by=scope.user.id,
-                        audience="queue.view")
+    user = db.user()
+    job_queue().enqueue("train_model", user.username, session=session, requested_by=user.id, audience="queue.view")
     session.commit()
     flash(gettext("The model will be trained in the background; this page shows when it is done."), "info")
     return redirect(url_for("review.model"))

@@ -150,7 +150,7 @@ def drop(visit_id: int) -> Response:
 
 @bp.route("/visits/<int:visit_id>/outcome", methods=["GET", "POST"])
 @capability_required("reviews.manage")
-def outcome(visit_id: int) -> Response | str:
+def outcome(visit_id: int) -> Response | str | tuple[str, int]:
     scope = db.scope()
     visit = scope.get(ReviewVisit, visit_id, "write")
     form = OutcomeForm(data={"visited_on": today()} if request.method == "GET" else None)
@@ -176,7 +176,7 @@ def outcome(visit_id: int) -> Response | str:
 
 @bp.get("/photos/<int:photo_id>")
 @capability_required("queue.view")
-def photo(photo_id: int):  # type: ignore[no-untyped-def]
+def photo(photo_id: int) -> Response:
     from flask import send_file
 
     stored = db.scope().get(ReviewPhoto, photo_id)

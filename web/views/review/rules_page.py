@@ -20,7 +20,7 @@ from web.views.review.forms import RulesForm
 
 @bp.route("/rules", methods=["GET", "POST"])
 @capability_required("queue.view")
-def rules() -> Response | str:
+def rules() -> Response | tuple[str, int]:
     scope = db.scope()
     context = scoring_context()
     form = RulesForm(data={"text": context.rules_text} if request.method == "GET" else None)
@@ -36,7 +36,7 @@ def rules() -> Response | str:
                 error = render_message(problem.message)
             else:
                 if request.form.get("action") == "save":
-                    db.session().add(RuleFile(text=text, saved_by=scope.user.username))
+                    db.session().add(RuleFile(text=text, saved_by=db.user().username))
                     invalidate(db.session())
                     db.session().commit()
                     flash(gettext("The rules are saved; the queue is rescored."), "info")
