@@ -45,7 +45,7 @@ def import_command(path: str, dry_run: bool, quiet: bool) -> None:
     pm = plugin_manager()
     with open(path, "rb") as handle:
         data = handle.read()
-    options = {"limits": CLI_LIMITS}
+    options: dict[str, object] = {"limits": CLI_LIMITS}
     if not quiet:
         options["progress"] = progress_bar()
     with database().session() as session:

@@ -257,8 +257,10 @@ class _Writer:
         status, done_on = values.pop("file_status"), values["rectified_on"]
         if status == Status.done.value:
             if done_on is None:
-                kept = current is not None and current["status"] == Status.done.value
-                values["rectified_on"] = current["rectified_on"] if kept else self.today
+                if current is not None and current["status"] == Status.done.value:
+                    values["rectified_on"] = current["rectified_on"]  # a finding already done keeps its day
+                else:
+                    values["rectified_on"] = self.today
         elif current is None:
             values["rectified_on"] = None
         else:  # open or in progress in the file: what the platform recorded stands

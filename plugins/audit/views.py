@@ -6,12 +6,14 @@ owns the name ``audit`` and the path ``/audit``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.errors import ValidationError
@@ -114,7 +116,7 @@ def verify_rectification(finding_id: int) -> Response:
                                                 user=current_user, today=today()), done)
 
 
-def _act(finding: Finding, action, done: str) -> Response:  # type: ignore[no-untyped-def]
+def _act(finding: Finding, action: Callable[[Session], object], done: str) -> Response:
     session = request_session()
     try:
         action(session)

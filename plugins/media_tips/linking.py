@@ -15,6 +15,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -145,9 +146,9 @@ class LinkIndex:
         return LinkResult(matters, units)
 
 
-def _cosine(vector: object, matrix: object) -> np.ndarray:
-    # TF-IDF rows are L2-normalised, so the dot product is the cosine.
-    return np.asarray((matrix @ vector.T).toarray()).ravel()  # type: ignore[operator,attr-defined]
+def _cosine(vector: Any, matrix: Any) -> np.ndarray:
+    # TF-IDF rows (SciPy sparse matrices) are L2-normalised, so the dot product is the cosine.
+    return np.asarray((matrix @ vector.T).toarray()).ravel()
 
 
 def _top(ids: list[int], scores: np.ndarray, limit: int) -> list[Candidate]:
@@ -184,12 +185,12 @@ def read_inputs(session: Session) -> Inputs:
         if task_id in task_matter:
             matter_units[task_matter[task_id]].append(unit_id)
     # Staff decisions teach the linker: a confirmed tip's words join its matter.
-    for matter_id, text in session.execute(
+    for linked_matter, text in session.execute(
             select(TipLink.matter_id, Tip.text).join(Tip, Tip.id == TipLink.tip_id)
             .where(TipLink.target == "matter", TipLink.status == LinkStatus.confirmed)
             .order_by(TipLink.id)):
-        if matter_id in matters:
-            matters[matter_id].append(text)
+        if linked_matter in matters:
+            matters[linked_matter].append(text)
     return ({m: " ".join(parts) for m, parts in matters.items()}, units, dict(unit_texts),
             {m: list(dict.fromkeys(u)) for m, u in matter_units.items()})
 

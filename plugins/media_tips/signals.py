@@ -87,7 +87,8 @@ def compute_series(session: Session, until: date) -> dict[SeriesKey, Points]:
     members: dict[int, list[date]] = defaultdict(list)
     for cluster_id, received_on in session.execute(
             select(Tip.cluster_id, Tip.received_on).where(Tip.cluster_id.is_not(None))):
-        members[cluster_id].append(received_on)
+        if cluster_id is not None:  # selected so; this tells the type
+            members[cluster_id].append(received_on)
     for days in members.values():
         days.sort()
 
@@ -109,8 +110,8 @@ def compute_series(session: Session, until: date) -> dict[SeriesKey, Points]:
                     overdue[key].append(span)
 
     series: dict[SeriesKey, Points] = {}
-    for (unit_id, matter_id), facts in by_key.items():
-        for kind, points in _window_series(facts, members, until).items():
+    for (unit_id, matter_id), key_facts in by_key.items():
+        for kind, points in _window_series(key_facts, members, until).items():
             if points:
                 series[(kind, unit_id, matter_id)] = points
     for (unit_id, matter_id), spans in overdue.items():

@@ -192,9 +192,12 @@ def correct_link(session: Session, tip: Tip, *, user: User, matter: Matter | Non
     The correction is kept: later relinking never overrides it, and the tip's text
     teaches the linker about the matter.
     """
+    if matter is None and unit is None:
+        raise ValueError("correct_link needs a matter or a unit")
     target = "matter" if matter is not None else "unit"
     existing = next((link for link in tip.links if link.target == target and
-                     (link.matter_id == matter.id if matter is not None else link.unit_id == unit.id)), None)
+                     (link.matter_id == matter.id if matter is not None
+                      else unit is not None and link.unit_id == unit.id)), None)
     if existing is None:
         existing = TipLink(tip_id=tip.id, target=target, matter_id=matter.id if matter else None,
                            unit_id=unit.id if unit else None, score=1.0, rank=0, origin="staff")

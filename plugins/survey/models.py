@@ -192,6 +192,10 @@ class SurveyResponse(Base):
         return cls.survey_id.in_(select(Survey.id).where(Survey.__scope__(scope, action)))
 
 
+#: The longest e-mail address an invitation holds.
+EMAIL_LENGTH = 200
+
+
 class SurveyInvitation(Base):
     """One invitee's single-use link; only the token's hash is kept.
 
@@ -207,7 +211,7 @@ class SurveyInvitation(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey_surveys.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     token_nonce: Mapped[str | None] = mapped_column(String(40))
-    email: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), default="")
     name: Mapped[str] = mapped_column(String(200), default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     invited_on: Mapped[date] = mapped_column(Date)

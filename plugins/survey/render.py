@@ -72,8 +72,9 @@ def view_nodes(nodes: list[dict[str, Any]], language: str, values: Mapping[str, 
             item["children"] = view_nodes(node["children"], language, values, checked, errors, prefix)
         elif node["kind"] == "repeat":
             item["count"] = node.get("count", "")
-            given = values.get(node["name"]) if isinstance(values.get(node["name"]), list) else []
-            computed = checked.get(node["name"]) if isinstance(checked.get(node["name"]), list) else []
+            given_value, computed_value = values.get(node["name"]), checked.get(node["name"])
+            given = given_value if isinstance(given_value, list) else []
+            computed = computed_value if isinstance(computed_value, list) else []
             number = len(computed) if node.get("count") else max(1, len(given))
             item["instances"] = [
                 view_nodes(node["children"], language,

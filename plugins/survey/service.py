@@ -18,7 +18,16 @@ from core.importing.parsers import shown
 from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.survey.definition import walk
-from plugins.survey.models import Access, Survey, SurveyInvitation, SurveyMatter, SurveyQuota, SurveyStatus, SurveyUnit
+from plugins.survey.models import (
+    EMAIL_LENGTH,
+    Access,
+    Survey,
+    SurveyInvitation,
+    SurveyMatter,
+    SurveyQuota,
+    SurveyStatus,
+    SurveyUnit,
+)
 from plugins.survey.tokens import hash_token, invitation_token, new_invitation_nonce
 from plugins.survey.xlsform import convert
 
@@ -116,7 +125,7 @@ INVITEE_COLUMNS = (
     Column("name", "姓名"),
     Column("unit_code", "单位代码"),
 )
-MAX_EMAIL = SurveyInvitation.__table__.c.email.type.length  # the longest address the column holds
+MAX_EMAIL = EMAIL_LENGTH  # the longest address the column holds
 
 
 def invite(session: Session, survey: Survey, data: bytes, filename: str, today: date, *,

@@ -46,7 +46,7 @@ def survey_series(session: Session, survey: Survey) -> dict[SeriesKey, Points]:
     for unit_id, day, answers in dated_responses(session, survey):
         if unit_id is not None:
             by_unit[unit_id][day].append(answers)
-    matters = [link.matter_id for link in survey.matter_links] or [None]
+    matters: list[int | None] = [link.matter_id for link in survey.matter_links] or [None]
     found: dict[SeriesKey, Points] = {}
     for link in survey.unit_links:
         days = by_unit.get(link.unit_id, {})

@@ -11,6 +11,7 @@ and, as for every import, one bad row means nothing is written.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,7 +47,7 @@ def weight_value(value: Any) -> float:
     return number
 
 
-def short(limit: int):  # type: ignore[no-untyped-def]
+def short(limit: int) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         result = text(value)
         if len(result) > limit:

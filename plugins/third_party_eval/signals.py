@@ -67,7 +67,7 @@ def _sync(session: Session, until: date, pairs: set[Pair], units: set[int] | Non
     history = evaluation_history(session, pairs)
     tasks = _tasks(session, pairs)
     percents = _percent_history(session, [task_id for task_id, _percent in tasks.values()])
-    series = []
+    series: list[Series] = []
     for matter_id, unit_id in sorted(pairs):
         task_id, current = tasks.get((matter_id, unit_id), (None, None))
         points: dict[str, dict[date, float]] = {kind: {} for kind in KINDS}
@@ -105,7 +105,8 @@ def _percent_history(session: Session, task_ids: list[int]) -> dict[int, list[tu
         history[task_id].append((_aware(at), percent))
     for task_id, closed_at in session.execute(select(Task.id, Task.closed_at).where(
             Task.id.in_(task_ids), Task.closed_at.is_not(None))):
-        history[task_id].append((_aware(closed_at), 100))
+        if closed_at is not None:  # selected so; this tells the type
+            history[task_id].append((_aware(closed_at), 100))
     for reports in history.values():
         reports.sort()
     return history

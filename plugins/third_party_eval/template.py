@@ -27,8 +27,9 @@ def template_rows(session: Session, assignment: Assignment, institution: Institu
                                       .order_by(Indicator.code)))
     name = institution.name if institution else ""
     rows: list[list[object]] = []
+    framework: list[Indicator | None] = [*indicators] or [None]  # no indicators yet: one row per unit
     for code in codes:
-        for indicator in indicators or [None]:
+        for indicator in framework:
             rows.append([name, "", matter.code, code, indicator.code if indicator else "", None,
                          indicator.weight if indicator else 1, indicator.target if indicator else None, None, ""])
     return rows

@@ -132,7 +132,9 @@ def show(tip_id: int) -> str:
     scope, session = request_scope(), request_session()
     tip = scope.get(Tip, tip_id)
     handles = _handles(tip)
-    matter_ids = {link.matter_id for link in tip.links if link.matter_id} | ({tip.matter_id} - {None})
+    matter_ids = {link.matter_id for link in tip.links if link.matter_id}
+    if tip.matter_id is not None:
+        matter_ids.add(tip.matter_id)
     visible_matters = scope.filter_ids(Matter, matter_ids)
     matters = {m.id: m for m in session.scalars(select(Matter).where(Matter.id.in_(visible_matters)))}
     cluster_tips: list[Tip] = []

@@ -99,7 +99,7 @@ def _folded(closure: Compiled, parts: Sequence[Part]) -> Part:
     """``closure``'s value if all its operands are constant and it reads nothing else."""
     if all(isinstance(part, _Constant) for part in parts):
         try:
-            return _Constant(closure(_NO_CONTEXT))  # type: ignore[arg-type]
+            return _Constant(closure(_NO_CONTEXT))  # type: ignore[arg-type]  # tried without a context
         except Exception:  # noqa: S110  (it reads the clock or ``.``, or it is left to fail when it runs)
             pass
     return closure

@@ -2,9 +2,13 @@
 quotas, indicators, results and exports. Every lookup goes through the scope."""
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
 
 from core.apitypes import RowsRejected
 from core.errors import DubanError, NotFound
@@ -35,7 +39,7 @@ INDICATOR_LABELS = {"satisfaction": N_("Satisfaction"), "awareness": N_("Awarene
                     "not_delivered": N_("Benefit not received")}
 
 
-def _read(file_storage) -> bytes:  # type: ignore[no-untyped-def]
+def _read(file_storage: FileStorage) -> bytes:
     return file_storage.stream.read(DEFAULT_LIMITS.max_bytes + 1)
 
 
@@ -91,7 +95,7 @@ def show(survey_id: int) -> str:
     return _show(survey)
 
 
-def _show(survey: Survey, **forms: object) -> str:
+def _show(survey: Survey, **forms: Any) -> str:
     session = request_session()
     choice_fields = [(n["name"], n["name"]) for n in _questions(survey)
                      if n.get("type") in ("select_one", "select_multiple")]
@@ -117,7 +121,7 @@ def _show(survey: Survey, **forms: object) -> str:
         collect_url=url_for("survey.collect_form_list", token=survey.collect_token, _external=True).rsplit("/", 1)[0])
 
 
-def _questions(survey: Survey) -> list[dict]:  # type: ignore[type-arg]
+def _questions(survey: Survey) -> list[dict[str, Any]]:
     from plugins.survey.definition import walk
 
     return [node for node in walk(survey.definition["nodes"]) if node["kind"] == "question"]
