@@ -28,6 +28,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 
 from loadkit import (
     CSRF,
@@ -161,6 +162,8 @@ def mixed_load(args: argparse.Namespace, inst: Instance, port: int, process: sub
     task_ids = ids_on(port, "/review/", r'href="/review/tasks/(\d+)"')
     print(f"{len(tip_ids)} tips and {len(task_ids)} tasks in use")
     threads = []
+    target: Callable[..., None]
+    extra: tuple[object, ...]
     for i in range(args.clients):  # staff log in one after another, before the load starts
         kind = i % 4
         if kind == 0:
@@ -205,7 +208,7 @@ def faults(args: argparse.Namespace, inst: Instance, process: subprocess.Popen[b
         print(f"t={time.monotonic() - start:.1f}s cut {ended} database connections for 3 s, then restored them")
 
 
-def report(rows: list[str], accepted: list[str], unanswered: list[str]) -> None:
+def report(rows: Sequence[str], accepted: list[str], unanswered: list[str]) -> None:
     stored = set(rows)
     accepted_set = set(accepted)
     lost = accepted_set - stored
@@ -260,6 +263,8 @@ def main() -> None:
         unanswered: list[str] = []
         token = inst.tokens["duchashi"]
         threads = []
+        target: Callable[..., None]
+        extra: tuple[object, ...]
         for i in range(args.clients):
             if i % 2 == 0:
                 target, extra = submitter, (accepted, unanswered, lock)

@@ -20,16 +20,16 @@ import csv
 import io
 import os
 import random
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pluggy
 from sqlalchemy import delete, func, select
 
 from core import audit_log
-from core.db import Base, Database, scratch_database
+from core.db import Base, Database, scratch_database, utcnow
 from core.hooktypes import ImportContext
 from core.importing import UploadLimits
 from core.intake import run_import
@@ -72,7 +72,7 @@ def baseline(database: Database, data: bytes, units: dict[str, int]) -> float:
     began = time.perf_counter()
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     next(reader)
-    now = audit_log.utcnow()
+    now = utcnow()
     with database.engine.begin() as connection:
         chunk = []
         for ref, name, unit, _matter, found, category, sev, amount, text_, st, due in reader:
@@ -89,7 +89,7 @@ def baseline(database: Database, data: bytes, units: dict[str, int]) -> float:
     return time.perf_counter() - began
 
 
-def duban(database: Database, pm, data: bytes, progress: bool) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def duban(database: Database, pm: pluggy.PluginManager, data: bytes, progress: bool) -> tuple[float, int]:
     """Seconds for ``run_import`` with the audit importer, and the rows it created."""
     options: dict[str, object] = {"limits": LIMITS}
     if progress:
@@ -157,4 +157,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

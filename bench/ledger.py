@@ -161,7 +161,7 @@ def main() -> None:
             province, county_scope = Scope(session, staff), Scope(session, officer)
             city_scope = Scope(session, city_staff)
             kinds, states = list(MatterKind), list(TaskState)
-            city_codes = [session.get(Unit, uid).code for uid in levels["city"][:10]]
+            city_codes = [session.get_one(Unit, uid).code for uid in levels["city"][:10]]
 
             def overdue_list(i: int) -> None:
                 overdue_page(province, LedgerFilter(), TODAY, number=1 + i % 3)

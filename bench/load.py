@@ -109,9 +109,10 @@ def run_client(index: int, port: int, tokens: dict[str, str], paths: dict[str, s
 
             timed(stats, "POST /tips/new", submit)
         elif kind == "survey":
-            path = paths["survey_submit"]
+            survey_path = paths["survey_submit"]
+            assert survey_path is not None  # checked above: without a survey this client files tips
 
-            def respond(path: str = path) -> tuple[int, bytes]:
+            def respond(path: str = survey_path) -> tuple[int, bytes]:
                 status, page = client.request("GET", path)
                 if status != 200:
                     return status, page

@@ -178,7 +178,9 @@ def opened_form(port: int, slug: str) -> tuple[str, str, str]:
         cookie.load(header)
     conn.close()
     jar = "; ".join(f"{key}={morsel.value}" for key, morsel in cookie.items())
-    return jar, cookie["survey_browser"].value, TOKEN.search(page).group(1)  # type: ignore[union-attr]
+    found = TOKEN.search(page)
+    assert found is not None, page
+    return jar, cookie["survey_browser"].value, found.group(1)
 
 
 def drive(port: int, path: str, bodies: list[tuple[dict[str, str], bytes, int]],

@@ -111,6 +111,7 @@ def update() -> None:
                 if not message.id:
                     continue
                 previous = old.get(message.id, context=message.context)
+                string: str | tuple[str, ...] | list[str] | None
                 if locale == "en":
                     string = message.id
                 else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -38,8 +39,12 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(monkeypatch) -> None:
     engine = make_engine(normalise_url(SERVER), pool_size=1, max_overflow=0)
     pings = []
     original = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping",
-                        lambda dbapi_connection: pings.append(1) or original(dbapi_connection))
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(1)
+        return original(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted)
     try:
         for _ in range(3):
             with engine.connect() as connection:

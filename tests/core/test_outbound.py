@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ INTERNAL = ["127.0.0.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1", "017
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        port = self.server.server_address[1]
+        port = self.server.server_address[1]  # type: ignore[index]  # an HTTP server's address is (host, port)
         if self.path.startswith("/to/"):
             self.send_response(302)
             self.send_header("Location", self.path[len("/to/"):].replace("PORT", str(port)))
@@ -72,10 +73,10 @@ def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     asked: list[str] = []
     real = socket.getaddrinfo
 
-    def lookup(host: str, port: int, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+    def lookup(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
         asked.append(host)
         if host in ("127.0.0.1", "localhost"):
-            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+            return list(real(host, port, *args, **kwargs))
         raise socket.gaierror(socket.EAI_NONAME, "not stubbed")
 
     monkeypatch.setattr(socket, "getaddrinfo", lookup)

@@ -19,7 +19,9 @@ def test_a_writing_transaction_takes_the_lock_as_it_begins(tmp_path) -> None:
         writer.execute(text("SELECT count(*) FROM t"))  # only a read, yet the lock is taken
         assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0  # readers go on (WAL)
         reader.commit()
-        other_writer.connection.dbapi_connection.execute("PRAGMA busy_timeout=50")  # type: ignore[union-attr]
+        raw = other_writer.connection.dbapi_connection
+        assert raw is not None  # open: the session's transaction holds it
+        raw.execute("PRAGMA busy_timeout=50")
         with pytest.raises(OperationalError, match="locked"):
             other_writer.execute(text("SELECT count(*) FROM t"))
         other_writer.rollback()

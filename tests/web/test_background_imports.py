@@ -35,7 +35,9 @@ def queue(app):
 def _check_and_confirm(client, data: bytes, filename: str = "units.csv"):
     page = client.post("/imports/units", data={"file": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data").get_data(as_text=True)
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="token" type="hidden" value="([^"]+)"', page)
+    assert found is not None, page
+    token = found.group(1)
     return client.post("/imports/units/confirm", data={"token": token, "filename": filename})
 
 

@@ -20,7 +20,7 @@ REFUSAL = "请求包含 NUL 字符，任何字段都不能包含它。"
 API_REFUSAL = "参数包含 NUL 字符。"
 
 
-class RecordingArgs(ImmutableMultiDict):  # type: ignore[type-arg]
+class RecordingArgs(ImmutableMultiDict[str, str]):
     """Query arguments that remember which names a view asked for."""
 
     asked: ClassVar[set[str]] = set()

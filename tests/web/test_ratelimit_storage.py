@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from limits import parse
 from limits.storage import storage_from_string
@@ -41,6 +42,7 @@ def test_no_thread_is_started_while_counting(monkeypatch) -> None:
 
 def test_forgotten_counters_are_swept_on_a_later_hit(monkeypatch) -> None:
     storage = storage_from_string("swept-memory://")
+    assert isinstance(storage, web.ratelimit.SweptMemoryStorage)
     strategy = FixedWindowRateLimiter(storage)
     for number in range(100):
         strategy.hit(parse("5 per second"), f"old{number}")
@@ -98,8 +100,12 @@ def test_the_limiters_per_request_check_does_not_run_for_a_view_that_counts_itse
 
     looked_up: list[str] = []
     scope = limiter.limit_manager.exemption_scope
-    monkeypatch.setattr(limiter.limit_manager, "exemption_scope",
-                        lambda *args, **kwargs: looked_up.append(args[1]) or scope(*args, **kwargs))
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        looked_up.append(args[1])
+        return scope(*args, **kwargs)
+
+    monkeypatch.setattr(limiter.limit_manager, "exemption_scope", recorded)
 
     @app.get("/_test/plain")
     def plain() -> str:

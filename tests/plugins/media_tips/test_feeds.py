@@ -45,7 +45,7 @@ class FeedHandler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
         elif self.path == "/elsewhere.xml":
-            port = self.server.server_address[1]
+            port = self.server.server_address[1]  # type: ignore[index]  # an HTTP server's address is (host, port)
             self.send_response(302)
             self.send_header("Location", f"http://localhost:{port}/good.xml")  # another host name
             self.end_headers()

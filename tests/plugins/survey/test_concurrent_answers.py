@@ -50,7 +50,9 @@ def test_answers_sent_at_once_are_each_stored_once(tmp_path) -> None:
             def respondent() -> None:
                 client = app.test_client()
                 for _ in range(EACH):
-                    token = TOKEN.search(client.get(f"/s/{slug}").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+                    found = TOKEN.search(client.get(f"/s/{slug}").get_data(as_text=True))
+                    assert found is not None
+                    token = found.group(1)
                     for _click in range(2):  # every answer is sent twice, as a double click does
                         status = client.post(f"/s/{slug}", data={**ANSWERS, "form_token": token}).status_code
                         with lock:

@@ -289,6 +289,7 @@ def test_the_links_download_carries_the_derived_tokens(app, client, org, invitat
     links = {row["name"]: row["link"] for row in csv.DictReader(io.StringIO(page.get_data(as_text=True)
                                                                             .lstrip("\ufeff")))}
     zhang = invitation(db_session, "张三")
+    assert zhang.token_nonce is not None
     assert links["张三"].endswith(f"/s/{invitation_survey.slug}?t="
                                  + invitation_token(app.config["SECRET_KEY"], zhang.token_nonce))
 
