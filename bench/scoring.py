@@ -122,7 +122,7 @@ def numpy_baseline(url: str) -> tuple[float, int]:
     return time.perf_counter() - started, int(len(latest))
 
 
-def trained_model(session, context):  # type: ignore[no-untyped-def]
+def trained_model(session, context):
     """A model fitted on 400 tasks' features with made-up outcomes, stored as the model in force (not timed).
 
     Stored as ``duban model train`` stores one, so that rescoring loads it with

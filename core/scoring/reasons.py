@@ -83,7 +83,7 @@ def _feature_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, pa
     if scores.top_features is None or scores.inputs is None or context.model is None or not len(rows):
         return
     top = scores.top_features[rows]
-    pushes = np.take_along_axis(scores.contributions[rows], top, axis=1)  # type: ignore[index]
+    pushes = np.take_along_axis(scores.contributions[rows], top, axis=1)  # type: ignore[index]  # set with top
     inputs = np.take_along_axis(scores.inputs[rows], top, axis=1)
     told = (pushes > PUSH_TOLD) & ~np.isnan(inputs)
     names = context.model.names
