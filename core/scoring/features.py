@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
 from core.ledger.report_models import ProgressReport
-from core.scoring.catalogue import Catalogue, signal_feature_name
+from core.scoring.catalogue import REVIEW_SOURCE, Catalogue, signal_feature_name
 from core.signals import Signal
 
 NAN = float("nan")
@@ -408,10 +408,12 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
                  for pair, code in kinds.items()]
         code = np.repeat(np.array(list(kinds.values()), dtype=np.int64), [len(part) for part in parts])
         return np.concatenate(parts), code
+    # No condition on the kinds: SQLite would read every row of each kind to find the units' few.
     rows = _raw_rows(connection, statement(kinds, [
-        Signal.unit_id.in_(select(Task.unit_id).where(where)), or_(*(_is_kind(Signal, pair) for pair in kinds))], True))
+        Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.source != REVIEW_SOURCE], True))
     code = np.array([row[0] for row in rows], dtype=np.int64)
-    return np.fromiter((row[1:] for row in rows), dtype=dtype, count=len(rows)), code
+    wanted = [row[1:] for row, known in zip(rows, code >= 0, strict=True) if known]
+    return np.fromiter(wanted, dtype=dtype, count=len(wanted)), code[code >= 0]
 
 
 def _is_kind(columns, pair: tuple[str, str]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
