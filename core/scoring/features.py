@@ -84,7 +84,7 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     tasks, money = _task_rows(session, where, as_of)
     names = catalogue.names
     n = len(tasks)
-    values = np.full((n, len(names)), NAN)
+    values = np.full((n, len(names)), NAN, order="F")  # filled a column at a time
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return FeatureTable(empty, empty, empty, names, values)
