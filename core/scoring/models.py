@@ -108,12 +108,13 @@ class ScoringState(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Rescoring takes the latest signal per (unit, matter, task, source, kind): with this covering
-# index the database reads it in key order without sorting millions of rows (bench/scoring.py).
+# The features of a few tasks (a training day, a changed unit) read their units' signals: this
+# covering index, unit first, lets the database seek them.
 Index("ix_signals_latest", Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.source, Signal.kind,
       Signal.observed_on, Signal.value)
 
-# Kinds kept as time series are summarised per (unit, matter, task) each rescoring: this index
-# lets the database read only those kinds' rows, already grouped, instead of scanning every signal.
+# A full rescoring reads the signals one kind at a time: with this covering index the database
+# seeks each kind and reads its rows grouped per (unit, matter, task), oldest first, without
+# sorting millions of rows (bench/scoring.py).
 Index("ix_signals_history", Signal.source, Signal.kind, Signal.unit_id, Signal.matter_id, Signal.task_id,
       Signal.observed_on, Signal.value)
