@@ -243,7 +243,7 @@ def province(seed: int, tasks: int, today: int) -> History:
     n_matters = max(tasks // 60, -(-tasks // n_units))  # enough matters for every task to sit on its own unit
     unit_rows, codes, regions = organisation(rng, n_units)
     names = [row["name"] for row in unit_rows[-n_units:]]
-    matter_rows, task_unit, task_matter, deadline, _facts = ledger(rng, tasks, n_units, n_matters, start, today,
+    matter_rows, task_unit, task_matter, deadline, facts = ledger(rng, tasks, n_units, n_matters, start, today,
                                                                   (90, 900))
     n = len(task_unit)
     matter_index = np.array([int(code[1:]) for code in task_matter])
@@ -351,7 +351,7 @@ def lagged(seed: int, tasks: int, today: int) -> History:
     n_matters = max(tasks // 50, -(-tasks // n_units))
     unit_rows, codes, regions = organisation(rng, n_units)
     names = [row["name"] for row in unit_rows[-n_units:]]
-    matter_rows, task_unit, task_matter, deadline, facts = ledger(rng, tasks, n_units, n_matters, start, today,
+    matter_rows, task_unit, task_matter, deadline, _facts = ledger(rng, tasks, n_units, n_matters, start, today,
                                                                    (months * 30 + 60, months * 30 + 900))
     n = len(task_unit)
     h = History("lagged", seed, today, codes, task_unit, task_matter, deadline, np.zeros(n, dtype=bool))
