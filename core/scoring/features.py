@@ -308,7 +308,7 @@ def shrunk_rates(problems: np.ndarray, visits: np.ndarray, all_problems: float, 
     return (problems + strength * mean) / (visits + strength)
 
 
-def _last_visit_problem(session: Session, as_of: date, units) -> dict[int, float]:  # type: ignore[no-untyped-def]
+def _last_visit_problem(session: Session, as_of: date, units: Select[int]) -> dict[int, float]:
     """Whether each unit's latest visit by ``as_of`` found a problem (any visit that day counts)."""
     from core.review.models import ReviewOutcome
 
@@ -416,11 +416,12 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
     return np.fromiter(wanted, dtype=dtype, count=len(wanted)), code[code >= 0]
 
 
-def _is_kind(columns, pair: tuple[str, str]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _is_kind(columns: Any, pair: tuple[str, str]) -> ColumnElement[bool]:
+    # ``columns``: the Signal model, or the columns of a subquery over it.
     return and_(columns.source == pair[0], columns.kind == pair[1])
 
 
-def _kind_code(columns, kinds: dict[tuple[str, str], int]) -> ColumnElement[int]:  # type: ignore[no-untyped-def]
+def _kind_code(columns: Any, kinds: dict[tuple[str, str], int]) -> ColumnElement[int]:
     """``kinds``' code of each row's ``(source, kind)``, -1 for another kind; computed once per group."""
     if len(kinds) == 1:
         return literal(next(iter(kinds.values())))
