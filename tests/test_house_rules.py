@@ -19,7 +19,7 @@ def _python_files(folder: str):
 def _imports(path: str) -> set[str]:
     with open(path, encoding="utf-8") as handle:
         tree = ast.parse(handle.read(), path)
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
@@ -52,7 +52,7 @@ def test_plugins_do_not_import_each_other():
 
 def _web_modules(source: str, path: str = "<source>") -> set[str]:
     """The ``web`` modules ``source`` imports, by full name (``from web import db`` imports ``web.db``)."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(source, path)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "web")
@@ -98,3 +98,27 @@ def test_templates_have_no_inline_scripts_or_styles():
     inline = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>|\sstyle=\"|<style\b|\son[a-z]+=\"",
                         re.IGNORECASE)
     assert [path for path, text in _templates() if inline.search(text)] == []
+
+
+# Spelt in two parts so that this module does not match itself.
+_IGNORE = re.compile(r"#\s*type" r":\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")
+
+
+# TEMPORARY: the targeting benchmark is being reworked (its three ignores are unused); remove then.
+_IGNORES_NOT_YET_CHECKED = {os.path.join("bench", "targeting_closed_loop.py")}
+
+
+def test_every_type_ignore_names_its_error_code_and_says_why():
+    """``# type: ignore[code]  # reason`` (mypy itself refuses one without a code)."""
+    offenders = []
+    for folder in ("core", "web", "plugins", "tests", "bench", "scripts"):
+        for path in _python_files(folder):
+            if os.path.relpath(path, ROOT) in _IGNORES_NOT_YET_CHECKED:
+                continue
+            with open(path, encoding="utf-8") as handle:
+                for number, line in enumerate(handle, start=1):
+                    found = _IGNORE.search(line)
+                    if found and not (found["codes"] and re.match(r"\s+#\s*\S", found["rest"])):
+                        offenders.append(f"{os.path.relpath(path, ROOT)}:{number}")
+    assert offenders == []
+
