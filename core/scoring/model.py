@@ -218,8 +218,9 @@ def candidates(names: list[str]) -> list[Candidate]:
     """
     derived = {feature.name for feature in DERIVED_FEATURES}
     raw = tuple(j for j, name in enumerate(names) if name not in derived and name.count(".") < 2)
-    fitted = [(ENSEMBLE, ensemble), (SPARSE_LOGISTIC, partial(LogisticRanker, None, 0.1, "l1")),
-              (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
+    fitted: list[tuple[str, Callable[[], Any]]] = [
+        (ENSEMBLE, ensemble), (SPARSE_LOGISTIC, partial(LogisticRanker, None, 0.1, "l1")),
+        (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
     found = [Candidate(name, "fitted", make, weighted=False) for name, make in fitted]
     found += [Candidate(name + WEIGHTED, "fitted", make) for name, make in fitted]
     found.append(Candidate(EVIDENCE_LOGISTIC, "simple", partial(LogisticRanker, raw), weighted=False))
@@ -401,7 +402,7 @@ def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, 
             best_fitted = name
     best_simple = max(simple, key=lambda name: _auc_key(summary[name])) if simple else None
     guardrail = best_simple is not None and _beats(scored[best_simple]["auc"], scored[best_fitted]["auc"])
-    winner = best_simple if guardrail else best_fitted
+    winner = best_simple if guardrail and best_simple is not None else best_fitted
     record = scored[winner]
     calibration = (calibration_bins(np.concatenate(record["p"]), np.concatenate(record["y"]))
                    if record["p"] else [])
