@@ -129,3 +129,34 @@ def test_a_units_problem_rate_is_shrunk_toward_the_overall_rate(db_session, prov
     assert abs(a["past_problem_rate"] - 12 / 19) < abs(b["past_problem_rate"] - 2 / 3)
     assert a["past_problem_rate"] > b["past_problem_rate"]
     assert a["days_since_unit_visit"] == 400 - 180 and a["last_visit_problem"] == 0
+
+
+def test_ids_too_large_to_pack_give_the_same_features(db_session, province, monkeypatch):
+    import numpy as np
+
+    from core.hooktypes import SignalKind
+    from core.scoring import features
+    from core.scoring.features import SignalIds
+
+    task, other = province.tasks[0], province.tasks[1]
+    today = province.today
+    for k, (unit, matter, task_id, value) in enumerate([(task.unit_id, None, None, 1.0),
+                                                        (task.unit_id, task.matter_id, None, 2.0),
+                                                        (task.unit_id, task.matter_id, task.id, 3.0),
+                                                        (other.unit_id, other.matter_id, other.id, 4.0)]):
+        for kind in ("score", "late"):
+            record_signal(db_session, source="eval", kind=kind, ref=f"{kind}{k}", unit_id=unit, matter_id=matter,
+                          task_id=task_id, value=value + k, observed_on=today - timedelta(days=10 * k))
+    catalogue = build_catalogue([SignalKind("eval", "score", "Score", -1, "0-100", history=True),
+                                 SignalKind("eval", "late", "Days late", 1, "days", grows_daily=True)])
+    assert SignalIds.of(db_session.connection()).packed
+    packed = [compute_features(db_session, catalogue, today, ids, all_signals=True).values
+              for ids in (None, [task.id])]
+    monkeypatch.setattr(features, "ID_BITS", 3)
+    assert not SignalIds.of(db_session.connection()).packed
+    apart = [compute_features(db_session, catalogue, today, ids, all_signals=True).values
+             for ids in (None, [task.id])]
+    for one, other_way in zip(packed, apart, strict=True):
+        assert np.array_equal(one, other_way, equal_nan=True)
+    row = compute_features(db_session, catalogue, today, [task.id]).row(task.id)
+    assert row["eval.score"] == 5 and row["eval.score.count"] == 1 and row["eval.late"] == 5 + 20  # brought forward from 20 days ago
