@@ -176,7 +176,7 @@ def overdue_units(scope: Scope, f: LedgerFilter, today: date, limit: int = 500) 
     names = {row.id: row for row in scope.session.execute(
         select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids)))}
     without: dict[int, int] = dict(
-        scope.session.execute(grouped(count, extra=(Task.unit_id.in_(ids), Task.delay_reason == ""))).tuples().all())
+        scope.session.execute(grouped(count, extra=(Task.unit_id.in_(ids), Task.delay_reason == ""))).all())
     rows = []
     for unit_id, overdue, oldest in counts:
         oldest_date = oldest if isinstance(oldest, date) else date.fromisoformat(str(oldest))
