@@ -159,4 +159,5 @@ def test_ids_too_large_to_pack_give_the_same_features(db_session, province, monk
     for one, other_way in zip(packed, apart, strict=True):
         assert np.array_equal(one, other_way, equal_nan=True)
     row = compute_features(db_session, catalogue, today, [task.id]).row(task.id)
-    assert row["eval.score"] == 5 and row["eval.score.count"] == 1 and row["eval.late"] == 5 + 20  # brought forward from 20 days ago
+    # The late score is brought forward from 20 days ago.
+    assert row["eval.score"] == 5 and row["eval.score.count"] == 1 and row["eval.late"] == 5 + 20
