@@ -12,6 +12,7 @@ findings, satisfaction in the last survey, tips in the last 90 days).
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -123,7 +124,7 @@ def compute_features(session: Session, catalogue: Catalogue, as_of: date,
     return table
 
 
-def _task_rows(session: Session, where: ColumnElement[bool], as_of: date) -> tuple[np.ndarray, list[float]]:
+def _task_rows(session: Session, where: ColumnElement[bool], as_of: date) -> tuple[np.ndarray, np.ndarray]:
     """The selected tasks, by id, straight from the driver (a province's tasks are many).
 
     One row per task: id, unit, matter, days past the deadline on ``as_of`` (counted in SQL),
@@ -136,14 +137,19 @@ def _task_rows(session: Session, where: ColumnElement[bool], as_of: date) -> tup
         late = cast(literal(as_of), Date) - Task.deadline
     rows = _raw_rows(connection, select(
         Task.id, Task.unit_id, Task.matter_id, late, Matter.importance, Matter.public_attention,
-        Matter.people_affected, Matter.money_affected).join(Matter, Matter.id == Task.matter_id)
+        Matter.people_affected, func.coalesce(Matter.money_affected, 0)).join(Matter, Matter.id == Task.matter_id)
         .where(where).order_by(Task.id))
-    # SQLite hands the money back as a float, which SQLAlchemy rounds to the column's scale: so here.
+    found = np.fromiter(itertools.chain.from_iterable(rows), dtype=float, count=8 * len(rows)).reshape(len(rows), 8)
+    money = found[:, 7]
     dialect = connection.dialect
-    convert = (Matter.money_affected.type.dialect_impl(dialect).result_processor(dialect, None)
-               if dialect.name == "sqlite" else None)
-    money = [float((convert(row[7]) if convert else row[7]) or 0) for row in rows]
-    return np.array([row[:7] for row in rows], dtype=float).reshape(len(rows), 7), money
+    if dialect.name == "sqlite":
+        # SQLite hands the money back as a float, which SQLAlchemy rounds to the column's scale: so here,
+        # once for each distinct sum.
+        convert = Matter.money_affected.type.dialect_impl(dialect).result_processor(dialect, None)
+        if convert is not None:
+            distinct, index = np.unique(money, return_inverse=True)
+            money = np.array([float(convert(value)) for value in distinct.tolist()])[index.ravel()]
+    return found[:, :7], money
 
 
 def _task_where(task_filter: ColumnElement[bool] | Sequence[int] | None) -> ColumnElement[bool]:
@@ -375,12 +381,10 @@ def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], i
         # column from the latest row of its group.
         return stmt.where(*conditions).group_by(*keys).having(day.is_not(None))
 
-    names = ("unit", "matter", "task", "value")
-    read, code = _read_kinds(connection, kinds, where, statement, np.dtype([("value", np.float64)]))
-    found = np.empty(len(read), dtype=LATEST)
-    for name in names:
+    read = _read_kinds(connection, kinds, where, statement, np.dtype([("value", np.float64)]))
+    found = np.empty(len(read["code"]), dtype=LATEST)
+    for name in LATEST.names or ():
         found[name] = read[name]
-    found["code"] = code
     return found
 
 
@@ -443,10 +447,11 @@ KindStatement = Callable[[dict[tuple[str, str], int], list[ColumnElement[bool]],
 
 
 def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where: ColumnElement[bool] | None,
-                statement: KindStatement, rest: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """The rows ``statement`` reads about ``kinds``, and the code of each row's kind.
+                statement: KindStatement, rest: np.dtype[Any]) -> dict[str, np.ndarray]:
+    """The rows ``statement`` reads about ``kinds``, column by column.
 
-    Each row holds the unit, matter and task (-1 for none), then the fields of ``rest``.
+    The columns are ``unit``, ``matter`` and ``task`` (-1 for none), ``code``
+    (the kind's) and the fields of ``rest``.
 
     Over every signal (``where`` None), one statement per kind: the database
     seeks to the kind in the covering index ``ix_signals_history`` and reads
@@ -455,9 +460,10 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
     column the kind's code. ``statement(kinds, conditions, with_code)`` makes
     the statement for some kinds.
     """
-    found = np.dtype([(name, np.int64) for name in ("unit", "matter", "task")] + rest.descr)
     if not kinds:
-        return np.zeros(0, dtype=found), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return {**{name: empty for name in ("unit", "matter", "task", "code")},
+                **{name: np.zeros(0, dtype=rest[name]) for name in rest.names or ()}}
     ids = SignalIds.of(connection)
     dtype = np.dtype(ids.dtype + rest.descr)
     if where is None:
@@ -472,11 +478,9 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
         code = np.array([row[0] for row in rows], dtype=np.int64)
         wanted = [row[1:] for row, known in zip(rows, code >= 0, strict=True) if known]
         read, code = np.fromiter(wanted, dtype=dtype, count=len(wanted)), code[code >= 0]
-    result = np.empty(len(read), dtype=found)
-    result["unit"], result["matter"], result["task"] = ids.unpack(read)
-    for name in rest.names or ():
-        result[name] = read[name]
-    return result, code
+    unit, matter, task = ids.unpack(read)
+    return {"unit": unit, "matter": matter, "task": task, "code": code,
+            **{name: read[name] for name in rest.names or ()}}
 
 
 def _is_kind(columns: Any, pair: tuple[str, str]) -> ColumnElement[bool]:
@@ -572,10 +576,10 @@ def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str
         return
     bases = sorted(kinds, key=lambda pair: signal_feature_name(*pair))
     codes = {pair: k for k, pair in enumerate(bases)}
-    points, code = _history_points(session.connection(), as_of, codes, where)
-    if not len(points):
+    points = _history_points(session.connection(), as_of, codes, where)
+    if not len(points["code"]):
         return
-    groups = _history_groups(points, code)
+    groups = _history_groups(points)
     value = points["value"][groups["latest"]]
     columns = np.array([kinds[pair] for pair in bases])
     grows = np.isin(columns[groups["code"]], list(growing)) & (value > 0)
@@ -600,13 +604,13 @@ def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str
 
 
 def _history_points(connection: Connection, as_of: date, codes: dict[tuple[str, str], int],
-                    where: ColumnElement[bool] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Every signal of the kinds ``codes`` names observed by ``as_of``, and the code of its kind.
+                    where: ColumnElement[bool] | None) -> dict[str, np.ndarray]:
+    """Every signal of the kinds ``codes`` names observed by ``as_of``, column by column (see :func:`_read_kinds`).
 
-    Each row holds the unit, matter and task (-1 for none), then the fields of
-    :data:`POINT`; group by group, oldest first. Within a day, SQLite's rows come in the
-    index's order (lowest value first, as its latest value is chosen);
-    elsewhere the one recorded last comes first.
+    Its day and value are the fields of :data:`POINT`; group by group, oldest
+    first. Within a day, SQLite's rows come in the index's order (lowest value
+    first, as its latest value is chosen); elsewhere the one recorded last
+    comes first.
     """
     within_day: Any
     if connection.dialect.name == "sqlite":
@@ -626,18 +630,18 @@ def _history_points(connection: Connection, as_of: date, codes: dict[tuple[str, 
     return _read_kinds(connection, codes, where, statement, POINT)
 
 
-def _history_groups(points: np.ndarray, code: np.ndarray) -> dict[str, np.ndarray]:
+def _history_groups(points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per group of ``points`` (consecutive rows of one kind, unit, matter and task): what its summaries need.
 
     The latest point is the first of the group's last day. Sums run in the
     rows' order, as SQL's ``sum`` does.
     """
-    key = {"code": code, **{name: points[name] for name in ("unit", "matter", "task")}}
-    starts = np.ones(len(points), dtype=bool)
+    key = {name: points[name] for name in ("code", "unit", "matter", "task")}
+    starts = np.ones(len(points["code"]), dtype=bool)
     starts[1:] = np.any([column[1:] != column[:-1] for column in key.values()], axis=0)
     first = np.flatnonzero(starts)
     group = np.cumsum(starts) - 1
-    last = np.append(first[1:], len(points)) - 1
+    last = np.append(first[1:], len(starts)) - 1
     day, value = points["day"], points["value"]
     last_day = day == day[last][group]
     latest = np.flatnonzero(last_day & (starts | ~np.append(False, last_day[:-1])))
