@@ -48,18 +48,6 @@ def queue_is_local(app: Flask | None = None) -> bool:
     return isinstance(job_queue(app).huey, SqliteHuey)
 
 
-def run_jobs_in_this_process(app: Flask | None = None) -> None:
-    """Start a job consumer on threads of this process (daemons: they end with it).
-
-    What ``duban demo`` does, and ``duban serve`` on the embedded default: queued jobs (a
-    training started from the model page, a large import or export) and periodic ones run
-    without a separate ``duban jobs run``. The consumer starts in the server's main process,
-    before gunicorn starts its workers, and as every consumer does, first queues again what
-    a consumer stopped mid-job had left unfinished.
-    """
-    job_queue(app).consumer(workers=1, in_process=True).start()
-
-
 def init_app(app: Flask) -> None:
     db = app.extensions["duban.db"]
     pm = app.extensions["duban.plugins"]

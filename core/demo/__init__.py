@@ -16,16 +16,22 @@ from core.plugins import plugin_translation_dirs, signal_kinds
 from core.review.demo import build_reviews
 
 # username, password, role (the role column is shown to whoever starts the demo)
+# Username, password, and where the account sits (its unit, or nothing for the instance-wide roles).
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
-    ("admin", "demo-admin-2026", "admin"),
-    ("duchashi", "demo-duchashi-2026", "supervisor · 省政府督查室"),
-    ("shizhang", "demo-leader-2026", "leader · 示范省人民政府"),
-    ("qingshan", "demo-qingshan-2026", "supervisor · 青山市政府督查室"),
-    ("hedong", "demo-hedong-2026", "unit_officer · 河东区 (head)"),
-    ("hexi", "demo-hexi-2026", "unit_officer · 河西区"),
-    ("pinggu", "demo-pinggu-2026", "evaluator"),
-    ("shenji", "demo-shenji-2026", "auditor · 省审计厅"),
+    ("admin", "demo-admin-2026", ""),
+    ("duchashi", "demo-duchashi-2026", "省政府督查室"),
+    ("shizhang", "demo-leader-2026", "示范省人民政府"),
+    ("qingshan", "demo-qingshan-2026", "青山市政府督查室"),
+    ("hedong", "demo-hedong-2026", "河东区"),
+    ("hexi", "demo-hexi-2026", "河西区"),
+    ("pinggu", "demo-pinggu-2026", ""),
+    ("shenji", "demo-shenji-2026", "省审计厅"),
 ]
+
+def demo_role(username: str) -> Role:
+    """The role of one of the demo accounts."""
+    return _ACCOUNT_DETAILS[username][0]
+
 
 _ACCOUNT_DETAILS = {
     "admin": (Role.admin, "990000", "系统管理员", False),
@@ -42,7 +48,7 @@ _ACCOUNT_DETAILS = {
 def seed_demo(session: Session, pm: pluggy.PluginManager, today: date) -> None:
     """Fill an empty instance with the demo province; one transaction, the caller's."""
     build_units(session)
-    for username, password, _label in DEMO_ACCOUNTS:
+    for username, password, _where in DEMO_ACCOUNTS:
         role, unit_code, name, head = _ACCOUNT_DETAILS[username]
         save_account(session, User(), username=username, role=role, unit_code=unit_code,
                      display_name=name, email=f"{username}@demo.duban.local", is_unit_head=head,

@@ -70,13 +70,6 @@ def parse_schedule(text: str) -> Callable[[datetime], bool]:
     return schedule
 
 
-class _InProcessConsumer(Consumer):  # type: ignore[misc]  # huey is untyped: its Consumer is Any here
-    """A consumer started from a thread other than the main one (``duban demo``)."""
-
-    def _set_signal_handlers(self) -> None:
-        pass  # only the main thread may install signal handlers
-
-
 @dataclass(frozen=True)
 class Durability:
     """How the journal decides that a job was lost, and how long it keeps finished runs."""
@@ -273,7 +266,6 @@ class JobQueue:
         except Exception:
             logger.warning("could not hand back job run %s", claimed.run_id, exc_info=True)
 
-    def consumer(self, workers: int = 2, *, in_process: bool = False) -> Consumer:
-        """A consumer for this queue; ``in_process`` for one started from a thread."""
-        cls = _InProcessConsumer if in_process else Consumer
-        return cls(self.huey, workers=workers, worker_type="thread", periodic=True)
+    def consumer(self, workers: int = 2) -> Consumer:
+        """A consumer for this queue."""
+        return Consumer(self.huey, workers=workers, worker_type="thread", periodic=True)

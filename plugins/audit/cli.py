@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from core import clock
 from core.hooktypes import ImportContext
+from core.i18n import N_
 from core.importing import UploadLimits
 from core.intake import run_import
 from core.plugins import importers
@@ -31,15 +32,15 @@ def progress_bar() -> Callable[[int, int], None]:
     return show
 
 
-@click.group("findings", help="Audit findings: import (with a progress bar) and export.")
+@click.group("findings", help=N_("Audit findings: import (with a progress bar) and export."))
 def audit_group() -> None:
     """The audit plugin's commands."""
 
 
-@audit_group.command("import", help="Import audit findings (CSV, XLSX or JSON Lines), showing progress.")
+@audit_group.command("import", help=N_("Import audit findings (CSV, XLSX or JSON Lines), showing progress."))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--dry-run", is_flag=True, help=N_("Check every row; write nothing."))
+@click.option("--quiet", is_flag=True, help=N_("No progress bar."))
 @with_appcontext
 def import_command(path: str, dry_run: bool, quiet: bool) -> None:
     pm = plugin_manager()
@@ -58,7 +59,7 @@ def import_command(path: str, dry_run: bool, quiet: bool) -> None:
     click.echo(text)
 
 
-@audit_group.command("export", help="Write every finding as CSV or XLSX (the import's columns).")
+@audit_group.command("export", help=N_("Write every finding as CSV or XLSX (the import's columns)."))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
 @with_appcontext

@@ -6,21 +6,22 @@ from flask.cli import with_appcontext
 from sqlalchemy import or_, select
 
 from core.errors import DubanError
+from core.i18n import N_
 from core.org.models import Unit
 from plugins.survey import export, service
 from plugins.survey.models import Survey
 from web.plugin_api import database, fail
 
 
-@click.group("survey", help="Opinion surveys from XLSForm.")
+@click.group("survey", help=N_("Opinion surveys from XLSForm."))
 def survey_group() -> None:
     """Survey commands."""
 
 
 @survey_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--publish", is_flag=True, help="Publish the survey at once.")
-@click.option("--unit", "unit_code", default=None, help="Code of the owning unit (default: the root unit).")
+@click.option("--publish", is_flag=True, help=N_("Publish the survey at once."))
+@click.option("--unit", "unit_code", default=None, help=N_("Code of the owning unit (default: the root unit)."))
 @with_appcontext
 def import_command(file: str, publish: bool, unit_code: str | None) -> None:
     """Import an XLSForm; prints the survey's public path as the last line."""
@@ -48,7 +49,8 @@ def import_command(file: str, publish: bool, unit_code: str | None) -> None:
 @survey_group.command("export")
 @click.argument("survey_ref")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default="-", help="File to write (default: stdout).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default="-",
+              help=N_("File to write (default: stdout)."))
 @with_appcontext
 def export_command(survey_ref: str, fmt: str, output: str) -> None:
     """Write a survey's responses; SURVEY is its slug or id."""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.access.assignments import assign, find_assignment
 from core.access.models import User
 from core.errors import DubanError, ValidationError
-from core.i18n import Message, message
+from core.i18n import N_, Message, message
 from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.third_party_eval.access import institution_of
@@ -43,20 +43,20 @@ def _run(action: Callable[[Session], list[Message]]) -> None:
         click.echo(say(line))
 
 
-@click.group("evaluations", help="Third-party evaluations: institutions, evaluator accounts, assignments.")
+@click.group("evaluations", help=N_("Third-party evaluations: institutions, evaluator accounts, assignments."))
 def evaluations_group() -> None:
     """The evaluation plugin's commands."""
 
 
-@evaluations_group.group("institution", help="Evaluation institutions.")
+@evaluations_group.group("institution", help=N_("Evaluation institutions."))
 def institution_group() -> None:
     pass
 
 
-@institution_group.command("add", help="Register an evaluation institution (an existing name is left as it is).")
+@institution_group.command("add", help=N_("Register an evaluation institution (an existing name is left as it is)."))
 @click.argument("name")
-@click.option("--owner-unit", "owner_code", help="Code of the unit that registers it (default: the top unit).")
-@click.option("--contact", default="", help="Contact person or telephone.")
+@click.option("--owner-unit", "owner_code", help=N_("Code of the unit that registers it (default: the top unit)."))
+@click.option("--contact", default="", help=N_("Contact person or telephone."))
 @with_appcontext
 def add_institution(name: str, owner_code: str | None, contact: str) -> None:
     def action(session: Session) -> list[Message]:
@@ -72,15 +72,15 @@ def add_institution(name: str, owner_code: str | None, contact: str) -> None:
     _run(action)
 
 
-@evaluations_group.group("evaluator", help="Evaluator accounts of institutions.")
+@evaluations_group.group("evaluator", help=N_("Evaluator accounts of institutions."))
 def evaluator_group() -> None:
     pass
 
 
-@evaluator_group.command("add", help="Make an existing evaluator account (duban user create USERNAME --role "
-                                     "evaluator) a member of an institution.")
+@evaluator_group.command("add", help=N_("Make an existing evaluator account (duban user create USERNAME --role "
+                                     "evaluator) a member of an institution."))
 @click.argument("username")
-@click.option("--institution", "institution_name", required=True, help="The institution's name.")
+@click.option("--institution", "institution_name", required=True, help=N_("The institution's name."))
 @with_appcontext
 def add_evaluator(username: str, institution_name: str) -> None:
     def action(session: Session) -> list[Message]:
@@ -101,11 +101,11 @@ def add_evaluator(username: str, institution_name: str) -> None:
     _run(action)
 
 
-@evaluations_group.command("assign", help="Let an institution's evaluators (or one evaluator account) assess a "
-                                          "matter, or one unit's part of it with --unit.")
+@evaluations_group.command("assign", help=N_("Let an institution's evaluators (or one evaluator account) assess a "
+                                          "matter, or one unit's part of it with --unit."))
 @click.argument("institution_or_username")
 @click.argument("matter_code")
-@click.option("--unit", "unit_code", help="Only this unit's part of the matter.")
+@click.option("--unit", "unit_code", help=N_("Only this unit's part of the matter."))
 @with_appcontext
 def assign_command(institution_or_username: str, matter_code: str, unit_code: str | None) -> None:
     def action(session: Session) -> list[Message]:

@@ -75,4 +75,49 @@ def test_duban_demo_creates_the_province_and_serves_it(tmp_path):
     # A second start reuses the instance.
     again = subprocess.run([duban, "demo", "--no-serve"], env=env, cwd=tmp_path, capture_output=True,
                            text=True, timeout=120)
-    assert again.returncode == 0 and "reusing" in again.stdout
+    assert again.returncode == 0 and "沿用已有实例" in again.stdout
+
+
+def _duban_env(tmp_path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "DUBAN_INSTANCE": str(tmp_path / "instance"), **extra}
+    env.pop("DUBAN_DATABASE_URL", None)
+    if "DUBAN_LANG" not in extra:
+        env.pop("DUBAN_LANG", None)
+    return env
+
+
+def test_duban_demo_on_a_taken_port_says_so_at_once_and_names_the_port_option(tmp_path):
+    """It used to print the URL, let gunicorn retry five times in English, and exit with no hint."""
+    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
+    assert duban, "the duban console script is not installed"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([duban, "demo", "--port", str(port)], env=_duban_env(tmp_path), cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} 已被占用" in result.stderr
+    assert f"duban demo --port {port + 1}" in result.stderr
+    assert "Connection in use" not in result.stdout + result.stderr
+    assert "http://" not in result.stdout  # no address to open was promised
+    assert not (tmp_path / "instance" / "duban.sqlite").exists()  # nor any demo data written
+
+
+def test_the_command_line_speaks_chinese_unless_told_otherwise(tmp_path):
+    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
+    assert duban, "the duban console script is not installed"
+    chinese = subprocess.run([duban, "demo", "--help"], env=_duban_env(tmp_path), capture_output=True, text=True,
+                             timeout=120)
+    assert chinese.returncode == 0
+    assert "用法：" in chinese.stdout and "创建（或沿用）演示省份数据并启动服务。" in chinese.stdout
+    assert "监听端口。" in chinese.stdout and "显示本帮助并退出。" in chinese.stdout
+    mistyped = subprocess.run([duban, "import", "--no-such-thing"], env=_duban_env(tmp_path), capture_output=True,
+                              text=True, timeout=120)
+    assert mistyped.returncode == 2 and "错误：没有选项 '--no-such-thing'。" in mistyped.stderr
+    english = subprocess.run([duban, "demo", "--help"], env=_duban_env(tmp_path, DUBAN_LANG="en"),
+                             capture_output=True, text=True, timeout=120)
+    assert "Usage:" in english.stdout and "Create (or reuse) a demo province and serve it." in english.stdout
+    plugin = subprocess.run([duban, "survey", "--help"], env=_duban_env(tmp_path), capture_output=True, text=True,
+                            timeout=120)
+    assert "XLSForm 民意调查问卷。" in plugin.stdout  # a plugin's command, from the plugin's own catalogue

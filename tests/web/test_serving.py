@@ -98,3 +98,57 @@ def test_duban_serve_on_the_embedded_default_runs_the_jobs_queued_meanwhile(tmp_
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid:
+            found.append((int(entry), command))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    for _ in range(150):  # up to half a minute
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True  # exited, not yet reaped
+        except FileNotFoundError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_job_consumer_runs_beside_the_workers_and_stops_when_the_server_is_killed(tmp_path):
+    """The consumer used to run on threads of gunicorn's master, started before the workers forked."""
+    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
+    assert duban, "the duban console script is not installed"
+    home, instance, port = str(tmp_path / "home"), str(tmp_path / "instance"), _free_port()
+    os.makedirs(home)
+    server = _serve(duban, instance, port, home)
+    try:
+        assert _answers(port)
+        children = _children(server.pid)
+        consumers = [pid for pid, command in children if "web.cli jobs run" in command]
+        workers = [pid for pid, command in children if "web.cli jobs run" not in command]
+        assert len(consumers) == 1, children
+        assert workers, children  # gunicorn's worker, beside the consumer
+        os.kill(server.pid, signal.SIGKILL)  # the master dies without a word to its children
+        server.wait(timeout=30)
+        assert _gone(consumers[0])
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

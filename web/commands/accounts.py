@@ -10,22 +10,23 @@ from flask.cli import with_appcontext
 from core.access.accounts import save_account
 from core.access.models import Role, User
 from core.errors import DubanError
+from core.i18n import N_
 from web.commands.output import fail
 
 
-@click.group("user", help="Accounts.")
+@click.group("user", help=N_("Accounts."))
 def user_group() -> None:
     pass
 
 
-@user_group.command("create", help="Create an account.")
+@user_group.command("create", help=N_("Create an account."))
 @click.argument("username")
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
-@click.option("--unit", "unit_code", help="Code of the user's unit.")
-@click.option("--name", "display_name", default="", help="Full name.")
+@click.option("--unit", "unit_code", help=N_("Code of the user's unit."))
+@click.option("--name", "display_name", default="", help=N_("Full name."))
 @click.option("--email", default=None)
-@click.option("--head", is_flag=True, help="The user heads the unit and sees its subtree.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--head", is_flag=True, help=N_("The user heads the unit and sees its subtree."))
+@click.option("--password-stdin", is_flag=True, help=N_("Read the password from standard input."))
 @with_appcontext
 def create_user(username: str, role: str, unit_code: str | None, display_name: str, email: str | None,
                 head: bool, password_stdin: bool) -> None:

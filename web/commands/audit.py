@@ -58,15 +58,15 @@ def _acknowledged_through(session: Session) -> int:
     return int(through) if through else 0
 
 
-@click.group("audit", help="The audit trail.")
+@click.group("audit", help=N_("The audit trail."))
 def audit_group() -> None:
     pass
 
 
-@audit_group.command("verify", help="Check the audit trail's keyed hash chain against the latest checkpoint, "
-                                    "and list changes made outside Duban (PostgreSQL).")
+@audit_group.command("verify", help=N_("Check the audit trail's keyed hash chain against the latest checkpoint, "
+                                    "and list changes made outside Duban (PostgreSQL)."))
 @click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False),
-              help="A checkpoint file to check against (default: the newest in AUDIT_CHECKPOINT_DIR).")
+              help=N_("A checkpoint file to check against (default: the newest in AUDIT_CHECKPOINT_DIR)."))
 @with_appcontext
 def verify(checkpoint_file: str | None) -> None:
     keys = audit_keys()
@@ -125,7 +125,7 @@ def verify(checkpoint_file: str | None) -> None:
     click.echo(say(message(N_("Audit trail intact: %(checked)s entries"), checked=report.checked)))
 
 
-@audit_group.command("checkpoint", help="Sign and write a checkpoint of the audit trail's head.")
+@audit_group.command("checkpoint", help=N_("Sign and write a checkpoint of the audit trail's head."))
 @with_appcontext
 def checkpoint() -> None:
     try:
@@ -134,10 +134,10 @@ def checkpoint() -> None:
         fail(str(error))
 
 
-@audit_group.command("acknowledge", help="Mark the direct changes up to ID as reviewed, with a note, "
-                                         "in the audit trail.")
+@audit_group.command("acknowledge", help=N_("Mark the direct changes up to ID as reviewed, with a note, "
+                                         "in the audit trail."))
 @click.argument("through_id", type=int)
-@click.option("--note", required=True, help="Why the changes are in order (who made them, which ticket).")
+@click.option("--note", required=True, help=N_("Why the changes are in order (who made them, which ticket)."))
 @with_appcontext
 def acknowledge(through_id: int, note: str) -> None:
     db = current_app.extensions["duban.db"]

@@ -10,10 +10,11 @@ from flask.cli import with_appcontext
 from core.backup import backup as backup_database
 from core.backup import restore as restore_database
 from core.errors import DubanError
+from core.i18n import N_
 from web.commands.output import fail
 
 
-@click.command("backup", help="Write a backup of the database to FILE (safe while serving).")
+@click.command("backup", help=N_("Write a backup of the database to FILE (safe while serving)."))
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def backup(path: str) -> None:
@@ -26,9 +27,9 @@ def backup(path: str) -> None:
     click.echo(f"backup written to {path}")
 
 
-@click.command("restore", help="Replace the database with the backup in FILE (stop the servers first).")
+@click.command("restore", help=N_("Replace the database with the backup in FILE (stop the servers first)."))
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @with_appcontext
 def restore(path: str, yes: bool) -> None:
     if not yes:

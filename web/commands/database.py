@@ -5,11 +5,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from core.i18n import N_
 from core.migrate import upgrade
 from core.plugins import migration_dirs
 
 
-@click.group("db", help="Database schema commands.")
+@click.group("db", help=N_("Database schema commands."))
 def db_group() -> None:
     pass
 
@@ -19,7 +20,7 @@ def upgrade_database() -> None:
     upgrade(current_app.extensions["duban.db"].engine, migration_dirs(current_app.extensions["duban.plugins"]))
 
 
-@db_group.command("upgrade", help="Apply pending migrations.")
+@db_group.command("upgrade", help=N_("Apply pending migrations."))
 @with_appcontext
 def db_upgrade() -> None:
     upgrade_database()

@@ -8,15 +8,16 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from core.hooktypes import ImportContext
+from core.i18n import N_
 from core.intake import run_import
 from core.plugins import importers
 from web.commands.output import cli_gettext, fail
 
 
-@click.command("import", help="Import a file of KIND (units, matters, audit, …).")
+@click.command("import", help=N_("Import a file of KIND (units, matters, audit, …)."))
 @click.argument("kind")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option("--dry-run", is_flag=True, help=N_("Check every row; write nothing."))
 @with_appcontext
 def import_file(kind: str, path: str, dry_run: bool) -> None:
     available = importers(current_app.extensions["duban.plugins"])

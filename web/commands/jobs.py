@@ -2,36 +2,56 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
+import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core.i18n import N_
 from core.jobs import JobFailure
 from web.background import job_queue
 
 
-@click.group("jobs", help="Background jobs.")
+@click.group("jobs", help=N_("Background jobs."))
 def jobs_group() -> None:
     pass
 
 
-@jobs_group.command("run", help="Run a job consumer until interrupted (Ctrl-C stops it gracefully).")
+@jobs_group.command("run", help=N_("Run a job consumer until interrupted (Ctrl-C stops it gracefully)."))
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--parent", type=int, hidden=True,
+              help=N_("Stop gracefully when the process with this id (the server that started this one) is gone."))
 @with_appcontext
-def run(workers: int) -> None:
+def run(workers: int, parent: int | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     queue = job_queue()
+    if parent is not None:
+        _stop_when_orphaned(parent)
     click.echo(f"jobs: {type(queue.huey).__name__}, {workers} workers; jobs: {', '.join(sorted(queue.tasks))}")
     queue.consumer(workers=workers).run()
+
+
+def _stop_when_orphaned(parent: int, every: float = 1.0) -> None:
+    """Interrupt this consumer (huey's graceful stop) once ``parent`` is no longer its parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # Jobs queued by a user's action with its arguments (a file, a filter), never by hand.
 NEEDS_ARGUMENTS = frozenset({"import_file", "export_ledger"})
 
 
-@jobs_group.command("enqueue", help="Queue one job now (tick, train_model, poll_feeds, deliver_webhooks, …).")
+@jobs_group.command("enqueue", help=N_("Queue one job now (tick, train_model, poll_feeds, deliver_webhooks, …)."))
 @click.argument("name")
 @with_appcontext
 def enqueue(name: str) -> None:
@@ -42,7 +62,7 @@ def enqueue(name: str) -> None:
     click.echo(f"queued {name}")
 
 
-@jobs_group.command("failed", help="List jobs that failed after every retry.")
+@jobs_group.command("failed", help=N_("List jobs that failed after every retry."))
 @with_appcontext
 def failed() -> None:
     db = current_app.extensions["duban.db"]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.access.models import Role, User
 from core.access.scope import Scope
-from core.i18n import Gettext
+from core.i18n import N_, Gettext
 from core.importing import safe_cell
 from core.scoring.explain import render_reasons
 from core.scoring.freshness import refresh
@@ -33,8 +33,8 @@ def _today() -> date:
     return datetime.now(UTC).astimezone(zone).date()
 
 
-@model_group.command("train", help="Train on recorded review outcomes; print the cross-validated metrics.")
-@click.option("--budget", default=20, show_default=True, help="Visits per round, for precision and recall.")
+@model_group.command("train", help=N_("Train on recorded review outcomes; print the cross-validated metrics."))
+@click.option("--budget", default=20, show_default=True, help=N_("Visits per round, for precision and recall."))
 @with_appcontext
 def train_command(budget: int) -> None:
     db = current_app.extensions["duban.db"]
@@ -79,10 +79,10 @@ def _row(entry: QueueEntry, gettext: Gettext) -> dict[str, object]:
             "impact": round(entry.score.impact, 4), "scoring": entry.score.mode, "unit_name": entry.unit.name}
 
 
-@click.command("queue", help="Print the review queue, best first.")
+@click.command("queue", help=N_("Print the review queue, best first."))
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--as", "username", help="Show the queue as this user sees it (default: the whole instance).")
+@click.option("--as", "username", help=N_("Show the queue as this user sees it (default: the whole instance)."))
 @with_appcontext
 def queue_command(limit: int, fmt: str, username: str | None) -> None:
     db = current_app.extensions["duban.db"]

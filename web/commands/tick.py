@@ -19,6 +19,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from core.i18n import N_
 from core.ledger.reminders import send_reminders
 from core.notify import deliver_email
 from core.plugins import plugin_jobs
@@ -85,8 +86,8 @@ def _local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
 
 
-@click.command("tick", help="Run what is due now: reminders, overdue notices, plugins' work, e-mail.")
-@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601), for catch-up runs and tests.")
+@click.command("tick", help=N_("Run what is due now: reminders, overdue notices, plugins' work, e-mail."))
+@click.option("--now", "now_text", help=N_("Pretend it is this time (ISO 8601), for catch-up runs and tests."))
 @with_appcontext
 def tick(now_text: str | None) -> None:
     now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)

@@ -13,17 +13,17 @@ from core.i18n import N_
 from web.commands.output import fail
 
 
-@click.group("token", help="API tokens.")
+@click.group("token", help=N_("API tokens."))
 def token_group() -> None:
     pass
 
 
-@token_group.command("create", help="Create an API token for USERNAME; prints the token as the last line.")
+@token_group.command("create", help=N_("Create an API token for USERNAME; prints the token as the last line."))
 @click.argument("username")
-@click.option("--name", default="", help="What the token is for.")
+@click.option("--name", default="", help=N_("What the token is for."))
 @click.option("--days", type=click.IntRange(1, MAX_DAYS), default=DEFAULT_DAYS, show_default=True,
-              help="Days until the token expires.")
-@click.option("--read-only", is_flag=True, help="The token may only read (GET); the API refuses it anything else.")
+              help=N_("Days until the token expires."))
+@click.option("--read-only", is_flag=True, help=N_("The token may only read (GET); the API refuses it anything else."))
 @with_appcontext
 def create(username: str, name: str, days: int, read_only: bool) -> None:
     db = current_app.extensions["duban.db"]
@@ -41,7 +41,7 @@ def create(username: str, name: str, days: int, read_only: bool) -> None:
     click.echo(secret)
 
 
-@token_group.command("revoke", help="Revoke a token, given the token itself or its visible prefix.")
+@token_group.command("revoke", help=N_("Revoke a token, given the token itself or its visible prefix."))
 @click.argument("token_or_prefix")
 @with_appcontext
 def revoke(token_or_prefix: str) -> None:
@@ -57,7 +57,7 @@ def revoke(token_or_prefix: str) -> None:
     click.echo(f"revoked {found[0].prefix}…")
 
 
-@token_group.command("list", help="List a user's tokens.")
+@token_group.command("list", help=N_("List a user's tokens."))
 @click.argument("username")
 @with_appcontext
 def list_tokens(username: str) -> None:
