@@ -181,7 +181,7 @@ class Scope:
         return obj
 
     def visible_units(self) -> list[Unit]:
-        """Units the user may see, in code order."""
+        """Units the user may see, each after its parent (in the order of their paths)."""
         return list(self.session.scalars(self.select(Unit).order_by(Unit.path)))
 
     def filter_ids(self, model: type[Any], ids: Iterable[int], action: Action = "read") -> set[int]:
