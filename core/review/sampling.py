@@ -51,13 +51,11 @@ def inclusion_probabilities(regions: np.ndarray, n: int, min_region_chance: floa
         if not newly.any():
             break
         floored |= newly
+    # No chance exceeds 1: a floored row has floor / count <= 1, and per_row only falls as regions
+    # are floored (a region is floored when it would get less than its floor), starting from
+    # n / size < 1. The chances add up to n, or to more when the floors alone need more than n.
     per_region = np.where(floored, floor / counts, per_row)
-    probabilities = np.minimum(per_region[inverse], 1.0)
-    # Rounding and the cap at 1 can shave the total; spread the rest over rows below 1.
-    shortfall = n - probabilities.sum()
-    if shortfall > 1e-9:
-        room = probabilities < 1.0
-        probabilities[room] = np.minimum(1.0, probabilities[room] * (1 + shortfall / probabilities[room].sum()))
+    probabilities: np.ndarray = per_region[inverse]
     return probabilities
 
 
@@ -72,8 +70,8 @@ def systematic_draw(probabilities: np.ndarray, regions: np.ndarray, rng: np.rand
     cumulative = np.cumsum(probabilities[order])
     start = rng.random()
     points = start + np.arange(int(round(cumulative[-1])))
-    chosen = np.searchsorted(cumulative, points, side="right")
-    chosen = chosen[chosen < len(order)]
+    # A point past the last sum (which rounding can leave a hair below the count) is the last row's.
+    chosen = np.minimum(np.searchsorted(cumulative, points, side="right"), len(order) - 1)
     return np.sort(order[np.unique(chosen)])
 
 
