@@ -76,3 +76,31 @@ def test_staff_open_a_research_topic_and_record_a_visit_and_finding(client, auth
     auth.logout()
     auth.login("east")  # unit officers do not see research topics
     assert client.get(f"/ledger/research/{topic.id}").status_code == 403
+
+
+def test_a_county_sees_where_its_task_came_from_without_a_link_it_may_not_follow(client, auth, org, db_session,
+                                                                               ledger):
+    """「转办自」 linked the county to the city's task, which answered 404 for the county."""
+    from core.access.scope import Scope
+    from core.ledger.dispatch import dispatch_task
+
+    org.user("city", Role.supervisor, org.city_a, head=True)
+    city_task = dispatch_task(Scope(db_session, ledger.staff), ledger.matter, unit_id=org.city_a.id,
+                              description="青山市改造50个小区", deadline=date.today() + timedelta(days=60),
+                              today=date.today())
+    db_session.commit()
+    auth.login("city")
+    client.post(f"/ledger/tasks/{city_task.id}/sign")
+    client.post(f"/ledger/tasks/{city_task.id}/redispatch", data={
+        "units": [str(org.county_a1.id)], "description": "河东区改造25个小区",
+        "deadline": (date.today() + timedelta(days=50)).isoformat()})
+    child = db_session.query(Task).filter(Task.parent_task_id == city_task.id).one()
+    city_page = client.get(f"/ledger/tasks/{child.id}").get_data(as_text=True)
+    assert f'href="/ledger/tasks/{city_task.id}"' in city_page  # the city may follow it
+    auth.logout()
+    auth.login("east")
+    page = client.get(f"/ledger/tasks/{child.id}").get_data(as_text=True)
+    assert org.city_a.name in page
+    assert f"/ledger/tasks/{city_task.id}\"" not in page
+    for link in re.findall(r'href="(/ledger/tasks/\d+)"', page):
+        assert client.get(link).status_code == 200, link

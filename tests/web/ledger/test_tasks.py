@@ -60,7 +60,8 @@ def test_a_sibling_county_cannot_read_change_or_export_by_guessing_ids(client, a
     assert client.post(f"/ledger/tasks/{east_id}/reports", data={"text": "x", "percent_done": "5"}).status_code == 404
     assert client.post(f"/ledger/tasks/{east_id}/reason", data={"text": "x"}).status_code == 404
     exported = _rows(client.get(f"/ledger/export.xlsx?matter={ledger.matter.id}").data)
-    assert [row[4] for row in exported[1:]] == ["河西区改造20个小区"]
+    task_column = exported[0].index("任务")
+    assert [row[task_column] for row in exported[1:]] == ["河西区改造20个小区"]
     listed = client.get("/ledger/").get_data(as_text=True)
     assert "河东区改造30个小区" not in listed and "河西区改造20个小区" in listed
     overdue = _rows(client.get("/ledger/overdue/export.xlsx").data)
@@ -89,6 +90,24 @@ def test_a_forbidden_attachment_is_refused_and_the_task_unchanged(client, auth, 
         content_type="multipart/form-data", follow_redirects=True)
     assert "setup.pdf" in response.get_data(as_text=True)
     assert db_session.query(ProgressReport).count() == 0
+
+
+def test_a_refused_attachment_keeps_the_typed_report_on_the_page(client, auth, ledger, db_session):
+    """The refusal used to redirect to the task's page: the text and the percentage were gone."""
+    auth.login("east")
+    client.post(f"/ledger/tasks/{ledger.east_task.id}/sign")
+    response = client.post(f"/ledger/tasks/{ledger.east_task.id}/reports", data={
+        "text": "已完成老旧小区改造的入户摸排，共 1,024 户", "percent_done": "35",
+        "files": (io.BytesIO(b"MZ\x90\x00binary"), "setup.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "setup.pdf" in page  # why it was refused
+    assert "已完成老旧小区改造的入户摸排，共 1,024 户</textarea>" in page
+    assert 'name="percent_done"' in page and 'value="35"' in page
+    assert "请重新选择附件" in page
+    assert db_session.query(ProgressReport).count() == 0
+    incomplete = client.post(f"/ledger/tasks/{ledger.east_task.id}/reports", data={"text": "只写了文字"})
+    assert incomplete.status_code == 422 and "只写了文字</textarea>" in incomplete.get_data(as_text=True)
 
 
 def test_the_overdue_list_names_tasks_and_units(client, auth, ledger, db_session):

@@ -105,6 +105,11 @@ def export_background() -> Response:
 @bp.get("/tasks/<int:task_id>")
 @capability_required("ledger.view")
 def task(task_id: int) -> str:
+    return render_task(task_id)
+
+
+def render_task(task_id: int, report_form: ReportForm | None = None) -> str:
+    """The task's page; ``report_form`` keeps what a unit typed into a report that was refused."""
     scope = db.scope()
     task = scope.get(Task, task_id)
     writable = bool(scope.filter_ids(Task, [task.id], "write"))
@@ -118,12 +123,15 @@ def task(task_id: int) -> str:
         below = [(u.id, f"{u.code} {u.name}") for u in db.session().scalars(
             scope.select(Unit, "write").where(Unit.path.startswith(task.unit.path), Unit.id != task.unit_id)
             .order_by(Unit.path).limit(500))]
+    # A county sees the city's task it was passed from only when its scope reaches that far.
+    parent_visible = task.parent_task_id is not None and bool(scope.filter_ids(Task, [task.parent_task_id]))
     redispatch = RedispatchForm(formdata=None, data={"description": task.description, "deadline": task.deadline})
     redispatch.units.choices = below
     return render_template(
         "ledger/task.html", task=task, matter=task.matter, events=timeline(db.session(), task), reports=reports,
         children=children, unit_actor=unit_actor, reviewer=reviewer, pending=pending_report(scope, task),
-        report_form=ReportForm(formdata=None), review_form=ReviewForm(formdata=None),
+        parent_visible=parent_visible,
+        report_form=report_form or ReportForm(formdata=None), review_form=ReviewForm(formdata=None),
         note_form=NoteForm(formdata=None), redispatch=redispatch if below else None,
         needs_reason=needs_delay_reason(task, today()), event_labels=EVENT_LABELS, review_labels=REVIEW_LABELS,
         **list_context())
