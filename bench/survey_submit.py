@@ -180,7 +180,7 @@ def opened_form(port: int, slug: str) -> tuple[str, str, str]:
     jar = "; ".join(f"{key}={morsel.value}" for key, morsel in cookie.items())
     found = TOKEN.search(page)
     assert found is not None, page
-    return jar, cookie["survey_browser"].value, found.group(1)
+    return jar, cookie["duban_browser"].value, found.group(1)
 
 
 def drive(port: int, path: str, bodies: list[tuple[dict[str, str], bytes, int]],
@@ -233,10 +233,11 @@ def token_key(body: bytes, browser: str) -> str:
     """The submission key Duban derives from the form token in ``body``, opened in ``browser``."""
     from urllib.parse import parse_qs
 
-    from plugins.survey.tokens import read_render_token
+    from plugins.survey.tokens import form_name, submission_key
+    from web.public_forms import check_form_token
 
     token = parse_qs(body.decode())["form_token"][0]
-    return read_render_token("bench-secret", token, int(SURVEY_ID[0]), browser).key
+    return submission_key(check_form_token("bench-secret", token, form_name(int(SURVEY_ID[0])), browser))
 
 
 SURVEY_ID: list[int] = [0]

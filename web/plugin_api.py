@@ -16,6 +16,9 @@ Uploads checked, then confirmed
 Public endpoints
     :func:`rate_limit`, :func:`public_rate_limit`, :func:`count_request`, :func:`counts_itself`,
     :func:`csrf_exempt`
+Public forms sent once (Post/Redirect/Get, see :mod:`web.public_forms`)
+    :class:`FormToken`, :class:`FormTokenRejected`, :func:`issue_form_token`, :func:`read_form_token`,
+    :func:`submit_once`, :func:`sent_result`, :func:`remember`, :func:`remembered`
 The command line
     :func:`cli_gettext`, :func:`say`, :func:`fail`
 Settings and logging
@@ -41,10 +44,22 @@ from web.extensions import csrf, limiter
 from web.forms import ActionForm, HappenedOn
 from web.i18n import render_message
 from web.import_flow import UploadForm, check_upload, confirm_upload, error_report_csv
+from web.public_forms import (
+    FormToken,
+    FormTokenRejected,
+    issue_form_token,
+    read_form_token,
+    remember,
+    remembered,
+    sent_result,
+    submit_once,
+)
 from web.ratelimit import count_request, counts_itself
 
 __all__ = [
     "ActionForm",
+    "FormToken",
+    "FormTokenRejected",
     "HappenedOn",
     "UploadForm",
     "capability_required",
@@ -57,15 +72,21 @@ __all__ = [
     "database",
     "error_report_csv",
     "fail",
+    "issue_form_token",
     "logger",
     "plugin_manager",
     "public_rate_limit",
     "rate_limit",
+    "read_form_token",
+    "remember",
+    "remembered",
     "render_message",
     "request_scope",
     "request_session",
     "say",
+    "sent_result",
     "settings",
+    "submit_once",
 ]
 
 View = TypeVar("View", bound=Callable[..., object])

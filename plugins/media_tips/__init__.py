@@ -150,5 +150,5 @@ def duban_public_links() -> list[MenuItem]:
         MenuItem("media_tips.file_tip", N_("Report a problem"), order=100,
                  description=N_("Tell the supervision office about a policy not carried out. No account needed.")),
         MenuItem("media_tips.status", N_("Check a report"), order=110,
-                 description=N_("Follow your report with its receipt code.")),
+                 description=N_("Follow your report with the query code on its receipt.")),
     ]

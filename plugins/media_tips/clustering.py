@@ -1,9 +1,11 @@
 """Near-duplicate tips: the same problem reported again by others (社会关注度).
 
 A new tip joins the cluster of the most similar recent tip when their texts are
-nearly the same. A cluster's size and the number of independent sources in it
-(distinct news outlets; distinct tipsters where a contact tells them apart) say
-how much public attention the problem draws.
+nearly the same. A cluster's size and the number of independent sources in it say
+how much public attention the problem draws. Two tips are one source when they share
+an outlet or a contact, came from the same rendered form or the same browser, or say
+exactly the same thing within a day (:func:`independent_sources`): one person sending
+a report again is not two people reporting it.
 """
 from __future__ import annotations
 
@@ -46,6 +48,38 @@ def source_key(tip: Tip) -> str:
     return f"{tip.source.value}:{tip.ref}"
 
 
+def independent_sources(tips: list[Tip]) -> int:
+    """How many independent sources ``tips`` come from: tips joined by any shared origin count once.
+
+    Origins: :func:`source_key` (outlet, contact), the rendered form and the browser a public
+    tip was sent from, and the same words (ignoring case, width and spacing) received on the
+    same or the next day.
+    """
+    parent = list(range(len(tips)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    def join(index: int, other: int) -> None:
+        parent[root(index)] = root(other)
+
+    first: dict[tuple[str, str], int] = {}
+    said: dict[tuple[int, str], int] = {}
+    for index, tip in enumerate(tips):
+        for origin in (("key", source_key(tip)), ("form", tip.form_digest), ("browser", tip.browser_digest)):
+            if origin[1]:
+                join(index, first.setdefault((origin[0], origin[1]), index))
+        join(index, said.setdefault((tip.received_on.toordinal(), "".join(normalise(tip.text).split())), index))
+    for (day, words), index in said.items():
+        following = said.get((day + 1, words))
+        if following is not None:
+            join(index, following)
+    return len({root(index) for index in range(len(tips))})
+
+
 def cluster_tip(session: Session, tip: Tip) -> TipCluster | None:
     """Put ``tip`` in the cluster of its nearest recent duplicate, if it has one."""
     # A date in the first days of year 1 (typed by mistake) has no earlier window to look in.
@@ -75,7 +109,7 @@ def refresh_cluster(session: Session, cluster: TipCluster) -> None:
     """Recount a cluster's size and independent sources."""
     members = list(session.scalars(select(Tip).where(Tip.cluster_id == cluster.id)))
     cluster.size = len(members)
-    cluster.sources = len({source_key(member) for member in members})
+    cluster.sources = independent_sources(members)
     cluster.updated_at = utcnow()
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from core import clock
@@ -40,14 +41,16 @@ class PublicTipForm(FlaskForm):
                                                    "handling your tip can see it."))
     files = _files_field()
 
-    def __init__(self, regions: list[tuple[str, str]], *args: object, **kwargs: object) -> None:
+    def __init__(self, regions: list[SelectChoice], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.region.choices = [("", gettext("Not sure"))] + regions
+        self.region.choices = [SelectChoice("", gettext("Not sure")), *regions]
         self.category.choices = category_choices()
 
 
 class StatusForm(FlaskForm):
-    code = StringField(lazy_gettext("Receipt code"), validators=[DataRequired(), Length(max=64)])
+    code = StringField(lazy_gettext("Query code"), validators=[DataRequired(), Length(max=64)],
+                       description=lazy_gettext("The code of 20 letters and digits on your receipt "
+                                                "(not the report number T…)."))
 
 
 class FollowUpForm(FlaskForm):
@@ -69,11 +72,11 @@ class IntakeForm(FlaskForm):
     received_on = DateField(lazy_gettext("Received on"), validators=[DataRequired(), HappenedOn()], default=clock.today)
     files = _files_field()
 
-    def __init__(self, regions: list[tuple[str, str]], *args: object, **kwargs: object) -> None:
+    def __init__(self, regions: list[SelectChoice], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.source.choices = [(source.value, gettext(SOURCE_LABELS[source]))
                                for source in (TipSource.media, TipSource.hotline, TipSource.public, TipSource.other)]
-        self.region.choices = [("", gettext("Not known"))] + regions
+        self.region.choices = [SelectChoice("", gettext("Not known")), *regions]
         self.category.choices = category_choices()
 
 

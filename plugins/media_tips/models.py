@@ -155,8 +155,9 @@ class Tip(Base):
 
     __tablename__ = "tips"
     __table_args__ = (Index("ix_tips_state_due", "state", "answer_due"),)
-    # The tipster's contact and the receipt's hash stay out of the audit trail's readable copy.
-    __audit_mask__ = ("contact", "receipt_hash")
+    # The tipster's contact, the receipt's hash and the origin's digests stay out of the audit
+    # trail's readable copy.
+    __audit_mask__ = ("contact", "receipt_hash", "form_digest", "browser_digest")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(120), unique=True)
@@ -170,6 +171,10 @@ class Tip(Base):
     category: Mapped[str] = mapped_column(String(40), default="")
     contact: Mapped[str] = mapped_column(String(300), default="")
     receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A public tip's origin, as digests that tell two tips from one form or one browser apart
+    # and nothing more (see clustering.independent_sources): the rendered form's key, the browser's cookie.
+    form_digest: Mapped[str | None] = mapped_column(String(64))
+    browser_digest: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[TipState] = mapped_column(Enum(TipState, native_enum=False, length=20), default=TipState.new)
     # "verified" or "unfounded" once decided; kept when the tip is closed.
     outcome: Mapped[str] = mapped_column(String(20), default="")

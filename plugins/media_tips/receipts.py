@@ -21,6 +21,8 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 GROUPS, GROUP_SIZE = 5, 4
 _MISREAD = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
 _NOT_CODE = re.compile(r"[^0-9A-Z]")
+# A tip's number as the receipt shows it (T20260301-5F3A9C): public, so it opens nothing by itself.
+_TIP_NUMBER = re.compile(r"\s*T\s*\d{8}\s*-?\s*[0-9A-F]{6}\s*", re.IGNORECASE)
 
 
 def new_code() -> str:
@@ -32,6 +34,11 @@ def new_code() -> str:
 def canonical(code: str) -> str:
     """The code as stored: capitals, without separators, common misreadings fixed."""
     return _NOT_CODE.sub("", (code or "").upper().translate(_MISREAD))[: GROUPS * GROUP_SIZE * 2]
+
+
+def is_tip_number(text: str) -> bool:
+    """Whether ``text`` is a tip's number (T…) rather than a receipt code."""
+    return bool(_TIP_NUMBER.fullmatch(text or ""))
 
 
 def digest(code: str) -> str:

@@ -70,6 +70,9 @@ class NewTip:
     received_on: date | None = None
     ref: str | None = None
     feed_id: int | None = None
+    # A public tip's origin (web.plugin_api.FormToken): the rendered form's key and the browser's digest.
+    form_digest: str | None = None
+    browser_digest: str | None = None
 
 
 def new_ref(today: date) -> str:
@@ -121,6 +124,7 @@ def create_tip(session: Session, new: NewTip, *, actor: str, today: date,
         unit_named=new.unit_named.strip()[:200], category=new.category, contact=new.contact.strip()[:300],
         receipt_hash=receipts.digest(code) if code else None, state=TipState.new,
         received_on=new.received_on or today, feed_id=new.feed_id,
+        form_digest=new.form_digest, browser_digest=new.browser_digest,
         home_unit_id=(home_unit or home_unit_for(session, new.region_code)).id, unit_id=new.unit_id,
     )
     session.add(tip)

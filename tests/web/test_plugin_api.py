@@ -35,6 +35,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # plugins and docs/plugins.md together.
 SURFACE = [
     "ActionForm",
+    "FormToken",
+    "FormTokenRejected",
     "HappenedOn",
     "UploadForm",
     "capability_required",
@@ -47,15 +49,21 @@ SURFACE = [
     "database",
     "error_report_csv",
     "fail",
+    "issue_form_token",
     "logger",
     "plugin_manager",
     "public_rate_limit",
     "rate_limit",
+    "read_form_token",
+    "remember",
+    "remembered",
     "render_message",
     "request_scope",
     "request_session",
     "say",
+    "sent_result",
     "settings",
+    "submit_once",
 ]
 
 

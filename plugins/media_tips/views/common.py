@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
+from wtforms.fields.choices import SelectChoice
 
 from core.org.models import Unit, UnitLevel
 from plugins.media_tips import attachments
@@ -13,16 +15,38 @@ from plugins.media_tips.models import Tip, TipAttachment
 from web.plugin_api import request_session
 
 
-def region_choices() -> list[tuple[str, str]]:
-    """Regions a tip may be filed for: the province, its cities and counties."""
+def region_choices() -> list[SelectChoice]:
+    """Regions a tip may be filed for: the province, then each city with its counties (an option group).
+
+    Several units may share a region code (a government and its departments); the first
+    government of each code names it.
+    """
     rows = request_session().execute(
-        select(Unit.region_code, Unit.name, Unit.level).where(
+        select(Unit.id, Unit.parent_id, Unit.region_code, Unit.name, Unit.level).where(
             Unit.active.is_(True), Unit.level.in_([UnitLevel.province, UnitLevel.city, UnitLevel.county]))
         .order_by(Unit.path))
-    seen: dict[str, str] = {}
-    for region, name, _level in rows:
-        seen.setdefault(region, name.replace("人民政府", ""))
-    return list(seen.items())
+    cities: dict[int, str] = {}
+    seen: set[str] = set()
+    top: list[SelectChoice] = []
+    grouped: list[SelectChoice] = []
+    for unit_id, parent_id, region, name, level in rows:
+        short = name.replace("人民政府", "")
+        if level == UnitLevel.city:
+            cities[unit_id] = short
+        if region in seen:
+            continue
+        seen.add(region)
+        if level == UnitLevel.province:
+            top.append(SelectChoice(region, gettext("%(name)s (whole province)", name=short)))
+        elif level == UnitLevel.city:
+            grouped.append(SelectChoice(region, gettext("%(name)s (whole city)", name=short), optgroup=short))
+        elif parent_id in cities:
+            grouped.append(SelectChoice(region, short, optgroup=cities[parent_id]))
+        else:
+            top.append(SelectChoice(region, short))
+    # Units come in path order, so a city's counties follow it; grouped by city, keeping that order.
+    order = {group: index for index, group in enumerate(dict.fromkeys(choice.optgroup for choice in grouped))}
+    return top + sorted(grouped, key=lambda choice: order[choice.optgroup])
 
 
 def check_files(files: list[FileStorage] | None) -> list[attachments.CheckedFile]:

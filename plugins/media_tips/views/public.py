@@ -5,7 +5,11 @@ person and a tip is the receipt code they keep.
 """
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
+
+from flask import abort, make_response, redirect, render_template, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
 
 from core.errors import DubanError
 from plugins.media_tips import receipts
@@ -21,38 +25,112 @@ from plugins.media_tips.models import (
 from plugins.media_tips.triage import NewTip, add_message, create_tip
 from plugins.media_tips.views import bp
 from plugins.media_tips.views.common import attach, check_files, discard, region_choices, today
-from web.plugin_api import rate_limit, render_message, request_session
+from web.plugin_api import (
+    issue_form_token,
+    rate_limit,
+    read_form_token,
+    remember,
+    remembered,
+    render_message,
+    request_session,
+    sent_result,
+    submit_once,
+)
+
+
+TIP_FORM = "media_tips:tip"
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @rate_limit(methods=["POST"])
-def file_tip() -> str | tuple[str, int]:
-    """The public form: what happened, where, optional files and contact; answers with a receipt code."""
+def file_tip() -> Response | str | tuple[str, int]:
+    """The public form: what happened, where, optional files and contact; answers with a receipt code.
+
+    Sent once (web.plugin_api.submit_once): the post redirects to the receipt, and sending the
+    same rendered form again (a reload, Back and send) shows the first receipt, filing nothing.
+    """
     form = PublicTipForm(region_choices())
-    if form.validate_on_submit():
-        session = request_session()
-        session.info["actor"] = "public"
-        stored: list[str] = []
-        try:
-            checked = check_files(form.files.data)
-            tip, code = create_tip(session, NewTip(
-                source=TipSource.public, text=form.text.data, region_code=form.region.data or "",
-                place=form.place.data or "", unit_named=form.unit_named.data or "",
-                category=form.category.data or "", contact=form.contact.data or ""),
-                actor="public", today=today(), with_receipt=True)
-            attach(tip, checked, stored)
-            session.commit()
-        except DubanError as error:
-            session.rollback()
-            discard(stored)
-            form.text.errors = [*form.text.errors, render_message(error.message)]
-            return render_template("media_tips/public_new.html", form=form), 400
-        except BaseException:
-            session.rollback()
-            discard(stored)
-            raise
-        return render_template("media_tips/public_receipt.html", tip=tip, code=code)
-    return render_template("media_tips/public_new.html", form=form)
+    if not form.validate_on_submit():
+        return _form_page(form)
+    try:
+        token = read_form_token(TIP_FORM)
+    except DubanError as error:
+        form.text.errors = [*form.text.errors, render_message(error.message)]
+        return _form_page(form), 400
+    session = request_session()
+    session.info["actor"] = "public"
+    stored: list[str] = []
+    codes: list[str] = []
+
+    def file() -> dict[str, Any]:
+        checked = check_files(form.files.data)
+        tip, code = create_tip(session, NewTip(
+            source=TipSource.public, text=form.text.data, region_code=form.region.data or "",
+            place=form.place.data or "", unit_named=form.unit_named.data or "",
+            category=form.category.data or "", contact=form.contact.data or "",
+            form_digest=token.key_digest, browser_digest=token.browser_digest),
+            actor="public", today=today(), with_receipt=True)
+        attach(tip, checked, stored)
+        codes.append(code or "")
+        return {"tip": tip.id}
+
+    try:
+        sent = submit_once(session, token, file)
+    except DubanError as error:
+        session.rollback()
+        discard(stored)
+        form.text.errors = [*form.text.errors, render_message(error.message)]
+        return _form_page(form), 400
+    except BaseException:
+        session.rollback()
+        discard(stored)
+        raise
+    if sent.again:
+        discard(stored)  # another copy of this post filed the tip first
+    else:
+        remember(token, codes[0])
+    return redirect(url_for("media_tips.receipt", key=token.key), code=303)
+
+
+def _form_page(form: PublicTipForm) -> Response:
+    """The tip form with a fresh form token; Back returns to this very rendering (cached, not fetched)."""
+    response = make_response(render_template("media_tips/public_new.html", form=form,
+                                             form_token=issue_form_token(TIP_FORM)))
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _sent_tip(key: str) -> tuple[Tip, str | None]:
+    """The tip this browser filed with the rendering ``key``, and its receipt code while it is kept; else 404."""
+    result = sent_result(request_session(), TIP_FORM, key)
+    tip = request_session().get(Tip, result.get("tip")) if result else None
+    if tip is None:
+        abort(404)
+    return tip, remembered(key)
+
+
+@bp.get("/received/<key>")
+def receipt(key: str) -> str:
+    """The receipt of a tip just filed: its number and, for an hour in this browser, its receipt code."""
+    tip, code = _sent_tip(key)
+    return render_template("media_tips/public_receipt.html", tip=tip, code=code, key=key)
+
+
+@bp.get("/received/<key>/receipt.txt")
+def receipt_text(key: str) -> Response:
+    """The receipt as a small text file to keep (only while the code is still kept in this browser)."""
+    tip, code = _sent_tip(key)
+    if code is None:
+        abort(404)
+    lines = [gettext("Report number: %(ref)s", ref=tip.ref), gettext("Query code: %(code)s", code=code),
+             gettext("Received on: %(day)s", day=tip.received_on.isoformat()),
+             gettext("Check the status at %(url)s with the query code.",
+                     url=url_for("media_tips.status", _external=True))]
+    response = make_response("\r\n".join(lines) + "\r\n")
+    response.mimetype = "text/plain"
+    response.headers["Content-Disposition"] = f'attachment; filename="{tip.ref}.txt"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/status", methods=["GET", "POST"])
@@ -61,6 +139,10 @@ def status() -> str | tuple[str, int]:
     """The tipster's view of their tip: its state, each step, replies and the unit's answer."""
     form = StatusForm()
     if form.validate_on_submit():
+        if receipts.is_tip_number(form.code.data):
+            # The number alone opens nothing (it is not secret): say what to enter instead.
+            return render_template("media_tips/public_lookup.html", form=form, not_found=False,
+                                   number_given=True), 400
         tip = receipts.find_tip(request_session(), form.code.data)
         if tip is not None:
             return _status_page(tip, form.code.data)

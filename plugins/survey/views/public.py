@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import abort, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -18,7 +18,7 @@ from plugins.survey.engine import Checked, Moment, check
 from plugins.survey.models import Access, Survey
 from plugins.survey.render import answers_from_form, view_nodes
 from plugins.survey.submission import FormChanged, Submission, check_open, find_invitation, store
-from plugins.survey.tokens import BROWSER_COOKIE, browser_nonce, issue_render_token, read_render_token
+from plugins.survey.tokens import form_name, submission_key
 from plugins.survey.views import bp
 from plugins.survey.views.common import local_now, locale, published_forms, shown, today
 from web.plugin_api import (
@@ -26,7 +26,9 @@ from web.plugin_api import (
     counts_itself,
     csrf_exempt,
     database,
+    issue_form_token,
     public_rate_limit,
+    read_form_token,
     render_message,
     request_session,
 )
@@ -66,17 +68,15 @@ def respond(slug: str) -> Response | tuple[str, int]:
             find_invitation(request_session().connection(), survey.id, invitation)
     except DubanError as error:
         return _refused(survey, error)
-    browser, new = browser_nonce(request.cookies.get(BROWSER_COOKIE))
-    token = issue_render_token(current_app.config["SECRET_KEY"], survey.id, local_now(), browser)
-    response = make_response(_form_page(survey, token, invitation, {}, {}))
-    if new:
-        response.set_cookie(BROWSER_COOKIE, browser, max_age=30 * 24 * 3600, path="/s/", httponly=True,
-                            samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    # The same rendering comes back on Back (cached, not fetched again), so sending it again stores nothing.
+    response = make_response(_form_page(survey, issue_form_token(form_name(survey.id), local_now()), invitation,
+                                        {}, {}))
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
 @bp.post("/s/<slug>")
-@csrf_exempt  # the form token is bound to the browser's cookie instead (see plugins.survey.tokens)
+@csrf_exempt  # the form token is bound to the browser's cookie instead (see web.public_forms)
 @counts_itself
 def submit(slug: str) -> Response | tuple[str, int] | str:
     """Check the answers; store them once; show what is wrong in the respondent's language.
@@ -119,20 +119,19 @@ def _take_answers(slug: str, invitation: str) -> DubanError | tuple[dict[str, An
             abort(404)
         try:
             check_open(form, today())
-            token = read_render_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form.id,
-                                      request.cookies.get(BROWSER_COOKIE, ""))
+            token = read_form_token(form_name(form.id))
         except DubanError as error:
             return error
         raw = answers_from_form(request.form.to_dict(flat=False))
         now = local_now()
         spoken = locale()
         language = language_key(form.definition, spoken)
-        checked = check(form.definition, raw, Moment(token.started, now, form.anonymous), language, form.walks)
+        checked = check(form.definition, raw, Moment(token.opened, now, form.anonymous), language, form.walks)
         if not checked.ok:
             return raw, checked
         try:
-            store(database(), form, Submission(key=token.key, answers=checked.answers, day=now.date(), at=now,
-                                                  language=spoken, invitation=invitation))
+            store(database(), form, Submission(key=submission_key(token), answers=checked.answers, day=now.date(),
+                                               at=now, language=spoken, invitation=invitation))
             return None
         except FormChanged as error:
             form, changed = None, error

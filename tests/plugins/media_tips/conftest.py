@@ -70,12 +70,22 @@ def token(db_session: Any, people: dict[str, Any]) -> Any:
     return make
 
 
-def file_public_tip(client: Any, text: str, region: str = "990102", **extra: Any) -> str:
-    """File a tip through the public form; returns the receipt code shown."""
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def form_token(client: Any) -> str:
+    """The form token of a fresh rendering of the public tip form."""
+    match = FORM_TOKEN.search(client.get("/tips/new").get_data(as_text=True))
+    assert match, "no form token on the tip form"
+    return match.group(1)
+
+
+def file_public_tip(client: Any, text: str, region: str = "990102", token: str | None = None, **extra: Any) -> str:
+    """File a tip through the public form (a fresh rendering unless ``token`` is given); returns the receipt code."""
     data = {"text": text, "region": region, "category": "slow_action", "place": "", "unit_named": "",
-            "contact": ""}
+            "contact": "", "form_token": token or form_token(client)}
     data.update(extra)
-    response = client.post("/tips/new", data=data, content_type="multipart/form-data")
+    response = client.post("/tips/new", data=data, content_type="multipart/form-data", follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
     match = RECEIPT.search(response.get_data(as_text=True))
     assert match, "no receipt code on the page"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.audit_log import AuditEntry
 from plugins.media_tips.models import MessageKind, Tip, TipSource
 from plugins.media_tips.triage import add_message
-from tests.plugins.media_tips.conftest import file_public_tip
+from tests.plugins.media_tips.conftest import file_public_tip, form_token
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200 + b"\xff\xd9"
 
@@ -92,17 +92,17 @@ def test_script_tags_in_a_tip_render_as_text(client, db_session, org):
 
 def test_a_photo_is_accepted_and_a_disguised_file_refused(client, db_session, org):
     data = {"text": "河东区小区改造停工，附照片", "region": "990102", "category": "other",
-            "files": [(io.BytesIO(JPEG), "photo.jpg")]}
-    assert client.post("/tips/new", data=data, content_type="multipart/form-data").status_code == 200
+            "files": [(io.BytesIO(JPEG), "photo.jpg")], "form_token": form_token(client)}
+    assert client.post("/tips/new", data=data, content_type="multipart/form-data").status_code == 303
     tip = db_session.scalar(select(Tip))
     assert [(a.original_name, a.content_type) for a in tip.attachments] == [("photo.jpg", "image/jpeg")]
 
-    disguised = {"text": "另一个线索", "region": "990102", "category": "other",
+    disguised = {"text": "另一个线索", "region": "990102", "category": "other", "form_token": form_token(client),
                  "files": [(io.BytesIO(b"<html><script>alert(1)</script></html>"), "photo.jpg")]}
     response = client.post("/tips/new", data=disguised, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "photo.jpg" in response.get_data(as_text=True)
-    pdf_named_as_photo = {"text": "又一个线索", "region": "990102", "category": "other",
+    pdf_named_as_photo = {"text": "又一个线索", "region": "990102", "category": "other", "form_token": form_token(client),
                           "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF"), "photo.png")]}
     assert client.post("/tips/new", data=pdf_named_as_photo, content_type="multipart/form-data").status_code == 400
     assert len(list(db_session.scalars(select(Tip)))) == 1
@@ -110,7 +110,8 @@ def test_a_photo_is_accepted_and_a_disguised_file_refused(client, db_session, or
 
 def test_an_oversized_attachment_is_refused(client, db_session, org):
     big = JPEG[:-2] + b"\x00" * (5 * 1024 * 1024) + b"\xff\xd9"
-    data = {"text": "太大的照片", "region": "990102", "category": "other", "files": [(io.BytesIO(big), "big.jpg")]}
+    data = {"text": "太大的照片", "region": "990102", "category": "other", "files": [(io.BytesIO(big), "big.jpg")],
+            "form_token": form_token(client)}
     response = client.post("/tips/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert db_session.scalar(select(Tip)) is None

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.notify.models import Notification
 from plugins.media_tips.models import LinkStatus, Tip, TipLink, TipState
-from tests.plugins.media_tips.conftest import file_public_tip
+from tests.plugins.media_tips.conftest import file_public_tip, form_token
 
 HOSTILE = '<script>alert("tip")</script>'
 
@@ -152,9 +152,10 @@ def test_a_javascript_link_is_never_kept(client, auth, db_session, org, people):
     assert db_session.scalar(select(Tip)) is None  # the form refuses a link that is not a URL
 
 
-def test_near_identical_tips_form_a_cluster(client, auth, db_session, org, people):
+def test_near_identical_tips_form_a_cluster(app, client, auth, db_session, org, people):
     file_public_tip(client, "河东区东湖街道老旧小区加装电梯说好了今年动工，到现在还没开工。", contact="甲")
-    file_public_tip(client, "河东区东湖街道老旧小区加装电梯说好今年动工，现在还没有开工！", contact="乙")
+    # Another person, in another browser.
+    file_public_tip(app.test_client(), "河东区东湖街道老旧小区加装电梯说好今年动工，现在还没有开工！", contact="乙")
     file_public_tip(client, "白水市城关区一所幼儿园食堂饭菜不卫生。", region="990202")
     tips = list(db_session.scalars(select(Tip).order_by(Tip.id)))
     assert tips[0].cluster_id is not None and tips[0].cluster_id == tips[1].cluster_id
@@ -173,7 +174,8 @@ def test_attachments_are_served_only_to_those_who_may_see_the_tip(client, auth, 
 
     jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
     client.post("/tips/new", data={"text": "河东区小区改造停工", "region": "990102", "category": "other",
-                                   "files": [(io.BytesIO(jpeg), "现场.jpg")]}, content_type="multipart/form-data")
+                                   "files": [(io.BytesIO(jpeg), "现场.jpg")], "form_token": form_token(client)},
+                content_type="multipart/form-data")
     tip = _tip(db_session)
     attachment_id = tip.attachments[0].id
     assert client.get(f"/tips/attachments/{attachment_id}").status_code == 302  # to the login page

@@ -110,7 +110,7 @@ def test_a_draft_is_not_public(client, make_survey) -> None:
 def test_a_post_from_another_browser_or_site_is_refused(app, client, make_survey, db_session, form_token) -> None:
     survey = make_survey()
     opened = client.get(f"/s/{survey.slug}")
-    assert "survey_browser=" in opened.headers["Set-Cookie"] and "HttpOnly" in opened.headers["Set-Cookie"]
+    assert "duban_browser=" in opened.headers["Set-Cookie"] and "HttpOnly" in opened.headers["Set-Cookie"]
     token = form_token(opened.get_data(as_text=True))
     cross_site = app.test_client()  # a forged post carries the token but not the cookie
     refused = cross_site.post(f"/s/{survey.slug}", data={**GOOD, "form_token": token})
@@ -160,7 +160,7 @@ def test_a_respondent_gets_no_session_cookie_until_choosing_a_language(client, m
     survey = make_survey()
     page = client.get(f"/s/{survey.slug}")
     cookies = " ".join(page.headers.getlist("Set-Cookie"))
-    assert "survey_browser=" in cookies and "session=" not in cookies
+    assert "duban_browser=" in cookies and "session=" not in cookies
     html = page.get_data(as_text=True)
     assert f'href="/s/{survey.slug}?lang=en"' in html and "/lang" not in html
     chosen = client.get(f"/s/{survey.slug}?lang=en")
@@ -175,3 +175,17 @@ def test_an_invitees_language_link_keeps_the_invitation(client, make_survey) -> 
     survey = make_survey()
     chosen = client.get(f"/s/{survey.slug}?t=abc&lang=en")
     assert chosen.headers["Location"] == f"/s/{survey.slug}?t=abc"
+
+
+def test_back_returns_to_the_same_rendering_and_sending_it_again_stores_nothing(client, make_survey, db_session,
+                                                                              form_token) -> None:
+    survey = make_survey()
+    page = client.get(f"/s/{survey.slug}")
+    # Cached for Back (revalidated on a plain visit): the rendering, and its token, come back as they were.
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    token = form_token(page.get_data(as_text=True))
+    first = post(client, survey, GOOD, form_token, token)
+    again = post(client, survey, GOOD, form_token, token)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert stored(db_session, survey) == 1
