@@ -15,7 +15,6 @@ from sqlalchemy import insert, select
 
 from core.access.scope import Scope
 from core.audit_log import append_entries
-from core.circulars.facts import DEFAULT_ZONE
 from core.circulars.models import Circular, CircularEntry, CircularRanking, Verdict
 from core.circulars.problems import confirmed_findings
 from core.circulars.rankings import CONFIRMED, UnitScore, measure_label, rank_units, signal_measures
@@ -44,7 +43,7 @@ class DraftRequest:
 
 
 def generate_circular(scope: Scope, request: DraftRequest, today: date, kinds: list[SignalKind],
-                      gettext: Gettext, *, zone: str = DEFAULT_ZONE) -> Circular:
+                      gettext: Gettext, *, zone: str | None = None) -> Circular:
     """Rank the units below the user's unit and store a draft circular naming the best and worst.
 
     Raises :class:`ValidationError` when no unit had tasks due in the period.

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, cast, func, or_, select
 from sqlalchemy import Date as SQLDate
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.access.scope import Scope
 from core.hooktypes import SignalKind
 from core.ledger.models import OPEN_STATES, Task, TaskState
@@ -36,7 +37,6 @@ from core.signals import Signal
 DONE_STATES = (TaskState.accepted, TaskState.closed)
 # Scales whose values are averaged across matters; every other scale is summed.
 MEAN_SCALES = frozenset({"share", "0-100", "score", "points", "percent"})
-DEFAULT_ZONE = "Asia/Shanghai"
 
 
 @dataclass
@@ -52,26 +52,24 @@ class OnTime:
         return self.on_time / self.due if self.due else None
 
 
-def local_date(session: Session, column: Any, zone: str = DEFAULT_ZONE) -> ColumnElement[Any]:
-    """SQL: the calendar date of a UTC timestamp ``column`` in ``zone``."""
+def local_date(session: Session, column: Any, zone: str | None = None) -> ColumnElement[Any]:
+    """SQL: the calendar date of a UTC timestamp ``column`` in ``zone`` (by default the instance's)."""
+    zone = zone or clock.zone_name()
     if session.get_bind().dialect.name == "sqlite":
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
-        offset = datetime.now(ZoneInfo(zone)).utcoffset()
+        offset = datetime.now(clock.zone_named(zone)).utcoffset()
         hours = int(offset.total_seconds() // 3600) if offset else 0
         return func.date(column, f"{hours:+d} hours")
     return cast(func.timezone(zone, column), SQLDate)
 
 
-def on_time_clause(session: Session, zone: str = DEFAULT_ZONE) -> ColumnElement[bool]:
+def on_time_clause(session: Session, zone: str | None = None) -> ColumnElement[bool]:
     """SQL: the task was completed and its last report filed by the deadline day."""
     return and_(Task.state.in_(DONE_STATES), Task.last_report_at.is_not(None),
                 local_date(session, Task.last_report_at, zone) <= Task.deadline)
 
 
 def assessed_clause(session: Session, start: date, end: date, today: date,
-                    zone: str = DEFAULT_ZONE) -> ColumnElement[bool]:
+                    zone: str | None = None) -> ColumnElement[bool]:
     """SQL: the task fell due in the period (up to ``today``) or was completed in it."""
     reported = local_date(session, Task.last_report_at, zone)
     completed = and_(Task.state.in_(DONE_STATES), Task.last_report_at.is_not(None),
@@ -79,7 +77,7 @@ def assessed_clause(session: Session, start: date, end: date, today: date,
     return or_(and_(Task.deadline >= start, Task.deadline <= min(end, today)), completed)
 
 
-def on_time_by_unit(scope: Scope, start: date, end: date, today: date, *, zone: str = DEFAULT_ZONE,
+def on_time_by_unit(scope: Scope, start: date, end: date, today: date, *, zone: str | None = None,
                     unit_ids: Select[int] | None = None) -> dict[int, OnTime]:
     """Lead units' tasks assessed in ``start``–``end``, by unit id (one grouped query)."""
     session = scope.session

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.access.scope import Scope
-from core.circulars.facts import DEFAULT_ZONE, OnTime, on_time_by_unit, signal_by_unit
+from core.circulars.facts import OnTime, on_time_by_unit, signal_by_unit
 from core.circulars.problems import confirmed_problems_by_unit
 from core.errors import ValidationError
 from core.hooktypes import SignalKind
@@ -105,7 +105,7 @@ def signal_measures(kinds: list[SignalKind]) -> dict[str, SignalKind]:
 
 
 def rank_units(scope: Scope, owner: Unit, start: date, end: date, today: date, weights: Mapping[str, float],
-               kinds: list[SignalKind], *, zone: str = DEFAULT_ZONE) -> list[UnitScore]:
+               kinds: list[SignalKind], *, zone: str | None = None) -> list[UnitScore]:
     """Rank the units below ``owner`` with tasks assessed in the period, best first.
 
     A handful of grouped queries whatever the number of units: one for the

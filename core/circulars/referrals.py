@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from core import clock
 from core.access.scope import Scope
 from core.circulars.export_docx import HEADING_FONT, SIZE_2, TITLE_FONT, add_paragraph, chinese_date
 from core.circulars.labels import REFERRAL_STATE_LABELS
@@ -136,7 +137,7 @@ def referral_docx(referral: Referral, gettext: Gettext, today: date) -> bytes:
                          f"{task.get('unit_name', '')} · {task.get('deadline', '')}")
     report_label, review_label = gettext("Progress report"), gettext("On-site review")
     for report in evidence.get("reports", []):
-        add_paragraph(document, f"{report['submitted_at'][:10]} {report_label}：{report['text']} "
+        add_paragraph(document, f"{clock.local_text(report['submitted_at'])[:10]} {report_label}：{report['text']} "
                                 f"（{report['percent_done']}%，{report['review_state']}）")
     for review in evidence.get("reviews", []):
         add_paragraph(document, f"{review['visited_on']} {review_label}：{review['notes']}")
@@ -144,9 +145,9 @@ def referral_docx(referral: Referral, gettext: Gettext, today: date) -> bytes:
         add_paragraph(document, f"{signal['observed_on']} {signal['source']}/{signal['kind']} = {signal['value']:g}")
     add_paragraph(document, gettext("History"), font=HEADING_FONT)
     for event in evidence.get("events", []):
-        add_paragraph(document, f"{event['at'][:16]} {event['kind']} {event['note']}")
+        add_paragraph(document, f"{clock.local_text(event['at'])} {event['kind']} {event['note']}")
     for step in referral.events:
-        add_paragraph(document, f"{step.at.isoformat()[:16]} {gettext(REFERRAL_STATE_LABELS[step.state])} {step.note}")
+        add_paragraph(document, f"{clock.local_text(step.at)} {gettext(REFERRAL_STATE_LABELS[step.state])} {step.note}")
     add_paragraph(document, referral.owner_unit.name, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     add_paragraph(document, chinese_date(today), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     out = io.BytesIO()

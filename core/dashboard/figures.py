@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access.scope import Scope
-from core.circulars.facts import DEFAULT_ZONE, combine, is_mean, on_time_clause, signals_by_unit
+from core.circulars.facts import combine, is_mean, on_time_clause, signals_by_unit
 from core.circulars.problems import review_outcome_model
 from core.dashboard.lists import TaskListFilter, task_conditions
 from core.hooktypes import SignalKind
@@ -70,7 +70,7 @@ def month_end(first: date) -> date:
 
 
 def build_dashboard(scope: Scope, today: date, kinds: list[SignalKind], *,
-                    warning_days: int = DEFAULT_WARNING_DAYS, zone: str = DEFAULT_ZONE) -> Dashboard:
+                    warning_days: int = DEFAULT_WARNING_DAYS, zone: str | None = None) -> Dashboard:
     """All figures for the user's scope on ``today`` (a fixed number of grouped queries)."""
     return Dashboard(
         today=today,
@@ -144,7 +144,7 @@ def region_names(session: Session, prefixes: list[str]) -> dict[str, str]:
 
 
 def on_time_trend(scope: Scope, today: date, months: int = TREND_MONTHS,
-                  zone: str = DEFAULT_ZONE) -> tuple[list[Figure], list[int]]:
+                  zone: str | None = None) -> tuple[list[Figure], list[int]]:
     """Per month: the share of tasks due that were completed on time.
 
     Grouped by deadline day in SQL (a few hundred rows) and summed into months

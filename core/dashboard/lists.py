@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from core.access.scope import Scope
-from core.circulars.facts import DEFAULT_ZONE, combine, latest_signals, on_time_clause, signal_by_unit
+from core.circulars.facts import combine, latest_signals, on_time_clause, signal_by_unit
 from core.hooktypes import SignalKind
 from core.ledger.deadlines import light_clause
 from core.ledger.models import Matter, Task
@@ -34,7 +34,7 @@ class TaskListFilter:
     on_time: bool | None = None  # with due dates: only tasks done on time (True) or not (False)
 
 
-def task_conditions(scope: Scope, f: TaskListFilter, today: date, zone: str = DEFAULT_ZONE) -> list[Any]:
+def task_conditions(scope: Scope, f: TaskListFilter, today: date, zone: str | None = None) -> list[Any]:
     """SQL conditions for ``f`` within the user's scope (on a query joining Task, Matter and Unit)."""
     conditions: list[Any] = [scope.clause(Task)]
     if f.overdue:
@@ -54,7 +54,7 @@ def task_conditions(scope: Scope, f: TaskListFilter, today: date, zone: str = DE
 
 
 def task_page(scope: Scope, f: TaskListFilter, today: date, number: int = 1, per_page: int = PER_PAGE,
-              zone: str = DEFAULT_ZONE) -> Page[Task]:
+              zone: str | None = None) -> Page[Task]:
     """One page of the tasks matching ``f``, deadline first, with the total."""
     stmt = (select(Task).join(Matter, Matter.id == Task.matter_id).join(Unit, Unit.id == Task.unit_id)
             .options(contains_eager(Task.matter), contains_eager(Task.unit))

@@ -35,6 +35,15 @@ LEDGER_COLUMNS = (
     Column("money_affected", "涉及金额", parse=decimal, default=None),
 )
 
+# Written by the export right after the column whose codes they name (类别 → 类别名称, ...), so a
+# person reads names and an import still reads the codes: unknown columns are ignored.
+NAME_COLUMNS = {
+    "kind": ("kind_name", "类别名称"),
+    "lead_unit": ("lead_unit_name", "牵头单位名称"),
+    "co_units": ("co_unit_names", "配合单位名称"),
+    "cadence": ("cadence_name", "报送频次名称"),
+}
+
 # Written by the export after the importable columns; ignored when imported again.
 REPORT_COLUMNS = (
     ("state", "状态"),

@@ -1,26 +1,26 @@
 """The ledger as an XLSX workbook in the import's columns, so it can be edited and imported again.
 
-Rows are read in chunks through the user's scope and written with openpyxl's
-streaming writer; every text cell goes through :func:`safe_cell`.
+Beside each column of codes (类别, 牵头单位, 配合单位, 报送频次) stands a column of their names,
+which an import ignores. Rows are read in chunks through the user's scope and written with
+openpyxl's streaming writer (:mod:`core.spreadsheets`): a frozen, filtered header row, readable
+widths, and every text cell made safe against formulas.
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
 from core.access.scope import Scope
 from core.i18n import Gettext
-from core.importing import safe_cell
-from core.ledger.columns import LEDGER_COLUMNS, REPORT_COLUMNS
+from core.ledger.columns import LEDGER_COLUMNS, NAME_COLUMNS, REPORT_COLUMNS
 from core.ledger.deadlines import DEFAULT_WARNING_DAYS, days_overdue, light
-from core.ledger.labels import LIGHT_LABELS, STATE_LABELS
-from core.ledger.models import MatterKind, Task, TaskCoUnit, TaskState
+from core.ledger.labels import CADENCE_LABELS, LIGHT_LABELS, STATE_LABELS
+from core.ledger.models import MATTER_KIND_LABELS, MatterKind, Task, TaskCoUnit, TaskState
 from core.ledger.queries import LedgerFilter, ledger_select
+from core.spreadsheets import OfficeWorkbook
 
 CHUNK = 1000
 MAX_ROWS = 200_000
@@ -30,9 +30,23 @@ def _identity(text: str) -> str:
     return text
 
 
+# Width in character cells of the columns of long text (Chinese headers); others fit their header.
+WIDTHS = {"事项名称": 30, "来源": 24, "任务": 40, "牵头单位名称": 20, "配合单位名称": 30, "完成时限": 12,
+          "逾期原因": 30}
+
+
 def headers(chinese: bool = True) -> list[str]:
-    """The header row: Chinese labels (as offices write them) or English keys."""
-    return [c.zh if chinese else c.key for c in LEDGER_COLUMNS] + [zh if chinese else key for key, zh in REPORT_COLUMNS]
+    """The header row: Chinese labels (as offices write them) or English keys.
+
+    Each column of codes is followed by the column of their names (:data:`NAME_COLUMNS`).
+    """
+    names: list[str] = []
+    for column in LEDGER_COLUMNS:
+        names.append(column.zh if chinese else column.key)
+        if column.key in NAME_COLUMNS:
+            key, zh = NAME_COLUMNS[column.key]
+            names.append(zh if chinese else key)
+    return names + [zh if chinese else key for key, zh in REPORT_COLUMNS]
 
 
 def ledger_rows(scope: Scope, f: LedgerFilter, today: date, gettext: Gettext = _identity,
@@ -47,9 +61,12 @@ def ledger_rows(scope: Scope, f: LedgerFilter, today: date, gettext: Gettext = _
             return
         for task in chunk:
             matter, unit = task.matter, task.unit
+            co_units = sorted((c.unit for c in task.co_units), key=lambda co_unit: co_unit.code)
             yield [
-                matter.code, matter.title, matter.kind.value, matter.source_ref, task.description, unit.code,
-                "; ".join(sorted(c.unit.code for c in task.co_units)), task.deadline, task.cadence.value,
+                matter.code, matter.title, matter.kind.value, gettext(MATTER_KIND_LABELS[matter.kind]),
+                matter.source_ref, task.description, unit.code, unit.name,
+                "; ".join(co_unit.code for co_unit in co_units), "; ".join(co_unit.name for co_unit in co_units),
+                task.deadline, task.cadence.value, gettext(CADENCE_LABELS[task.cadence]),
                 matter.importance, matter.public_attention, matter.people_affected, matter.money_affected,
                 gettext(STATE_LABELS[task.state]), task.percent_done,
                 gettext(LIGHT_LABELS[light(task, today, warning_days)]), days_overdue(task, today),
@@ -80,22 +97,11 @@ def filter_from_json(data: dict[str, Any]) -> LedgerFilter:
 
 def export_xlsx(scope: Scope, f: LedgerFilter, today: date, gettext: Gettext = _identity, *,
                 chinese: bool = True, warning_days: int = DEFAULT_WARNING_DAYS) -> bytes:
-    """The matching ledger as XLSX bytes (header row, then one row per task)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("ledger")
-    sheet.append(headers(chinese))
+    """The matching ledger as XLSX bytes (a frozen, filtered header row, then one row per task)."""
+    workbook = OfficeWorkbook()
+    sheet = workbook.sheet("ledger", headers(chinese), widths=WIDTHS)
     for row in ledger_rows(scope, f, today, gettext, warning_days):
-        sheet.append([_cell(value) for value in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return float(value)
-    return safe_cell(value)
+        sheet.append(row)
+    return workbook.to_bytes()
 
 

@@ -1,14 +1,14 @@
 """The leaders' dashboard and the lists behind its figures."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
+from core import clock
 from core.circulars.facts import is_mean
 from core.circulars.problems import review_outcome_model
 from core.dashboard.figures import Dashboard, Figure, build_dashboard
@@ -24,12 +24,8 @@ from web.auth import capability_required
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
-def _zone() -> str:
-    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-
-
 def today() -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(_zone())).date()
+    return clock.today()
 
 
 def _warning_days() -> int:
@@ -63,8 +59,7 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
 @bp.get("/")
 @capability_required("dashboard.view")
 def index() -> str:
-    board = build_dashboard(db.scope(), today(), signal_kinds(db.plugins()), warning_days=_warning_days(),
-                            zone=_zone())
+    board = build_dashboard(db.scope(), today(), signal_kinds(db.plugins()), warning_days=_warning_days(),)
     return render_template("dashboard/index.html", board=board, charts=chart_data(board), url=figure_url,
                            label=figure_label)
 
@@ -90,12 +85,11 @@ def tasks() -> str:
                        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"),
                        on_time=None if on_time not in ("0", "1") else on_time == "1")
     now = today()
-    page = task_page(scope, f, now, int_arg("page") or 1, zone=_zone())
+    page = task_page(scope, f, now, int_arg("page") or 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     on_time_count = None
     if f.due_from is not None and f.on_time is None:
-        on_time_count = task_page(scope, TaskListFilter(**{**f.__dict__, "on_time": True}), now, 1, 1,
-                                  zone=_zone()).total
+        on_time_count = task_page(scope, TaskListFilter(**{**f.__dict__, "on_time": True}), now, 1, 1,).total
     return render_template("dashboard/tasks.html", page=page, args=args, filter=f, on_time_count=on_time_count,
                            today=now, warning_days=_warning_days(), light=light, days_overdue=days_overdue,
                            state_labels=STATE_LABELS, light_labels=LIGHT_LABELS)

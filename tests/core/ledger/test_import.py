@@ -94,3 +94,54 @@ def test_formula_cells_are_escaped_in_the_export(db_session, org):
     sheet = load_workbook(io.BytesIO(export_xlsx(Scope(db_session, staff), LedgerFilter(), date(2026, 3, 1)))).active
     assert sheet["B2"].value.startswith("'=")
     assert sheet["B2"].data_type == "s"
+
+
+def _exported(db_session, org, gettext=None):
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from core.access.models import Role, User
+    from core.access.scope import Scope
+
+    staff = db_session.scalar(select(User).where(User.username == "staff")) or \
+        org.user("staff", Role.supervisor, org.province, head=True)
+    kwargs = {"gettext": gettext} if gettext else {}
+    data = export_xlsx(Scope(db_session, staff), LedgerFilter(), date(2026, 3, 1), **kwargs)
+    return data, load_workbook(io.BytesIO(data)).active
+
+
+def test_the_export_names_kinds_units_and_cadences_beside_their_codes(db_session, org):
+    assert _run(db_session, GOOD).ok
+    _data, sheet = _exported(db_session, org, translator("zh_CN"))
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=2)]
+    row = next(r for r in rows if r["任务"] == "完成管网改造")
+    assert (row["类别"], row["类别名称"]) == ("assignment", "交办事项")
+    assert (row["牵头单位"], row["牵头单位名称"]) == ("A1", "河东区")
+    assert (row["配合单位"], row["配合单位名称"]) == ("A2; P-EDU", "河西区; 省教育厅")
+    assert (row["报送频次"], row["报送频次名称"]) == ("monthly", "每月")
+    assert header.index("类别名称") == header.index("类别") + 1  # beside the codes
+    assert header.index("牵头单位名称") == header.index("牵头单位") + 1
+
+
+def test_the_export_with_names_imports_again_unchanged_and_exports_the_same(db_session, org):
+    assert _run(db_session, GOOD).ok
+    data, sheet = _exported(db_session, org, translator("zh_CN"))
+    before = [[c.value for c in row] for row in sheet.iter_rows()]
+    again = _run(db_session, data)
+    assert again.ok, again.render(translator("en"))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    _data, sheet = _exported(db_session, org, translator("zh_CN"))
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == before
+
+
+def test_the_export_has_a_frozen_filtered_header_and_readable_widths(db_session, org):
+    assert _run(db_session, GOOD).ok
+    _data, sheet = _exported(db_session, org)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}4"
+    header = [c.value for c in sheet[1]]
+    width = {name: sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width for i, name in enumerate(header)}
+    assert width["任务"] >= 30 and width["事项名称"] >= 20 and width["类别"] >= 8

@@ -116,8 +116,11 @@ def test_the_overdue_list_names_tasks_and_units(client, auth, ledger, db_session
     auth.login("staff")
     page = client.get("/ledger/overdue").get_data(as_text=True)
     assert "河西区改造20个小区" in page and "河东区改造30个小区" not in page
-    units = _rows(client.get("/ledger/overdue/export.xlsx?what=units").data)
+    units_file = client.get("/ledger/overdue/export.xlsx?what=units").data
+    units = _rows(units_file)
     assert units[1][0] == "A2" and units[1][2] == 1 and units[1][4] == 5
+    sheet = load_workbook(io.BytesIO(units_file)).active
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:F2")
     filtered = client.get("/ledger/overdue?unit=A1").get_data(as_text=True)
     assert "河西区改造20个小区" not in filtered
 

@@ -22,8 +22,4 @@ def kinds_by_measure() -> dict[str, SignalKind]:
     return signal_measures(kinds())
 
 
-def zone() -> str:
-    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-
-
 from web.views.circulars import cases, circulars, referrals  # noqa: E402,F401

@@ -1,8 +1,7 @@
 """Circulars: the list, generating a draft, editing it, publishing it, exports and answers."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import gettext
@@ -46,7 +45,7 @@ from web.actions import done, refused
 from web.auth import capability_required
 from web.forms import ActionForm
 from web.i18n import render_message
-from web.views.circulars import bp, kinds, kinds_by_measure, zone
+from web.views.circulars import bp, kinds, kinds_by_measure
 from web.views.circulars.forms import (
     CircularForm,
     EntryForm,
@@ -60,7 +59,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def today() -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(zone())).date()
+    return clock.today()
 
 
 def default_weights() -> dict[str, float]:
@@ -103,7 +102,7 @@ def new() -> Response | str:
             circular = generate_circular(
                 db.scope(), DraftRequest(form.title.data, form.start.data, form.end.data, weights,
                                          form.commend.data, form.criticise.data, form.explanation_days.data),
-                now, kinds(), gettext, zone=zone())
+                now, kinds(), gettext)
         except DubanError as error:
             db.session().rollback()
             form.weights.errors.append(render_message(error.message))

@@ -1,15 +1,12 @@
 """The overdue list: tasks past their deadline and the units behind them; filterable, exportable."""
 from __future__ import annotations
 
-import io
-
 from flask import Response, render_template, request
 from flask_babel import gettext
-from openpyxl import Workbook
 
-from core.importing import safe_cell
 from core.ledger.export import export_xlsx
 from core.ledger.queries import overdue_page, overdue_units
+from core.spreadsheets import OfficeWorkbook
 from web import db
 from web.actions import int_arg
 from web.auth import capability_required
@@ -33,16 +30,14 @@ def overdue_export() -> Response:
     """Overdue tasks (ledger columns) or, with ``what=units``, overdue counts by unit."""
     scope, f, now = db.scope(), ledger_filter(), today()
     if request.args.get("what") == "units":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("overdue-units")
-        sheet.append([gettext("Unit code"), gettext("Unit name"), gettext("Overdue tasks"),
-                      gettext("Oldest deadline"), gettext("Days overdue"), gettext("Without a reason")])
+        workbook = OfficeWorkbook()
+        unit_name = gettext("Unit name")
+        sheet = workbook.sheet("overdue-units", [
+            gettext("Unit code"), unit_name, gettext("Overdue tasks"), gettext("Oldest deadline"),
+            gettext("Days overdue"), gettext("Without a reason")], widths={unit_name: 24})
         for row in overdue_units(scope, f, now, limit=100_000):
-            sheet.append([safe_cell(row.code), safe_cell(row.name), row.overdue, row.oldest_deadline, row.days,
-                          row.without_reason])
-        out = io.BytesIO()
-        workbook.save(out)
-        data, name = out.getvalue(), "overdue-units"
+            sheet.append([row.code, row.name, row.overdue, row.oldest_deadline, row.days, row.without_reason])
+        data, name = workbook.to_bytes(), "overdue-units"
     else:
         f.overdue = True
         data, name = export_xlsx(scope, f, now, gettext), "overdue-tasks"
