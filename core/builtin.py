@@ -59,9 +59,6 @@ def rescore_for_the_day(session: Session, now: datetime) -> list[str] | None:
 @hookimpl(specname="duban_tick")
 def remind_owed_explanations(session: Session, now: datetime) -> list[str]:
     """Remind criticised units of the reasons and improvement plans they owe."""
-    from zoneinfo import ZoneInfo
-
-    from core.circulars.facts import DEFAULT_ZONE
     from core.circulars.reminders import send_explanation_reminders
 
-    return send_explanation_reminders(session, now.astimezone(ZoneInfo(DEFAULT_ZONE)).date())
+    return send_explanation_reminders(session, clock.day_of(now))

@@ -122,3 +122,23 @@ def test_every_type_ignore_names_its_error_code_and_says_why():
                         offenders.append(f"{os.path.relpath(path, ROOT)}:{number}")
     assert offenders == []
 
+
+
+def test_the_instance_time_zone_is_named_only_by_core_clock():
+    """Every time shown, exported or written in a message reads the one configured zone through core.clock.
+
+    A migration may keep the zone of its day (it must replay the same way forever) and says so.
+    """
+    allowed = {os.path.join("core", "clock.py"),
+               os.path.join("plugins", "audit", "migrations", "0002_finding_rectified_on.py")}
+    offenders = []
+    for folder in ("core", "web", "plugins", "scripts"):
+        for dirpath, _dirs, files in os.walk(os.path.join(ROOT, folder)):
+            for name in files:
+                if not name.endswith((".py", ".html", ".js", ".toml")):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path, encoding="utf-8") as handle:
+                    if "Asia/Shanghai" in handle.read() and os.path.relpath(path, ROOT) not in allowed:
+                        offenders.append(os.path.relpath(path, ROOT))
+    assert offenders == []

@@ -1,6 +1,7 @@
 """Language choice: 中文 by default, English on request."""
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlparse
 
@@ -9,6 +10,7 @@ from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, gettext
 from werkzeug.wrappers import Response
 
+from core import clock
 from core.i18n import DEFAULT_LOCALE, LOCALES, Message
 
 bp = Blueprint("i18n", __name__)
@@ -66,6 +68,16 @@ def render_message(msg: Message | str) -> str:
     return msg.render(gettext) if isinstance(msg, Message) else gettext(msg)
 
 
+def local_time(instant: datetime | str | None) -> str:
+    """A stored (UTC) time as the office reads it: ``YYYY-MM-DD HH:MM`` in the instance's time zone."""
+    return clock.local_text(instant)
+
+
+def local_date(instant: datetime | str | None) -> str:
+    """The calendar day a stored (UTC) time fell on in the instance's time zone, ``YYYY-MM-DD``."""
+    return clock.local_text(instant)[:10]
+
+
 def init_app(app: Flask) -> None:
     # One Babel per application: Flask-Babel caches translations on the Babel
     # object by locale alone, and apps with different plugins have different
@@ -75,3 +87,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["msg"] = render_message
+    # Every time a page shows goes through these two: stored in UTC, read in the instance's zone.
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from core import clock
 from core.jobs.queue import JobRuntime
-
-# The instance's zone when BABEL_DEFAULT_TIMEZONE is not set (as on the web side).
-DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def local_today(runtime: JobRuntime) -> date:
     """Today in the instance's time zone (deadlines and visits are local dates)."""
-    zone = ZoneInfo(runtime.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE)
-    return datetime.now(UTC).astimezone(zone).date()
+    return datetime.now(clock.zone_named(runtime.config.get("BABEL_DEFAULT_TIMEZONE"))).date()
 
 
 def deliver_webhooks(runtime: JobRuntime) -> str:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from core import clock
 from core.errors import ValidationError
 from plugins.audit.export import export_csv, export_xlsx
 from plugins.audit.forms import EvidenceForm, VerifyForm
@@ -44,8 +44,7 @@ bp = Blueprint("audit_findings", __name__, url_prefix="/findings",
 
 def today() -> date:
     """Today in the instance's time zone (deadlines are local dates)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return datetime.now(UTC).astimezone(zone).date()
+    return clock.today()
 
 
 @bp.get("/")

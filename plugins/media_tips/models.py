@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
-from core.i18n import N_
+from core.i18n import N_, Message, message
 from core.ledger.models import Matter
 from core.org.models import Unit
 
@@ -262,6 +262,28 @@ class TipEvent(Base):
     def state_label(self) -> str:
         """The msgid naming the state the tip moved to."""
         return STATE_LABELS[TipState(self.state_to)]
+
+    @property
+    def actor_label(self) -> Message:
+        """Who moved the tip, as staff read it (see :func:`actor_message`)."""
+        return actor_message(self.actor)
+
+
+def actor_message(actor: str) -> Message:
+    """An event's recorded actor in words: the public form, a news feed, the API, the demo, or a user's name.
+
+    Actors are stored as short keys (``public``, ``feed:3``, ``alice (api)``) so that the
+    history reads the same in every language; they are put into words only when shown.
+    """
+    if actor == "public":
+        return message("The public, through the online form")
+    if actor == "demo":
+        return message("Demo data")
+    if actor.startswith("feed:") and actor[5:].isdigit():
+        return message("News feed no. %(number)s", number=actor[5:])
+    if actor.endswith(" (api)"):
+        return message("%(user)s, through the API", user=actor[: -len(" (api)")])
+    return Message("%(user)s", {"user": actor})  # a user's name: no words to translate
 
 
 class TipMessage(Base):

@@ -5,13 +5,14 @@ import csv
 import io
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from core import clock
 from core.access.models import Role, User
 from core.access.scope import Scope
 from core.i18n import N_, Gettext
@@ -27,10 +28,7 @@ model_group = AppGroup("model", help="The scoring model.")
 
 
 def _today() -> date:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return datetime.now(UTC).astimezone(zone).date()
+    return clock.today()
 
 
 @model_group.command("train", help=N_("Train on recorded review outcomes; print the cross-validated metrics."))

@@ -19,6 +19,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from core import clock
 from core.i18n import N_
 from core.ledger.reminders import send_reminders
 from core.notify import deliver_email
@@ -83,7 +84,7 @@ def _run_tick_jobs(pm: Any, lines: list[str], failures: list[str]) -> None:
 
 
 def _local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    return clock.zone()
 
 
 @click.command("tick", help=N_("Run what is due now: reminders, overdue notices, plugins' work, e-mail."))

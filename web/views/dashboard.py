@@ -59,9 +59,9 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
 @bp.get("/")
 @capability_required("dashboard.view")
 def index() -> str:
-    board = build_dashboard(db.scope(), today(), signal_kinds(db.plugins()), warning_days=_warning_days(),)
+    board = build_dashboard(db.scope(), today(), signal_kinds(db.plugins()), warning_days=_warning_days())
     return render_template("dashboard/index.html", board=board, charts=chart_data(board), url=figure_url,
-                           label=figure_label)
+                           label=figure_label, value=figure_value)
 
 
 def _date_arg(name: str) -> date | None:
@@ -89,7 +89,7 @@ def tasks() -> str:
     args = {k: v for k, v in request.args.items() if k != "page"}
     on_time_count = None
     if f.due_from is not None and f.on_time is None:
-        on_time_count = task_page(scope, TaskListFilter(**{**f.__dict__, "on_time": True}), now, 1, 1,).total
+        on_time_count = task_page(scope, TaskListFilter(**{**f.__dict__, "on_time": True}), now, 1, 1).total
     return render_template("dashboard/tasks.html", page=page, args=args, filter=f, on_time_count=on_time_count,
                            today=now, warning_days=_warning_days(), light=light, days_overdue=days_overdue,
                            state_labels=STATE_LABELS, light_labels=LIGHT_LABELS)

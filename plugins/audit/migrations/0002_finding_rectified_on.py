@@ -23,6 +23,9 @@ down_revision = '6aa254d47557'
 branch_labels = None
 depends_on = None
 
+# A migration replays the same way on every instance and in every future version, so it
+# does not read the configuration or core.clock (which may change): it keeps the zone
+# Duban's default was when it was written, the zone every instance of the time used.
 ZONE = ZoneInfo("Asia/Shanghai")
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import get_locale
 
+from core import clock
 from core.i18n import Message
 from plugins.survey.published import FormCache
 from web.plugin_api import render_message
@@ -14,8 +14,7 @@ from web.plugin_api import render_message
 
 def local_now() -> datetime:
     """Wall-clock time in the instance's time zone (what "today" means to respondents)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return datetime.now(zone).replace(tzinfo=None, microsecond=0)
+    return clock.now().replace(tzinfo=None, microsecond=0)
 
 
 def today() -> date:

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, current_app
+
+from core import clock
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
 
 def today() -> date:
     """Today in the instance's time zone (deadlines are local dates)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return datetime.now(UTC).astimezone(zone).date()
+    return clock.today()
 
 
 def warning_days() -> int:
@@ -30,17 +30,6 @@ def attachment_max_bytes() -> int:
     from core.ledger.attachments import DEFAULT_MAX_BYTES
 
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES") or DEFAULT_MAX_BYTES)
-
-
-@bp.app_template_filter("local_time")
-def local_time(moment: datetime | None) -> str:
-    """A stored (UTC) time as the instance's local ``YYYY-MM-DD HH:MM``."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 from web.views.ledger import matters, notifications, overdue, reports, research, tasks  # noqa: E402,F401

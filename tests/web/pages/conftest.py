@@ -1,0 +1,65 @@
+"""The demo province in the test database, and a client that signs in as its accounts."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+
+from core import clock
+
+
+@pytest.fixture
+def demo(app: Any, db_session: Any) -> Any:
+    """Seed the demo province (units, accounts, ledger, every plugin's data, reviews, a circular)."""
+    from core.demo import seed_demo
+
+    seed_demo(db_session, app.extensions["duban.plugins"], clock.today())
+    db_session.commit()
+    return db_session
+
+
+@pytest.fixture
+def login(client: Any) -> Callable[[str], Any]:
+    """Sign the test client in as a demo account (signing out whoever was in)."""
+    from core.demo import DEMO_ACCOUNTS
+
+    passwords = {name: password for name, password, _label in DEMO_ACCOUNTS}
+
+    def _login(username: str) -> Any:
+        client.post("/logout")
+        response = client.post("/login", data={"username": username, "password": passwords[username]})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
+
+
+class _Visible(HTMLParser):
+    """The text a person sees: no tags, attributes, scripts or styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "template"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def visible_text(page: str) -> str:
+    """The visible text of an HTML page, its runs of white space made single spaces."""
+    parser = _Visible()
+    parser.feed(page)
+    parser.close()
+    return " ".join(" ".join(parser.parts).split())
