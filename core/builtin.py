@@ -34,6 +34,13 @@ def duban_importers() -> list[Importer]:
 
 
 @hookimpl
+def duban_source_labels() -> dict[str, str]:
+    from core.signals_import import OUTSIDE_SOURCES
+
+    return {"review": N_("On-site reviews"), **OUTSIDE_SOURCES}
+
+
+@hookimpl
 def duban_default_rules() -> list[RuleSpec]:
     from core.scoring.rules import CORE_RULES
 

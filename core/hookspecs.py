@@ -48,6 +48,16 @@ def duban_signal_kinds() -> list[SignalKind]:
 
 
 @hookspec
+def duban_source_labels() -> dict[str, str]:
+    """Name the sources of signal this plugin feeds, for people.
+
+    Called wherever a source is shown instead of its key (the review queue's
+    source filter, evidence lists). Returns ``{source: msgid}``, each msgid
+    marked with ``N_`` and translated in the plugin's catalogue.
+    """
+
+
+@hookspec
 def duban_default_rules() -> list[RuleSpec]:
     """Contribute default scoring rules.
 

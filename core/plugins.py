@@ -54,6 +54,19 @@ def plugin_names(pm: pluggy.PluginManager) -> list[str]:
     return [name for name, plugin in pm.list_name_plugin() if plugin is not None]
 
 
+def source_labels(pm: pluggy.PluginManager) -> dict[str, str]:
+    """The msgid naming each signal source, by source key (``audit`` → "Audit findings")."""
+    labels: dict[str, str] = {}
+    for batch in pm.hook.duban_source_labels():
+        labels.update(batch or {})
+    return labels
+
+
+def source_label(pm: pluggy.PluginManager, source: str) -> str:
+    """The msgid naming ``source``, or the key itself for a source nobody names."""
+    return source_labels(pm).get(source, source)
+
+
 def importers(pm: pluggy.PluginManager) -> dict[str, Importer]:
     """Every importer offered by the plugins, by kind."""
     found: dict[str, Importer] = {}

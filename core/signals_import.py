@@ -17,8 +17,8 @@ import math
 
 from sqlalchemy.orm import Session
 
-from core.hooktypes import ImportContext
-from core.i18n import message
+from core.hooktypes import ImportContext, SignalKind
+from core.i18n import N_, message
 from core.importing import (
     Column,
     ImportReport,
@@ -43,6 +43,14 @@ COLUMNS = (
 )
 LENGTHS = {"source": 40, "kind": 60, "ref": 120}
 CORE_SOURCES = frozenset({"review"})
+
+#: Common cooperating sources without a plugin, named so that people read a name and not a key
+#: (``hotline_12345.complaints``): the queue's reasons, filters and evidence lists use these. Their
+#: data still comes in through this import, and a kind not listed here is shown by its key.
+OUTSIDE_SOURCES = {"hotline_12345": N_("12345 hotline")}
+OUTSIDE_KINDS: tuple[SignalKind, ...] = (
+    SignalKind("hotline_12345", "complaints", N_("Complaints to the 12345 hotline"), 1, "count", history=True),
+)
 
 
 def import_signals(session: Session, data: bytes, filename: str | None, context: ImportContext) -> ImportReport:

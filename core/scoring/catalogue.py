@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.hooktypes import SignalKind
 from core.i18n import N_
 from core.signals import Signal
+from core.signals_import import OUTSIDE_KINDS
 
 # On-site outcomes are recorded as signals of this source; scoring reads them
 # through the review tables instead, so a visit's own result never scores it.
@@ -149,11 +150,15 @@ def build_catalogue(declared: Iterable[SignalKind], observed: Iterable[tuple[str
             seen.add(name)
             if kind.history:
                 features.extend(history_features(feature))
+    named = {(kind.source, kind.name): kind for kind in OUTSIDE_KINDS}
     for source, kind_name in sorted(observed):
         name = signal_feature_name(source, kind_name)
         if source != REVIEW_SOURCE and name not in seen:
-            # A source without a plugin sends dated observations: its history is kept too.
-            feature = Feature(name, name, 1, "value", source)
+            # A source without a plugin sends dated observations: its history is kept too. It is
+            # named where core knows it (the 12345 hotline), else it is read by its key.
+            known = named.get((source, kind_name))
+            feature = (Feature(name, known.label, int(known.direction), known.scale, source) if known
+                       else Feature(name, name, 1, "value", source))
             features.append(feature)
             features.extend(history_features(feature))
             seen.add(name)

@@ -52,9 +52,13 @@ def reason_message(reason: dict[str, Any]) -> Message:
 
 
 def render_reasons(reasons: Iterable[dict[str, Any]], gettext: Gettext, limit: int = 3) -> list[str]:
-    """The top reasons as sentences: rule hits first, then the model's strongest contributions."""
+    """The top reasons as sentences: rule hits first, then the model's strongest contributions.
+
+    A contribution whose value is missing ("—") says nothing a person can check, so it is not
+    shown, even where an older scoring stored it.
+    """
     rules = [r for r in reasons if r.get("type") == "rule"]
-    features = [r for r in reasons if r.get("type") == "feature"]
+    features = [r for r in reasons if r.get("type") == "feature" and r.get("value") not in ("—", "", None)]
     chosen = rules[:limit]
     # The model's strongest contribution is always shown, even beside three rule hits.
     chosen += features[: max(limit - len(chosen), 1)]

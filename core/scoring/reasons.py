@@ -39,12 +39,15 @@ def reasons_json(scores: Scores, context: ScoringContext, rows: np.ndarray | Non
 
     A push is told only where the task's value is known and the model's effect
     points the way the feature's own direction says (a feature that should
-    raise the risk when high is never said to raise it by being low).
+    raise the risk when high is never said to raise it by being low, nor by
+    being zero: "no problems found before" is no reason to visit). Nor is a
+    value told twice: a push on a feature whose value a told rule's sentence
+    already says ("20 days past the deadline") is left out.
     """
     rows = np.arange(len(scores.table)) if rows is None else np.asarray(rows)
     parts = np.full((len(rows), TOP_RULES + _told_at_most(scores)), None, dtype=object)
-    _rule_parts(scores, context, rows, parts)
-    _feature_parts(scores, context, rows, parts[:, TOP_RULES:])
+    said = _rule_parts(scores, context, rows, parts)
+    _feature_parts(scores, context, rows, parts[:, TOP_RULES:], said)
     return ["[" + ", ".join([part for part in row if part is not None]) + "]" for row in parts.tolist()]
 
 
@@ -53,11 +56,15 @@ def _told_at_most(scores: Scores) -> int:
     return 0 if scores.top_features is None else scores.top_features.shape[1]
 
 
-def _rule_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts: np.ndarray) -> None:
-    """Column ``p`` of ``parts``: the task's ``p``-th hit among the rules by points (ties in the file's order)."""
+def _rule_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts: np.ndarray) -> dict[str, np.ndarray]:
+    """Column ``p`` of ``parts``: the task's ``p``-th hit among the rules by points (ties in the file's order).
+
+    Returns, for each feature a told rule's sentence names, which tasks (of ``rows``) were told it.
+    """
+    said: dict[str, np.ndarray] = {}
     rules = scores.hits.ruleset.rules
     if not rules or not len(rows):
-        return
+        return said
     order = np.argsort(-np.array([rule.points for rule in rules]), kind="stable")
     ordered = scores.hits.hits[rows][:, order]
     first = np.argsort(~ordered, axis=1, kind="stable")[:, :TOP_RULES]
@@ -76,19 +83,28 @@ def _rule_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts
             found = values[rows[tasks], index] if index is not None else np.full(len(tasks), np.nan)
             shown.append(_shown_json(context.catalogue.get(name), found))
         parts[tasks, positions] = [fill(*texts) for texts in zip(*shown, strict=True)] if names else fill()
+        for name in rule.named_features:
+            said.setdefault(name, np.zeros(len(rows), dtype=bool))[tasks] = True
+    return said
 
 
-def _feature_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts: np.ndarray) -> None:
-    """Column ``p`` of ``parts``: the task's ``p``-th strongest push, where it is told."""
+def _feature_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts: np.ndarray,
+                   said: dict[str, np.ndarray]) -> None:
+    """Column ``p`` of ``parts``: the task's ``p``-th strongest push, where it is told (see :func:`reasons_json`)."""
     if scores.top_features is None or scores.inputs is None or context.model is None or not len(rows):
         return
     top = scores.top_features[rows]
     pushes = np.take_along_axis(scores.contributions[rows], top, axis=1)  # type: ignore[index]  # set with top
     inputs = np.take_along_axis(scores.inputs[rows], top, axis=1)
-    told = (pushes > PUSH_TOLD) & ~np.isnan(inputs)
     names = context.model.names
+    features = [context.catalogue.get(name) or _DERIVED.get(name) for name in names]
+    raises_when_high = np.array([feature is not None and feature.direction > 0 for feature in features])[top]
+    told = (pushes > PUSH_TOLD) & ~np.isnan(inputs) & ~((inputs == 0) & raises_when_high)
     for m in np.unique(top[told]):
-        feature = context.catalogue.get(names[m]) or _DERIVED.get(names[m])
+        if names[m] in said:
+            told[(top == m) & said[names[m]][:, None]] = False
+    for m in np.unique(top[told]):
+        feature = features[m]
         if feature is None:
             continue
         sample = feature_reason(feature, 0.0, 0.0)

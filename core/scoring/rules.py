@@ -104,6 +104,11 @@ class Rule:
         return any("." in name for name in self.features)
 
     @property
+    def named_features(self) -> frozenset[str]:
+        """The features whose values the reason's sentence says (its placeholders)."""
+        return frozenset(_PLACEHOLDER.findall(self.reason))
+
+    @property
     def shown_features(self) -> list[str]:
         """The features whose values go with a hit: those the condition reads and the reason names."""
         return sorted(self.features | set(_PLACEHOLDER.findall(self.reason)))

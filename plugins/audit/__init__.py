@@ -36,6 +36,11 @@ def duban_signal_kinds() -> list[SignalKind]:
 
 
 @hookimpl
+def duban_source_labels() -> dict[str, str]:
+    return {"audit": N_("Audit findings")}
+
+
+@hookimpl
 def duban_capabilities() -> dict[str, frozenset[Role]]:
     return dict(AUDIT_CAPABILITIES)
 

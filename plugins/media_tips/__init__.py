@@ -36,6 +36,11 @@ def duban_signal_kinds() -> list[SignalKind]:
 
 
 @hookimpl
+def duban_source_labels() -> dict[str, str]:
+    return {"media_tips": N_("Media and public tips")}
+
+
+@hookimpl
 def duban_capabilities() -> dict[str, frozenset[Role]]:
     return dict(TIP_CAPABILITIES)
 

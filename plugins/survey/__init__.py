@@ -42,6 +42,11 @@ def duban_signal_kinds() -> list[SignalKind]:
 
 
 @hookimpl
+def duban_source_labels() -> dict[str, str]:
+    return {"survey": N_("Satisfaction surveys")}
+
+
+@hookimpl
 def duban_capabilities() -> dict[str, frozenset[Role]]:
     return dict(SURVEY_CAPABILITIES)
 

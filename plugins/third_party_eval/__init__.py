@@ -35,6 +35,11 @@ def duban_signal_kinds() -> list[SignalKind]:
 
 
 @hookimpl
+def duban_source_labels() -> dict[str, str]:
+    return {"third_party_eval": N_("Third-party evaluations")}
+
+
+@hookimpl
 def duban_capabilities() -> dict[str, frozenset[Role]]:
     return dict(TPE_CAPABILITIES)
 

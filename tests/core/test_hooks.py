@@ -42,6 +42,10 @@ class HookPlugin:
         return [SignalKind("hooktest", "widgets", "Widgets", 1, "count")]
 
     @hookimpl
+    def duban_source_labels(self):
+        return {"hooktest": "Widget counter"}
+
+    @hookimpl
     def duban_default_rules(self):
         return [{"id": "hooktest.many_widgets", "when": "widgets > 3", "points": 5, "reason": "Many widgets"}]
 
@@ -175,6 +179,14 @@ def test_web_hooks_are_specified_on_the_web_side_of_the_same_manager(app):
 def test_hook_duban_signal_kinds(app):
     kinds = signal_kinds(app.extensions["duban.plugins"])
     assert SignalKind("hooktest", "widgets", "Widgets", 1, "count") in kinds
+
+
+def test_hook_duban_source_labels(app):
+    from core.plugins import source_labels
+
+    labels = source_labels(app.extensions["duban.plugins"])
+    assert labels["hooktest"] == "Widget counter"
+    assert labels["audit"] != "audit" and labels["review"] != "review"  # a plugin's and core's own
 
 
 def test_hook_duban_default_rules(app):

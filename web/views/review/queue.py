@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.ledger.models import MATTER_KIND_LABELS, Matter, MatterKind, Task
 from core.org.models import Unit
+from core.plugins import source_labels
 from core.review.models import SELECTION_LABELS, SEVERITY_LABELS, ReviewOutcome
 from core.scoring.explain import candidate_message, render_reasons, shown_value
 from core.scoring.features import compute_features
@@ -55,7 +56,8 @@ def queue() -> str:
     entries, total = queue_entries(db.scope(), queue_filter(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template("review/queue.html", entries=entries, total=total, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)), args=filter_args(), kinds=list(MatterKind),
-                           kind_labels=MATTER_KIND_LABELS, sources=sources(db.scope()), regions=regions(),
+                           kind_labels=MATTER_KIND_LABELS, sources=sources(db.scope()),
+                           source_labels=source_labels(db.plugins()), regions=regions(),
                            mode=context.mode, reasons=lambda r: render_reasons(r, gettext),
                            guardrail=context.guardrail,
                            weighs_impact=context.rules.weighs_impact,

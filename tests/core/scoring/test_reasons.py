@@ -1,0 +1,62 @@
+"""Which model pushes a task's reasons tell: only those a person can read as a reason to visit."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+
+from core.scoring.catalogue import LEDGER_FEATURES, build_catalogue
+from core.scoring.explain import render_reasons
+from core.scoring.reasons import reasons_json
+from core.scoring.rules import Rule
+
+
+class _Table(SimpleNamespace):
+    def __init__(self, names, values):
+        super().__init__(names=names, values=values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _scores(rules, hits, names, inputs, pushes):
+    """Scores of tasks whose model pushes are ``pushes`` on the inputs ``names`` (strongest first)."""
+    inputs, pushes = np.array(inputs, dtype=float), np.array(pushes, dtype=float)
+    top = np.tile(np.arange(len(names)), (len(inputs), 1))
+    table = _Table(names, inputs)
+    return SimpleNamespace(table=table, hits=SimpleNamespace(ruleset=SimpleNamespace(rules=rules),
+                                                             hits=np.array(hits, dtype=bool).reshape(len(inputs), -1)),
+                           top_features=top, inputs=inputs, contributions=pushes)
+
+
+def _context(names):
+    return SimpleNamespace(catalogue=build_catalogue([]), model=SimpleNamespace(names=names))
+
+
+def _told(scores, names) -> list[list[str]]:
+    return [[reason.get("name") or reason["id"] for reason in json.loads(text)]
+            for text in reasons_json(scores, _context(names))]
+
+
+def test_a_zero_count_is_never_told_as_raising_the_risk():
+    names = ["past_problems", "urged_count"]
+    scores = _scores([], [[], []], names, [[0, 2], [3, 2]], [[0.8, 0.3], [0.8, 0.3]])
+    # The first task's push on "problems found before: 0" is what the model says, not a reason to visit.
+    assert _told(scores, names) == [["urged_count"], ["past_problems", "urged_count"]]
+
+
+def test_a_value_a_rule_already_says_is_not_said_again():
+    overdue = Rule(id="ledger.overdue", when="overdue_days > 0", points=15,
+                   reason="%(overdue_days)s days past the deadline", origin="core",
+                   condition=None, features=frozenset({"overdue_days"}))  # type: ignore[arg-type]  # not evaluated here
+    names = ["overdue_days", "urged_count"]
+    scores = _scores([overdue], [[True], [False]], names, [[20, 1], [20, 1]], [[0.9, 0.3], [0.9, 0.3]])
+    assert _told(scores, names) == [["ledger.overdue", "urged_count"], ["overdue_days", "urged_count"]]
+
+
+def test_a_stored_reason_with_a_missing_value_is_not_shown():
+    days = next(feature for feature in LEDGER_FEATURES if feature.name == "days_since_review")
+    stored = [{"type": "feature", "name": days.name, "label": days.label, "value": "—", "effect": 0.4},
+              {"type": "feature", "name": "urged_count", "label": "Urging notices", "value": "2", "effect": 0.2}]
+    assert render_reasons(stored, lambda text: text) == ["Urging notices: 2 (raises the risk)"]
