@@ -11,9 +11,11 @@ from core.i18n import N_, Message, message
 from core.importing.cells import is_blank
 from core.importing.errors import CellError, RowError
 from core.importing.parsers import Parser, shown, text
+from core.importing.progress import current_progress
 from core.importing.table import Table
 
 _SPACE = re.compile(r"\s+")
+PROGRESS_EVERY = 5000  # rows checked between two reports of progress
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,10 @@ def map_rows(table: Table, columns: Sequence[Column], *,
     # with a million rows, so it does no lookups it can do here.
     plan = [(column, positions.get(column.key)) for column in columns]
     required = N_("A value is required.")
-    for source in table.rows:
+    progress, total = current_progress(), len(table.rows)
+    for done, source in enumerate(table.rows):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         cells = source.cells
         width = len(cells)
         values: dict[str, Any] = {}
@@ -137,6 +142,8 @@ def map_rows(table: Table, columns: Sequence[Column], *,
             extra = {header: cells[i] if i < width else None for header, i in extras.items()} if extras else {}
             result.rows.append(MappedRow(source.line, values, extra))
     result.errors.sort(key=lambda error: error.line or 0)
+    if progress is not None:
+        progress(total, total)
     return result
 
 

@@ -44,6 +44,7 @@ from core.importing import (
     severity,
     text,
 )
+from core.importing.progress import Progress, current_progress, reporting
 from core.importing.safe_cells import FORMULA_TRIGGERS
 from core.ledger.models import Matter
 from core.org.models import Unit
@@ -62,7 +63,6 @@ UPDATABLE = ("audit_name", "unit_id", "matter_id", "found_on", "category", "seve
              "description", "due")
 CHANGEABLE = (*UPDATABLE, "status", "rectified_on")
 
-Progress = Callable[[int, int], None]
 
 
 def plain_text(value: Any) -> str:
@@ -152,8 +152,8 @@ def import_findings(session: Session, data: bytes, filename: str | None, context
     command line's big files) and ``progress`` (called with rows done and rows in all).
     """
     limits: UploadLimits = context.options.get("limits", DEFAULT_LIMITS)
-    progress: Progress | None = context.options.get("progress")
-    with _collector_paused(len(data) >= LARGE_FILE):
+    progress: Progress | None = context.options.get("progress") or current_progress()
+    with _collector_paused(len(data) >= LARGE_FILE), reporting(None):  # batches report the file's progress
         table = read_table(data, filename, limits=limits)
         return _import_table(session, table, filename, context, progress)
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 import click
 from flask import current_app
@@ -30,3 +33,41 @@ def fail(message: Message | str, code: int = 1) -> NoReturn:
     """Print ``message`` to standard error and exit with ``code``."""
     click.echo(say(message), err=True)
     raise SystemExit(code)
+
+
+class _Bar:
+    """click's progress bar, started when the total is first known, restarted when it changes."""
+
+    def __init__(self, label: str, shown: bool) -> None:
+        self.label, self.shown = label, shown
+        self.bar: Any = None  # click's ProgressBar, once something is counted
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.shown or total <= 0:
+            return
+        if self.bar is None or self.bar.length != total:
+            self.close()
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                         show_pos=True, show_percent=True)
+            self.done = 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+
+@contextmanager
+def progress_bar(label: Message | str, *, shown: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A callback ``(done, total)`` that draws a bar on standard error while the block runs.
+
+    Off a terminal (a pipe, a log) click prints the label alone.
+    """
+    bar = _Bar(say(label), shown)
+    try:
+        yield bar
+    finally:
+        bar.close()

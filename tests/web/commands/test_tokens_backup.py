@@ -52,6 +52,8 @@ def _round_trip(tmp_path, url: str) -> None:
     backup = tmp_path / "duban.backup"
     result = _duban(env, "backup", str(backup))
     assert result.returncode == 0, result.stderr
+    assert "正在写入备份" in result.stderr  # it says what it is doing before the copy starts
+    assert f"备份已写入 {backup}" in result.stdout
     # Change things after the backup: the restore must undo them.
     assert _duban(env, "user", "create", "later", "--role", "admin", "--password-stdin",
                   stdin="correct-horse-battery\n").returncode == 0
