@@ -45,6 +45,21 @@ def _chosen_locale() -> str:
     return DEFAULT_LOCALE
 
 
+def locale_code() -> str:
+    """The request's language as Duban names it (``zh_CN`` or ``en``).
+
+    Babel reads zh_CN as ``zh_Hans_CN``, so a page must not compare ``str(get_locale())``
+    with the names in :data:`LANGUAGE_NAMES`.
+    """
+    language = get_locale()
+    return "zh_CN" if language is not None and language.language == "zh" else "en"
+
+
+def html_lang() -> str:
+    """The request's language as HTML's ``lang`` attribute writes it (BCP 47: ``zh-CN``, ``en``)."""
+    return locale_code().replace("_", "-")
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """``target`` when it is a path on this site, else ``fallback`` (no open redirects)."""
     if not target:
@@ -86,6 +101,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["locale_code"] = locale_code
+    app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["msg"] = render_message
     # Every time a page shows goes through these two: stored in UTC, read in the instance's zone.
     app.jinja_env.filters["local_time"] = local_time

@@ -41,6 +41,7 @@ ALLOWED: dict[str, frozenset[str] | str] = {
     "/login": "*",
     "/lang": "*",
     "/static/": "*",
+    "/favicon.ico": "*",
     "/api/v1/openapi.json": "*",
     "/": EVERYONE,
     "/logout": EVERYONE,
@@ -64,6 +65,8 @@ ALLOWED: dict[str, frozenset[str] | str] = {
     "/cases/": "*",
     "/tips/new": "*",
     "/tips/status": "*",
+    # A receipt opens only in the browser that filed the tip (web.public_forms.sent_result).
+    "/tips/received/": "*",
     "/tips/static/": "*",
     "/tips/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
     "/circulars/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "officer", "sibling_officer"}),

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, render_template, send_from_directory, url_for
 from flask_login import login_required
+from werkzeug.wrappers import Response
 
 from core.access.models import ROLE_LABELS
 from core.i18n import N_
@@ -46,6 +47,13 @@ def waiting() -> list[Waiting]:
     day, warning = today(), warning_days()
     return [Waiting(label, count_tasks(scope, wanted, day, warning), url_for("ledger.tasks", **args), urgent)
             for label, args, wanted, urgent in WAITING]
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where browsers look for it first (pages link the SVG, web/static/favicon.svg)."""
+    return send_from_directory(str(current_app.static_folder), "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
 
 
 @bp.get("/")
