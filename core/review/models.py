@@ -70,7 +70,7 @@ class RectificationState(str, enum.Enum):
 
 
 ROUND_STATE_LABELS = {RoundState.planned: N_("Planned"), RoundState.active: N_("Under way"),
-                      RoundState.closed: N_("Closed")}
+                      RoundState.closed: N_("Ended")}
 SELECTION_LABELS = {Selection.ranked: N_("By rank"), Selection.random: N_("Random draw"),
                     Selection.manual: N_("Added by hand"), Selection.lookback: N_("Look-back")}
 SEVERITY_LABELS = {Severity.minor: N_("Minor"), Severity.major: N_("Major"), Severity.severe: N_("Severe")}

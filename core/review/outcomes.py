@@ -18,7 +18,7 @@ from core.access.models import Role, User
 from core.access.scope import Scope
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationError
-from core.i18n import message
+from core.i18n import N_, message
 from core.ledger.attachments import DEFAULT_MAX_BYTES, Upload, check_uploads, remove_files, store_file
 from core.ledger.models import Task
 from core.notify import notify
@@ -28,6 +28,7 @@ from core.review.models import (
     ReviewOutcome,
     ReviewPhoto,
     ReviewVisit,
+    RoundState,
     Selection,
     Severity,
     VisitState,
@@ -37,6 +38,7 @@ from core.signals import record_signal
 SIGNAL_SOURCE = "review"
 SIGNAL_KIND = "problem_found"
 LOOKBACK_AFTER_DAYS = 14
+ROUND_NOT_STARTED = N_("This round has not started yet: start the round, then record what the visits found.")
 PHOTO_TYPES = ("image/png", "image/jpeg")
 MAX_TEXT = 20_000
 
@@ -70,6 +72,9 @@ def record_outcome(scope: Scope, data: OutcomeInput, *, visit_id: int | None = N
     task = scope.get(Task, visit.task_id if visit else task_id)
     if visit is not None and visit.state != VisitState.planned:
         raise InvalidTransition("The outcome of this visit is already recorded.")
+    if visit is not None and visit.round is not None and visit.round.state == RoundState.planned:
+        # A plan may still change (visits drawn again, dropped, added): nobody has gone out yet.
+        raise InvalidTransition(ROUND_NOT_STARTED)
     _check(data)
     if visit is not None and data.selection_probability is not None:
         raise ValidationError("A planned visit's outcome takes the visit's own selection probability; leave it out.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.access.scope import Scope
 from core.errors import InvalidTransition, ValidationError
 from core.ledger.models import Task
-from core.org.models import Unit
+from core.org.models import Unit, UnitLevel
 from core.review.models import ReviewRound, ReviewVisit, RoundState, Selection, VisitState
 from core.review.sampling import random_count, select_visits
 from core.scoring.models import TaskScore
@@ -174,6 +175,25 @@ def region_summary(review_round: ReviewRound) -> list[dict[str, object]]:
             teams.setdefault(visit.region, set()).add(visit.team)
     return [{"region": region, "visits": counts[region], "random": drawn[region], "done": done[region],
              "teams": sorted(teams.get(region, ()))} for region in sorted(counts)]
+
+
+_LEVEL_ORDER = {UnitLevel.province: 0, UnitLevel.city: 1, UnitLevel.county: 2, UnitLevel.town: 3,
+                UnitLevel.department: 4}
+
+
+def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """The name of each prefecture-level region code: its government's, the highest-level unit holding the code.
+
+    A code no unit holds is left out (the caller shows the code).
+    """
+    codes = set(codes)
+    names: dict[str, tuple[int, str]] = {}
+    for code, level, name in session.execute(select(Unit.region_code, Unit.level, Unit.name)
+                                             .where(Unit.region_code.in_(codes))):
+        rank = _LEVEL_ORDER.get(level, 9)
+        if code not in names or rank < names[code][0]:
+            names[code] = (rank, name)
+    return {code: name for code, (_rank, name) in names.items()}
 
 
 def planned_random_count(budget: int, share: float) -> int:

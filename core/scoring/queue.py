@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 
+from core import clock
 from core.access.scope import Scope
 from core.ledger.models import Matter, MatterKind, Task
 from core.org.models import Unit
@@ -35,6 +37,10 @@ class QueueEntry:
     unit: Unit
     score: TaskScore
     explore: bool
+    #: The day of the task's latest on-site visit, if it had one.
+    visited_on: date | None = None
+    #: A problem found on site is being rectified (open, or reported fixed and awaiting its look-back).
+    rectifying: bool = False
 
     @property
     def mode(self) -> str:
@@ -60,12 +66,39 @@ def _explore_clause() -> Any:
         ReviewRound.state.in_((RoundState.planned, RoundState.active)))).correlate(Task)
 
 
+def _rectifying() -> Any:
+    """1 when a problem found on the task on site is being rectified, else 0 (SQL, correlated to the task).
+
+    Being rectified: open and not past its deadline, or reported fixed and awaiting its look-back.
+    """
+    from core.review.models import Rectification, RectificationState
+
+    under_way = or_(and_(Rectification.state == RectificationState.open, Rectification.deadline >= clock.today()),
+                    Rectification.state == RectificationState.reported_fixed)
+    return case((exists(select(Rectification.id).where(Rectification.task_id == Task.id, under_way))
+                 .correlate(Task), 1), else_=0)
+
+
+def _last_visit() -> Any:
+    from core.review.models import ReviewOutcome
+
+    return (select(func.max(ReviewOutcome.visited_on)).where(ReviewOutcome.task_id == Task.id)
+            .correlate(Task).scalar_subquery())
+
+
 def queue_statement(scope: Scope, queue_filter: QueueFilter = QueueFilter()) -> Select[Any]:
-    """The scored tasks ``scope`` may see, filtered, best first."""
-    stmt = (select(TaskScore, Task, Matter, Unit, _explore_clause().label("explore"))
+    """The scored tasks ``scope`` may see, filtered, best first.
+
+    A task whose problem, found on site, is being rectified goes after the others, whatever
+    its score: the office has been there and the unit is repairing it, and the look-back
+    visit that rectification plans checks the repair (see docs/review.md).
+    """
+    rectifying = _rectifying()
+    stmt = (select(TaskScore, Task, Matter, Unit, _explore_clause().label("explore"),
+                   _last_visit().label("visited_on"), rectifying.label("rectifying"))
             .join(Task, Task.id == TaskScore.task_id).join(Matter, Matter.id == Task.matter_id)
             .join(Unit, Unit.id == Task.unit_id).where(scope.clause(Task)))
-    return _filtered(stmt, queue_filter).order_by(TaskScore.priority.desc(), TaskScore.task_id)
+    return _filtered(stmt, queue_filter).order_by(rectifying, TaskScore.priority.desc(), TaskScore.task_id)
 
 
 def _filtered(stmt: Select[Any], queue_filter: QueueFilter) -> Select[Any]:
@@ -89,8 +122,8 @@ def queue_entries(scope: Scope, queue_filter: QueueFilter = QueueFilter(), *, li
     base = queue_statement(scope, queue_filter)
     total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     rows = session.execute(base.limit(limit).offset(offset)).all()
-    entries = [QueueEntry(offset + i + 1, task, matter, unit, score, bool(explore))
-               for i, (score, task, matter, unit, explore) in enumerate(rows)]
+    entries = [QueueEntry(offset + i + 1, task, matter, unit, score, bool(explore), visited_on, bool(rectifying))
+               for i, (score, task, matter, unit, explore, visited_on, rectifying) in enumerate(rows)]
     return entries, int(total)
 
 
@@ -100,12 +133,15 @@ def queue_entry(scope: Scope, task_id: int) -> QueueEntry | None:
     score = scope.session.get(TaskScore, task.id)
     if score is None:
         return None
+    explore, visited_on, rectifying = scope.session.execute(
+        select(_explore_clause(), _last_visit(), _rectifying()).select_from(Task).where(Task.id == task.id)).one()
+    behind_it = or_(TaskScore.priority > score.priority,
+                    and_(TaskScore.priority == score.priority, TaskScore.task_id < task.id))
     ahead = scope.session.scalar(
         select(func.count()).select_from(TaskScore).join(Task, Task.id == TaskScore.task_id)
-        .where(scope.clause(Task), or_(TaskScore.priority > score.priority,
-                                       and_(TaskScore.priority == score.priority, TaskScore.task_id < task.id))))
-    explore = scope.session.scalar(select(_explore_clause()).select_from(Task).where(Task.id == task.id))
-    return QueueEntry(int(ahead or 0) + 1, task, task.matter, task.unit, score, bool(explore))
+        .where(scope.clause(Task), or_(_rectifying() < rectifying, and_(_rectifying() == rectifying, behind_it))))
+    return QueueEntry(int(ahead or 0) + 1, task, task.matter, task.unit, score, bool(explore), visited_on,
+                      bool(rectifying))
 
 
 def sources(scope: Scope) -> list[str]:

@@ -8,10 +8,19 @@ from sqlalchemy import select
 
 from core.access.models import Role
 from core.access.scope import Scope
-from core.errors import NotFound
-from core.review.models import Rectification, RectificationState, ReviewVisit, Selection, Severity, VisitState
-from core.review.outcomes import OutcomeInput, record_outcome, report_fixed
-from core.review.planning import plan_round
+from core.errors import InvalidTransition, NotFound
+from core.review.models import (
+    Rectification,
+    RectificationState,
+    ReviewOutcome,
+    ReviewVisit,
+    RoundState,
+    Selection,
+    Severity,
+    VisitState,
+)
+from core.review.outcomes import ROUND_NOT_STARTED, OutcomeInput, record_outcome, report_fixed
+from core.review.planning import plan_round, set_round_state
 from core.scoring.context import load_context
 from core.scoring.rescore import ensure_fresh
 from core.signals import Signal
@@ -34,6 +43,7 @@ def test_a_round_has_ranked_and_random_visits_with_their_chances(db_session, sco
 
 def test_an_outcome_becomes_a_signal_and_opens_a_rectification_with_a_look_back(db_session, scored, org):
     review_round = plan_round(scored.scope, name="第一轮", budget=2, today=scored.today, random_share=0, seed=1)
+    set_round_state(scored.scope, review_round.id, RoundState.active)
     visit = review_round.visits[0]
     outcome = record_outcome(scored.scope, OutcomeInput(
         visited_on=scored.today, problem_found=True, severity=Severity.major, findings="台账与现场不符",
@@ -49,6 +59,7 @@ def test_an_outcome_becomes_a_signal_and_opens_a_rectification_with_a_look_back(
     assert lookback.due_on == scored.today + timedelta(days=14)
     next_round = plan_round(scored.scope, name="第二轮", budget=2, today=scored.today, seed=2)
     assert next_round.visits[0].id == lookback.id  # look-backs come first
+    set_round_state(scored.scope, next_round.id, RoundState.active)
     record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False), visit_id=lookback.id)
     assert rectification.state == RectificationState.verified
 
@@ -79,6 +90,7 @@ def test_an_outcome_of_a_planned_visit_keeps_the_chance_the_visit_had(db_session
     from core.errors import ValidationError
 
     review_round = plan_round(scored.scope, name="第一轮", budget=3, today=scored.today, random_share=0.34, seed=5)
+    set_round_state(scored.scope, review_round.id, RoundState.active)
     drawn = next(v for v in review_round.visits if v.selection == Selection.random)
     ranked = next(v for v in review_round.visits if v.selection == Selection.ranked)
     found = record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False), visit_id=drawn.id)
@@ -99,3 +111,16 @@ def test_an_outcome_of_a_planned_visit_keeps_the_chance_the_visit_had(db_session
         record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False,
                                                   selection_probability=0.3),
                        visit_id=next(v for v in review_round.visits if v.state == VisitState.planned).id)
+
+
+def test_no_outcome_is_recorded_in_a_round_that_has_not_started(db_session, scored):
+    review_round = plan_round(scored.scope, name="第一轮", budget=2, today=scored.today, random_share=0, seed=1)
+    visit = review_round.visits[0]
+    with pytest.raises(InvalidTransition) as refused:
+        record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False), visit_id=visit.id)
+    assert refused.value.message.msgid == ROUND_NOT_STARTED
+    assert visit.state == VisitState.planned
+    assert db_session.scalar(select(ReviewOutcome).where(ReviewOutcome.visit_id == visit.id)) is None
+    set_round_state(scored.scope, review_round.id, RoundState.active)
+    record_outcome(scored.scope, OutcomeInput(visited_on=scored.today, problem_found=False), visit_id=visit.id)
+    assert visit.state == VisitState.done

@@ -6,6 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from core.access.models import Role
+from core.access.scope import Scope
 from core.jobs import JobRun, RunState
 from core.review.models import ReviewOutcome, ReviewRound, ReviewVisit
 from core.signals import record_signal
@@ -39,8 +40,12 @@ def test_planning_a_round_and_recording_an_outcome(client, auth, db_session, rev
                                                    "min_region_chance": "0.05"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert page.count('class="record-outcome"') == 3
+    assert page.count('class="record-outcome"') == 0 and 'id="start-first"' in page  # not before it starts
     assert page.count('<tr class="random">') == 1
+    round_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    client.post(f"/review/rounds/{round_id}/state/active")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count('class="record-outcome"') == 3
     visit_id = re.search(r"/review/visits/(\d+)/outcome", page).group(1)
     response = client.post(f"/review/visits/{visit_id}/outcome", data={
         "visited_on": review.today.isoformat(), "problem_found": "1", "severity": "major", "findings": "未完工",
@@ -150,6 +155,7 @@ def test_an_outcome_dated_after_today_is_refused_and_nothing_is_written(client, 
     auth.login("staff")
     response = client.post("/review/rounds", data={"name": "第二轮", "budget": 1, "random_share": "0",
                                                    "min_region_chance": "0.05"})
+    client.post(response.headers["Location"] + "/state/active")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     visit_id = re.search(r"/review/visits/(\d+)/outcome", page).group(1)
     response = client.post(f"/review/visits/{visit_id}/outcome", data={
@@ -159,3 +165,71 @@ def test_an_outcome_dated_after_today_is_refused_and_nothing_is_written(client, 
     assert "晚于今天" in response.get_data(as_text=True)
     assert db_session.scalar(select(func.count(ReviewOutcome.id)).where(
         ReviewOutcome.visit_id == int(visit_id))) == 0
+
+
+def _planned_round(client, db_session):
+    client.post("/review/rounds", data={"name": "第一轮", "budget": 3, "random_share": "0", "min_region_chance": "0"})
+    return db_session.scalar(select(ReviewRound).order_by(ReviewRound.id.desc()))
+
+
+def test_outcomes_wait_until_the_round_has_started(client, auth, db_session, review):
+    auth.login("staff")
+    review_round = _planned_round(client, db_session)
+    visit = review_round.visits[0]
+    page = client.get(f"/review/visits/{visit.id}/outcome", follow_redirects=True).get_data(as_text=True)
+    assert "本轮复核尚未开始" in page
+    response = client.post(f"/review/visits/{visit.id}/outcome", data={
+        "visited_on": review.today.isoformat(), "problem_found": "0"})
+    assert response.status_code == 302
+    assert db_session.scalar(select(func.count(ReviewOutcome.id))) == 0
+
+
+def test_an_ended_round_reads_as_ended_and_the_regions_by_name(client, auth, db_session, review):
+    auth.login("staff")
+    review_round = _planned_round(client, db_session)
+    client.post(f"/review/rounds/{review_round.id}/state/active")
+    client.post(f"/review/rounds/{review_round.id}/state/closed")
+    page = client.get(f"/review/rounds/{review_round.id}").get_data(as_text=True)
+    state = re.search(r'<dd id="round-state">([^<]*)</dd>', page).group(1)
+    assert state == "已结束"
+    regions = page.split('id="regions"')[1].split("</table>")[0]
+    assert "青山市" in regions and "白水市" in regions
+    assert not re.search(r">99\d{4}<", regions)  # a region is named, not coded
+    rounds = client.get("/review/rounds").get_data(as_text=True)
+    assert "已结束" in rounds and "已销号" not in rounds
+
+
+def test_a_task_being_rectified_is_marked_and_goes_after_the_others(client, auth, db_session, review):
+    from datetime import timedelta
+
+    from core.review.models import Severity
+    from core.review.outcomes import OutcomeInput, record_outcome
+    from core.scoring.models import TaskScore
+
+    first = review.tasks["A1"]
+    for task in review.tasks.values():  # the rectified task would be first by score
+        db_session.merge(TaskScore(task_id=task.id, p_problem=0.5, impact=1.0, priority=0.5, mode="rules",
+                                   reasons=[]))
+    db_session.get(TaskScore, first.id).priority = 0.9
+    record_outcome(Scope(db_session, review.staff), OutcomeInput(
+        visited_on=review.today, problem_found=True, severity=Severity.major, findings="未完工",
+        rectification_deadline=review.today + timedelta(days=30)), task_id=first.id)
+    db_session.commit()
+    auth.login("staff")
+    page = client.get("/review/").get_data(as_text=True)
+    links = re.findall(r'/review/tasks/(\d+)" class="item-link"', page)
+    assert links[-1] == str(first.id)
+    assert f"已实地复核（{review.today.isoformat()}），整改中" in page
+    item = client.get(f"/review/tasks/{first.id}").get_data(as_text=True)
+    assert "整改中" in item and re.search(r"<dd>3 ", item)
+
+
+def test_the_source_filter_names_each_source(client, auth, db_session, review):
+    task = review.tasks["B1"]
+    record_signal(db_session, source="hotline_12345", kind="complaints", ref="x", unit_id=task.unit_id,
+                  matter_id=task.matter_id, value=3, observed_on=review.today)
+    db_session.commit()
+    auth.login("staff")
+    page = client.get("/review/").get_data(as_text=True)
+    option = re.search(r'<option value="hotline_12345"[^>]*>([^<]*)</option>', page).group(1)
+    assert option == "12345热线"

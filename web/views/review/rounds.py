@@ -6,6 +6,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from core.errors import InvalidTransition
 from core.ledger.attachments import Upload, stored_path
 from core.review.estimate import round_estimate
 from core.review.models import (
@@ -22,12 +23,13 @@ from core.review.models import (
     Severity,
     VisitState,
 )
-from core.review.outcomes import OutcomeInput, record_outcome
+from core.review.outcomes import ROUND_NOT_STARTED, OutcomeInput, record_outcome
 from core.review.planning import (
     add_visit,
     assign_teams,
     drop_visit,
     plan_round,
+    region_names,
     region_summary,
     set_round_state,
 )
@@ -80,8 +82,10 @@ def round_page(round_id: int) -> str:
     outcomes = {o.visit_id: o for o in db.session().scalars(select(ReviewOutcome).where(
         ReviewOutcome.visit_id.in_([v.id for v in review_round.visits])))} if review_round.visits else {}
     writable = bool(scope.filter_ids(ReviewRound, [review_round.id], "write"))
+    regions = region_summary(review_round)
+    names = region_names(db.session(), [str(r["region"]) for r in regions] + [region])
     return render_template("review/round.html", round=review_round, visits=visits, region=region,
-                           regions=region_summary(review_round), outcomes=outcomes, writable=writable,
+                           regions=regions, region_names=names, outcomes=outcomes, writable=writable,
                            estimate=round_estimate(db.session(), review_round.id), add_form=AddTaskForm(formdata=None),
                            **_labels())
 
@@ -153,6 +157,9 @@ def drop(visit_id: int) -> Response:
 def outcome(visit_id: int) -> Response | str | tuple[str, int]:
     scope = db.scope()
     visit = scope.get(ReviewVisit, visit_id, "write")
+    if visit.round is not None and visit.round.state == RoundState.planned:
+        # Refused before the form is shown, not after it is filled in (core refuses it as well).
+        return refused(InvalidTransition(ROUND_NOT_STARTED), _back(visit.round.id))
     form = OutcomeForm(data={"visited_on": today()} if request.method == "GET" else None)
     if form.validate_on_submit():
         data = OutcomeInput(
