@@ -1,4 +1,4 @@
-"""``duban survey import FILE [--publish]`` and ``duban survey export SURVEY --format csv|xlsx``."""
+"""``duban survey import FILE [--publish]`` and ``duban survey export SURVEY --format csv|xlsx [--labels]``."""
 from __future__ import annotations
 
 import click
@@ -9,6 +9,7 @@ from core.errors import DubanError
 from core.i18n import N_
 from core.org.models import Unit
 from plugins.survey import export, service
+from plugins.survey.definition import form_locale, language_key
 from plugins.survey.models import Survey
 from web.plugin_api import database, fail
 
@@ -51,15 +52,23 @@ def import_command(file: str, publish: bool, unit_code: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default="-",
               help=N_("File to write (default: stdout)."))
+@click.option("--labels", is_flag=True,
+              help=N_("Add the options' labels beside the choice columns, and the unit's name beside unit_id."))
 @with_appcontext
-def export_command(survey_ref: str, fmt: str, output: str) -> None:
-    """Write a survey's responses; SURVEY is its slug or id."""
+def export_command(survey_ref: str, fmt: str, output: str, labels: bool) -> None:
+    """Write a survey's responses; SURVEY is its slug or id.
+
+    The columns stay the question names with the options' names, which scripts read;
+    ``--labels`` adds columns of labels in the form's default language.
+    """
     with database().transaction(actor="cli") as session:
         ident = int(survey_ref) if survey_ref.isdigit() else -1
         survey = session.scalar(select(Survey).where(or_(Survey.slug == survey_ref, Survey.id == ident)))
         if survey is None:
             raise click.ClickException(f"no survey {survey_ref}")
-        data = export.to_csv(session, survey) if fmt == "csv" else export.to_xlsx(session, survey)
+        language = language_key(survey.definition, form_locale(survey.definition)) if labels else None
+        writer = export.to_csv if fmt == "csv" else export.to_xlsx
+        data = writer(session, survey, language)
     if output == "-":
         click.echo(data, nl=False)
     else:

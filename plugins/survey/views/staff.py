@@ -18,7 +18,7 @@ from core.ledger.models import Matter
 from core.org.models import Unit
 from plugins.survey import export, service
 from plugins.survey.charts import bar_chart
-from plugins.survey.definition import language_key, unsupported
+from plugins.survey.definition import language_key, pick, unsupported
 from plugins.survey.forms import IndicatorForm, InviteForm, LinkForm, QuotaForm, SettingsForm, UploadForm
 from plugins.survey.models import (
     ACCESS_LABELS,
@@ -83,8 +83,30 @@ def _settings_form(survey: Survey, formdata: object = None) -> SettingsForm:
     form = SettingsForm(formdata=formdata, obj=survey if formdata is None else None,
                         data=None if formdata is not None else {"access": survey.access.value})
     form.access.choices = [(access.value, gettext(label)) for access, label in ACCESS_LABELS.items()]
-    form.unit_field.choices = [("", "—")] + [(name, name) for name in service.field_names(survey)]
+    form.unit_field.choices = [("", "—")] + _question_choices(survey)
     return form
+
+
+def _question_labels(survey: Survey) -> dict[str, str]:
+    """Each question's label in the reader's language (its name when it has none), by name."""
+    language = language_key(survey.definition, locale())
+    return {node["name"]: pick(node["label"], language) or node["name"] for node in _questions(survey)}
+
+
+def _option_labels(survey: Survey) -> dict[str, dict[str, str]]:
+    """Each choice question's options' labels in the reader's language, by question and option name."""
+    language = language_key(survey.definition, locale())
+    return {node["name"]: {choice["name"]: pick(choice["label"], language) or choice["name"]
+                           for choice in node.get("choices", [])}
+            for node in _questions(survey) if node.get("type") in ("select_one", "select_multiple")}
+
+
+def _question_choices(survey: Survey, types: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """A drop-down's questions: the label to read, the XLSForm name after it; the name is the value."""
+    labels = _question_labels(survey)
+    return [(node["name"], labels[node["name"]] if labels[node["name"]] == node["name"] else
+             gettext("%(label)s (%(name)s)", label=labels[node["name"]], name=node["name"]))
+            for node in _questions(survey) if types is None or node.get("type") in types]
 
 
 @bp.get("/surveys/<int:survey_id>")
@@ -97,8 +119,7 @@ def show(survey_id: int) -> str:
 
 def _show(survey: Survey, **forms: Any) -> str:
     session = request_session()
-    choice_fields = [(n["name"], n["name"]) for n in _questions(survey)
-                     if n.get("type") in ("select_one", "select_multiple")]
+    choice_fields = _question_choices(survey, ("select_one", "select_multiple"))
     quota = forms.get("quota_form") or QuotaForm(formdata=None)
     quota.field.choices = choice_fields
     indicator = forms.get("indicator_form") or IndicatorForm(formdata=None)
@@ -115,7 +136,8 @@ def _show(survey: Survey, **forms: Any) -> str:
         invite_form=forms.get("invite_form") or InviteForm(formdata=None),
         invite_problems=forms.get("invite_problems") or [], quota_form=quota,
         indicator_form=indicator, action=ActionForm(), status_labels=STATUS_LABELS, access_labels=ACCESS_LABELS,
-        indicator_labels=INDICATOR_LABELS, invited=invited, answered=answered, total=total,
+        indicator_labels=INDICATOR_LABELS, question_labels=_question_labels(survey),
+        option_labels=_option_labels(survey), invited=invited, answered=answered, total=total,
         blocked=unsupported(survey.definition), can_manage=request_scope().can("survey.manage"),
         public_url=url_for("survey.respond", slug=survey.slug, _external=True),
         collect_url=url_for("survey.collect_form_list", token=survey.collect_token, _external=True).rsplit("/", 1)[0])
@@ -273,12 +295,14 @@ def results(survey_id: int) -> str:
 @bp.get("/surveys/<int:survey_id>/export.<fmt>")
 @capability_required("survey.manage")
 def export_responses(survey_id: int, fmt: str) -> Response:
+    """The responses with the options' labels (in the reader's language) beside their names."""
     survey = request_scope().get(Survey, survey_id)
+    labels = language_key(survey.definition, locale())
     if fmt == "csv":
-        return Response(export.to_csv(request_session(), survey), mimetype="text/csv",
+        return Response(export.to_csv(request_session(), survey, labels), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=survey-{survey.slug}.csv"})
     if fmt == "xlsx":
-        return Response(export.to_xlsx(request_session(), survey),
+        return Response(export.to_xlsx(request_session(), survey, labels),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=survey-{survey.slug}.xlsx"})
     raise NotFound("Not found.")

@@ -186,3 +186,63 @@ def test_the_core_works_with_the_survey_plugin_blocked(database_url, tmp_path) -
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "j"),
                       "SECRET_KEY": "x", "BLOCKED_PLUGINS": ["media_tips", "audit", "third_party_eval"]})
     assert "survey" in app.blueprints
+
+
+def test_the_staff_page_offers_questions_by_their_labels(client, staff, make_survey, db_session) -> None:
+    survey = make_survey()
+    service.set_quota(survey, "district", "990102", 10)
+    service.set_indicator(survey, "satisfaction", "satisfaction", ["satisfied", "very_satisfied"], 0.8)
+    db_session.commit()
+    page = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    assert '<option value="satisfaction">您对改造工作的总体满意程度如何？（satisfaction）</option>' in page
+    assert '<option value="district">您居住在哪个区？（district）</option>' in page
+    assert '<option value="satisfaction">satisfaction</option>' not in page
+    assert '您居住在哪个区？ <small class="name">district</small> = 河东区' in page  # the quota
+    assert "满意, 很满意" in page  # the indicator's answers by their labels
+    client.post("/lang", data={"lang": "en", "next": "/"})
+    english = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    assert "How satisfied are you with the renovation overall? (satisfaction)" in english
+
+
+def _sheet(data: bytes) -> Any:
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(data)).active
+
+
+def test_the_web_export_puts_labels_beside_the_choice_names(client, staff, make_survey, db_session, org) -> None:
+    survey = make_survey()
+    _answers(db_session, survey, [{"district": "990102", "aware": "yes", "satisfaction": "very_satisfied"}],
+             unit=org.county_a1)
+    sheet = _sheet(client.get(f"/surveys/{survey.id}/export.xlsx").data)
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    at = header.index("satisfaction")
+    assert header[at + 1] == "您对改造工作的总体满意程度如何？"
+    assert (row["satisfaction"], row["您对改造工作的总体满意程度如何？"]) == ("very_satisfied", "很满意")
+    assert (row["district"], row["您居住在哪个区？"]) == ("990102", "河东区")
+    assert row["unit_name"] == org.county_a1.name
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    rows = list(csv.reader(io.StringIO(client.get(f"/surveys/{survey.id}/export.csv").data.decode("utf-8-sig"))))
+    assert rows[1][rows[0].index("您对改造工作的总体满意程度如何？")] == "很满意"
+
+
+def test_the_cli_export_keeps_its_columns_and_adds_labels_on_request(runner, make_survey, db_session,
+                                                                    tmp_path) -> None:
+    survey = make_survey()
+    _answers(db_session, survey, [{"district": "990103", "aware": "no", "satisfaction": "neutral"}])
+    plain = runner.invoke(args=["survey", "export", survey.slug, "--format", "csv"])
+    header = next(csv.reader(io.StringIO(plain.output.lstrip("\ufeff"))))
+    assert header == ["response_id", "submitted_on", "unit_id", "channel", "district", "aware", "benefit",
+                      "satisfaction", "years", "comment", "instanceID"]
+    target = tmp_path / "labels.xlsx"
+    labelled = runner.invoke(args=["survey", "export", survey.slug, "--format", "xlsx", "--labels", "-o", str(target)])
+    assert labelled.exit_code == 0, labelled.output
+    sheet = _sheet(target.read_bytes())
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert (row["aware"], row["您是否听说过本地区的老旧小区改造项目？"]) == ("no", "否")
+    assert (row["district"], row["您居住在哪个区？"]) == ("990103", "河西区")
+    assert [name for name in header if not name.endswith("？")] == [
+        "response_id", "submitted_on", "unit_id", "unit_name", "channel", "district", "aware", "benefit",
+        "satisfaction", "years", "comment", "instanceID"]
