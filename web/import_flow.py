@@ -2,8 +2,10 @@
 
 The first post checks the file as a dry run and, when every row is good, keeps
 it under a token; the confirming post imports exactly the bytes that were checked.
-A confirmed file larger than ``IMPORT_IN_BACKGROUND_BYTES`` is imported by the
-``import_file`` job instead, and the user is sent to the page that follows its run.
+A file larger than ``IMPORT_IN_BACKGROUND_BYTES`` is checked by the ``import_file``
+job instead (a dry run), and the user is sent to the page that follows its run: it
+shows how many rows have been checked, then the problems or an offer to import the
+same kept file, which queues the import itself.
 """
 from __future__ import annotations
 
@@ -48,10 +50,20 @@ def run_upload(kind: str, data: bytes, filename: str, dry_run: bool) -> ImportRe
     return run_import(db.session(), importers(db.plugins())[kind], data, filename, context)
 
 
-def check_upload(kind: str, form: UploadForm, template: str, **context: Any) -> str:
-    """Check the posted file; render ``template`` with the report and, if clean, a confirm form."""
+def background_bytes() -> int:
+    """Files larger than this are checked and imported by a job (``IMPORT_IN_BACKGROUND_BYTES``)."""
+    return int(current_app.config.get("IMPORT_IN_BACKGROUND_BYTES", BACKGROUND_BYTES))
+
+
+def check_upload(kind: str, form: UploadForm, template: str, **context: Any) -> Response | str:
+    """Check the posted file; render ``template`` with the report and, if clean, a confirm form.
+
+    A large file is checked in the background instead: the answer is the run's page.
+    """
     data = form.file.data.read()
     filename = os.path.basename(form.file.data.filename or "")[:255]
+    if len(data) > background_bytes():
+        return queue_import(kind, data, filename, dry_run=True)
     report = run_upload(kind, data, filename, dry_run=True)
     confirm = None
     if report.ok:
@@ -71,23 +83,32 @@ def confirm_upload(kind: str, template: str, upload_url: str, **context: Any) ->
         flash(gettext("The checked file is no longer available. Please upload it again."), "error")
         return redirect(upload_url)
     filename = form.filename.data or ""
-    if len(data) > int(current_app.config.get("IMPORT_IN_BACKGROUND_BYTES", BACKGROUND_BYTES)):
+    if len(data) > background_bytes():
         return queue_import(kind, data, filename)
     report = run_upload(kind, data, filename, dry_run=False)
     return render_template(template, report=report, confirm=None, filename=filename, dry_run=False,
                            **context)
 
 
-def queue_import(kind: str, data: bytes, filename: str) -> Response:
-    """Keep the file and queue its import in one transaction; send the user to the run's page."""
+def queue_import(kind: str, data: bytes, filename: str, dry_run: bool = False) -> Response:
+    """Keep the file and queue its check (``dry_run``) or import; send the user to the run's page."""
     path = uploads.keep(data, current_user.id, filename)
+    return redirect(url_for("job_runs.show", run_id=queue_kept(kind, path, filename, dry_run)))
+
+
+def queue_kept(kind: str, path: str, filename: str, dry_run: bool) -> int | None:
+    """Queue the check or the import of a kept file, in one transaction; returns the run's id."""
     session = db.session()
     run_id = job_queue().enqueue("import_file", kind, path, current_user.username, current_user.id, filename,
-                                 session=session, requested_by=current_user.id)
+                                 dry_run, session=session, requested_by=current_user.id)
     session.commit()
-    flash(gettext("The file is large: it is being imported in the background. This page shows when it is done."),
-          "info")
-    return redirect(url_for("job_runs.show", run_id=run_id))
+    if dry_run:
+        flash(gettext("The file is large: it is being checked in the background. This page shows how far the "
+                      "check has got, then offers to import the file."), "info")
+    else:
+        flash(gettext("The file is large: it is being imported in the background. This page shows when it is "
+                      "done."), "info")
+    return run_id
 
 
 def error_report_csv(kind: str, download_name: str) -> Response:

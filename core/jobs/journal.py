@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,17 +124,61 @@ def beat(db: Database, claimed: Claim, now: datetime | None = None) -> bool:
     return bool(rowcount(renewed))
 
 
+class ProgressNote:
+    """What a running job last said of its progress (``(done, total)``), kept for the journal.
+
+    The job calls it, as often as it likes, from its own thread; the heartbeat's thread
+    writes the latest figures to the run at most once every ``PROGRESS_EVERY`` seconds.
+    """
+
+    def __init__(self) -> None:
+        self.latest: tuple[int, int] | None = None
+        self.written: tuple[int, int] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        self.latest = (done, total)
+
+    def unwritten(self) -> tuple[int, int] | None:
+        latest = self.latest
+        return latest if latest is not None and latest != self.written else None
+
+
+PROGRESS_EVERY = 1.0  # seconds between two writes of a running job's progress
+
+
+def record_progress(db: Database, claimed: Claim, done: int, total: int) -> bool:
+    """Write how far a running job has got; ``False`` when another consumer took it over."""
+    with db.transaction(actor="jobs") as session:
+        written = session.execute(update(RUNS).where(_held(claimed.run_id, claimed.attempt))
+                                  .values(progress_done=done, progress_total=total))
+    return bool(rowcount(written))
+
+
 @contextmanager
-def heartbeat(db: Database, claimed: Claim, every: float) -> Iterator[None]:
+def heartbeat(db: Database, claimed: Claim, every: float) -> Iterator[ProgressNote]:
     """Renew the lease every ``every`` seconds on a thread while the block runs.
 
-    A failed renewal is logged and tried again at the next beat: on SQLite a long
-    import holds the one write lock, so the lease must outlast the longest import.
+    The block gets a :class:`ProgressNote` to tell how far it has got; the same thread
+    writes what it says. A failed renewal is logged and tried again at the next beat:
+    on SQLite a long import holds the one write lock, so the lease must outlast the
+    longest import (and progress told while it writes waits for the lock to go).
     """
     stop = threading.Event()
+    note = ProgressNote()
 
     def run() -> None:
-        while not stop.wait(every):
+        last_beat = time.monotonic()
+        while not stop.wait(min(every, PROGRESS_EVERY)):
+            figures = note.unwritten()
+            if figures is not None:
+                try:
+                    record_progress(db, claimed, *figures)
+                    note.written = figures
+                except Exception:
+                    logger.warning("could not write the progress of job run %s", claimed.run_id, exc_info=True)
+            if time.monotonic() - last_beat < every:
+                continue
+            last_beat = time.monotonic()
             try:
                 beat(db, claimed)
             except Exception:
@@ -142,7 +187,7 @@ def heartbeat(db: Database, claimed: Claim, every: float) -> Iterator[None]:
     thread = threading.Thread(target=run, name=f"job-run-{claimed.run_id}-heartbeat", daemon=True)
     thread.start()
     try:
-        yield
+        yield note
     finally:
         stop.set()
         thread.join()

@@ -63,6 +63,9 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None]
     result: Mapped[Any | None] = mapped_column(JSON)
     error: Mapped[str] = mapped_column(Text, default="")
+    # How far the running job has got (an import: rows checked of rows in all), when it says.
+    progress_done: Mapped[int | None] = mapped_column(Integer)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
     # The user whose action queued it (an upload, a click on "train"), who may follow it.
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # A capability whose holders may follow it too (the model page's readers see its training).

@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from core.db import Database, utcnow
+from core.importing.progress import reporting
 from core.jobs import journal
 
 logger = logging.getLogger(__name__)
@@ -207,7 +208,8 @@ class JobQueue:
         if task is not None:
             task.duban_claim = claimed  # for _on_interrupted
         try:
-            with journal.heartbeat(self.runtime.db, claimed, every=durability.lease / 4):
+            with (journal.heartbeat(self.runtime.db, claimed, every=durability.lease / 4) as note,
+                  reporting(note)):  # an import's rows checked, shown on the run's page
                 result = job(self.runtime, *claimed.arguments)
         except Exception as exc:
             last = claimed.attempt >= self.max_attempts

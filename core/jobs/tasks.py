@@ -41,8 +41,11 @@ def purge_idempotency_keys(runtime: JobRuntime) -> str:
 
 
 def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: int | None = None,
-                filename: str | None = None) -> dict[str, Any]:
+                filename: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """Run importer ``kind`` on the file at ``path`` (one transaction); returns the report's summary.
+
+    With ``dry_run`` every row is checked and nothing is written: the check of a large
+    upload, whose page then offers to import the same file.
 
     ``filename`` is the name the file was uploaded under (its format follows its
     extension). The summary holds the counts and the first problems
@@ -60,7 +63,8 @@ def import_file(runtime: JobRuntime, kind: str, path: str, actor: str, user_id: 
         data = handle.read()
     session = runtime.db.session()
     try:
-        report = run_import(session, importer, data, filename or path, ImportContext(actor=actor, user_id=user_id))
+        report = run_import(session, importer, data, filename or path,
+                            ImportContext(actor=actor, user_id=user_id, dry_run=dry_run))
     finally:
         session.close()
     return report.summary()

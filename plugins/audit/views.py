@@ -133,7 +133,7 @@ def _act(finding: Finding, action: Callable[[Session], object], done: str) -> Re
 
 @bp.route("/upload", methods=["GET", "POST"])
 @capability_required("audit.import")
-def upload() -> str:
+def upload() -> Response | str:
     form = UploadForm()
     if form.validate_on_submit():
         return check_upload("audit", form, "audit/report.html")

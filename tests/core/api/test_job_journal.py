@@ -5,6 +5,7 @@ message, run it); "a consumer dies" is a message taken and never finished.
 """
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -278,3 +279,31 @@ def test_an_import_lost_with_its_consumer_is_shown_and_queued_again_with_its_fil
     db_session.commit()
     again = queue.huey.execute(queue.huey.dequeue())
     assert again["ok"] and again["created"] == 0 and again["updated"] == 0 and again["unchanged"] == 2
+
+
+def test_a_running_import_writes_how_far_it_has_got_to_its_run(app, db_session, tmp_path, monkeypatch):
+    """map_rows's progress reaches the run while the job runs (the page that follows it reads it)."""
+    from core.importing import Column, Table, integer, map_rows
+
+    monkeypatch.setattr(journal, "PROGRESS_EVERY", 0.01)
+    seen: list[tuple[int | None, int | None]] = []
+    harness_box: list[Harness] = []
+
+    def check(_runtime, rows):
+        table = Table.build("csv", ["n"], [(line + 2, (str(line),)) for line in range(rows)])
+        map_rows(table, [Column("n", "数", parse=integer)])
+        run_id = harness_box[0].queue_run_id
+        for _ in range(200):  # the heartbeat's thread writes it within a beat
+            row = harness_box[0].run(db_session, run_id)
+            if row.progress_done == rows:
+                break
+            time.sleep(0.01)
+        seen.append((row.progress_done, row.progress_total))
+        return "checked"
+
+    harness = Harness(app, tmp_path, check=check)
+    harness_box.append(harness)
+    harness.queue_run_id = harness.queue.enqueue("check", 12)
+    harness.deliver()
+    assert seen == [(12, 12)]
+    assert harness.run(db_session, harness.queue_run_id).state == RunState.done
