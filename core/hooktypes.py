@@ -5,6 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
+from core.i18n import N_
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -94,13 +96,24 @@ class JobSpec:
     in_tick: bool = False
 
 
+# The navigation's groups (msgids, the group's heading): an entry joins one with ``MenuItem.group``.
+# A plugin may also name a group of its own (a msgid from its catalogue); entries without a group,
+# and a group the user sees only one entry of, are plain links.
+MENU_LEDGER = N_("Ledger and research")
+MENU_SUPERVISION = N_("Reviews and circulars")
+MENU_SOURCES = N_("Sources")
+MENU_ADMINISTRATION = N_("Administration")
+
+
 @dataclass(frozen=True)
 class MenuItem:
     """A navigation entry: ``endpoint`` is a Flask endpoint name, ``label`` a msgid.
 
     ``capability``: the entry is shown only to a user who holds it (in the same capability table
     the pages check, core's and every plugin's); None shows it to every signed-in user. Public
-    links take none.
+    links take none. ``group``: the heading it is listed under (:data:`MENU_LEDGER`,
+    :data:`MENU_SUPERVISION`, :data:`MENU_SOURCES`, :data:`MENU_ADMINISTRATION` or a plugin's
+    own msgid); empty for a link of its own. Groups are ordered by their first entry's ``order``.
     """
 
     endpoint: str
@@ -108,6 +121,7 @@ class MenuItem:
     order: int = 100
     description: str = ""
     capability: str | None = None
+    group: str = ""
 
 
 @dataclass(frozen=True)

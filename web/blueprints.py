@@ -37,6 +37,27 @@ def menu_for(pm: pluggy.PluginManager, user: Any) -> list[tuple[MenuItem, str]]:
                       lambda item: item.capability is None or scope.can(item.capability))
 
 
+def grouped(entries: list[tuple[MenuItem, str]]) -> list[tuple[str, list[tuple[MenuItem, str]]]]:
+    """``entries`` under their headings, in order: (group msgid, its entries), ``""`` for a link of its own.
+
+    A group the user sees a single entry of is shown as that entry alone: a heading over one
+    link only adds a click. Groups come where their first entry would.
+    """
+    by_group: dict[str, list[tuple[MenuItem, str]]] = {}
+    for entry in entries:
+        by_group.setdefault(entry[0].group, []).append(entry)
+    result: list[tuple[str, list[tuple[MenuItem, str]]]] = []
+    for entry in entries:
+        group = entry[0].group
+        members = by_group.get(group)
+        if not group or (members is not None and len(members) == 1):
+            result.append(("", [entry]))
+        elif members is not None:
+            result.append((group, members))
+            del by_group[group]
+    return result
+
+
 def public_links(pm: pluggy.PluginManager) -> list[tuple[MenuItem, str]]:
     """Links to the pages anyone may use without an account, with their URLs, in order."""
     return _with_urls(pm.hook.duban_public_links(), lambda _item: True)
@@ -52,6 +73,7 @@ def register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
     def _navigation() -> dict[str, Any]:
         return {
             "menu": lambda: menu_for(pm, current_user),
+            "menu_groups": lambda: grouped(menu_for(pm, current_user)),
             "public_links": lambda: public_links(pm),
             # formdata=None: drawing a button never reads the request body (it may be
             # the oversized upload an error page is reporting).

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, MenuItem, Panel, RuleSpec, SignalKind
+from core.hooktypes import MENU_SOURCES, Importer, MenuItem, Panel, RuleSpec, SignalKind
 from core.i18n import N_
 from plugins.audit import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.audit.access import AUDIT_CAPABILITIES
@@ -68,7 +68,8 @@ def duban_blueprints() -> list[Blueprint]:
 @hookimpl
 def duban_menu_items(user: User) -> list[MenuItem]:
     return [MenuItem("audit_findings.index", N_("Audit findings"), order=320, capability="audit.view",
-                     description=N_("Findings of audits, their rectification and deadlines; filter and export."))]
+                     description=N_("Findings of audits, their rectification and deadlines; filter and export."),
+                     group=MENU_SOURCES)]
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, JobSpec, MenuItem, Panel, RuleSpec, Setting, SignalKind
+from core.hooktypes import MENU_SOURCES, Importer, JobSpec, MenuItem, Panel, RuleSpec, Setting, SignalKind
 from core.i18n import N_
 from plugins.media_tips import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.media_tips.access import TIP_CAPABILITIES
@@ -74,11 +74,14 @@ def duban_api_routes() -> list[ApiRoute]:
 @hookimpl
 def duban_menu_items(user: User) -> list[MenuItem]:
     return [MenuItem("media_tips.index", N_("Tips"), order=300, capability="tips.view",
-                     description=N_("Tips from the public, the media and the hotline: triage and hand-over.")),
+                     description=N_("Tips from the public, the media and the hotline: triage and hand-over."),
+                     group=MENU_SOURCES),
             MenuItem("media_tips.feeds", N_("News feeds"), order=310, capability="tips.triage",
-                     description=N_("RSS and Atom feeds polled for reports about matters and units.")),
+                     description=N_("RSS and Atom feeds polled for reports about matters and units."),
+                     group=MENU_SOURCES),
             MenuItem("media_tips.answers", N_("Tips to answer"), order=300, capability="tips.answer",
-                     description=N_("Tips handed over to your unit, waiting for its answer."))]
+                     description=N_("Tips handed over to your unit, waiting for its answer."),
+                     group=MENU_SOURCES)]
 
 
 @hookimpl

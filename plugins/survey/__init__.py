@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import JobSpec, MenuItem, Panel, RuleSpec, Setting, SignalKind
+from core.hooktypes import MENU_SOURCES, JobSpec, MenuItem, Panel, RuleSpec, Setting, SignalKind
 from core.i18n import N_
 from plugins.survey import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.survey.access import SURVEY_CAPABILITIES
@@ -73,7 +73,8 @@ def duban_api_routes() -> list[ApiRoute]:
 @hookimpl
 def duban_menu_items(user: User) -> list[MenuItem]:
     return [MenuItem("survey.index", N_("Surveys"), order=320, capability="survey.view",
-                     description=N_("Opinion surveys from XLSForm: publish, invite, read the results."))]
+                     description=N_("Opinion surveys from XLSForm: publish, invite, read the results."),
+                     group=MENU_SOURCES)]
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from core import clock
 from core.access.models import Role, User
 from core.hookspecs import hookimpl
-from core.hooktypes import Importer, MenuItem, Panel, RuleSpec, SignalKind
+from core.hooktypes import MENU_SOURCES, Importer, MenuItem, Panel, RuleSpec, SignalKind
 from core.i18n import N_
 from plugins.third_party_eval import models  # noqa: F401  (the tables join the metadata on load)
 from plugins.third_party_eval.access import TPE_CAPABILITIES
@@ -87,7 +87,8 @@ def duban_menu_items(user: User) -> list[MenuItem]:
                          description=N_("Your assignments, their templates, and the scores you uploaded."))]
     if user.role in TPE_CAPABILITIES["tpe.manage"]:
         return [MenuItem("third_party_eval.index", N_("Evaluations"), order=330,
-                         description=N_("Evaluation institutions, assignments, indicators and scores."))]
+                         description=N_("Evaluation institutions, assignments, indicators and scores."),
+                         group=MENU_SOURCES)]
     return []
 
 
