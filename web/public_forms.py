@@ -146,7 +146,10 @@ def issue_form_token(form: str, opened: datetime | None = None) -> str:
 
 
 def read_form_token(form: str) -> FormToken:
-    """The posted ``form_token`` of ``form``, checked against the browser's cookie; raises :class:`FormTokenRejected`."""
+    """The posted ``form_token`` of ``form``, checked against the browser's cookie.
+
+    Raises :class:`FormTokenRejected`.
+    """
     return check_form_token(current_app.config["SECRET_KEY"], request.form.get("form_token", ""), form,
                             request.cookies.get(BROWSER_COOKIE, ""))
 

@@ -12,8 +12,8 @@ from core.hookspecs import hookimpl
 from core.hooktypes import MENU_SOURCES, MenuItem
 
 NAV = re.compile(r'<nav class="menu">(.*?)</nav>', re.DOTALL)
-GROUP = re.compile(r'<details class="menu-group"><summary>([^<]+)</summary><div class="menu-items">(.*?)</div></details>',
-                   re.DOTALL)
+GROUP = re.compile(r'<details class="menu-group"><summary>([^<]+)</summary>'
+                   r'<div class="menu-items">(.*?)</div></details>', re.DOTALL)
 
 
 class HotlinePlugin:

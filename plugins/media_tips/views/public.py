@@ -37,13 +37,12 @@ from web.plugin_api import (
     submit_once,
 )
 
-
 TIP_FORM = "media_tips:tip"
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @rate_limit(methods=["POST"])
-def file_tip() -> Response | str | tuple[str, int]:
+def file_tip() -> Response | tuple[Response, int]:
     """The public form: what happened, where, optional files and contact; answers with a receipt code.
 
     Sent once (web.plugin_api.submit_once): the post redirects to the receipt, and sending the

@@ -102,7 +102,8 @@ def test_a_photo_is_accepted_and_a_disguised_file_refused(client, db_session, or
     response = client.post("/tips/new", data=disguised, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "photo.jpg" in response.get_data(as_text=True)
-    pdf_named_as_photo = {"text": "又一个线索", "region": "990102", "category": "other", "form_token": form_token(client),
+    pdf_named_as_photo = {"text": "又一个线索", "region": "990102", "category": "other",
+                          "form_token": form_token(client),
                           "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF"), "photo.png")]}
     assert client.post("/tips/new", data=pdf_named_as_photo, content_type="multipart/form-data").status_code == 400
     assert len(list(db_session.scalars(select(Tip)))) == 1

@@ -107,7 +107,8 @@ def test_independent_sources_join_tips_by_form_browser_contact_or_the_same_words
     day = date(2026, 3, 2)
     other_day = date(2026, 3, 9)
     assert independent_sources([_tip("T1", "甲", day), _tip("T2", "乙", day)]) == 2
-    assert independent_sources([_tip("T1", "甲", day, browser_digest="b"), _tip("T2", "乙", day, browser_digest="b")]) == 1
+    assert independent_sources([_tip("T1", "甲", day, browser_digest="b"),
+                                _tip("T2", "乙", day, browser_digest="b")]) == 1
     assert independent_sources([_tip("T1", "甲", day, form_digest="f"), _tip("T2", "乙", day, form_digest="f")]) == 1
     # The same words (width and spacing aside) the next day are the same person; a week later they are not.
     assert independent_sources([_tip("T1", "电梯 没动工", day), _tip("T2", "电梯没动工", date(2026, 3, 3))]) == 1

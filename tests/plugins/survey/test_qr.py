@@ -8,8 +8,11 @@ import segno
 
 def modules(svg: str) -> set[tuple[int, int]]:
     """The dark modules a segno SVG draws: its path is runs of ``h`` strokes along rows (y + .5)."""
-    path = re.search(r'class="qrline"[^>]* d="([^"]+)"', svg).group(1)
-    dark, x, y = set(), 0.0, 0.0
+    found = re.search(r'class="qrline"[^>]* d="([^"]+)"', svg)
+    assert found is not None, svg
+    dark: set[tuple[int, int]] = set()
+    x, y = 0.0, 0.0
+    path = found.group(1)
     for command, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", path):
         if command == "M":
             x, y = float(a), float(b)
