@@ -61,7 +61,7 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
 def index() -> str:
     board = build_dashboard(db.scope(), today(), signal_kinds(db.plugins()), warning_days=_warning_days())
     return render_template("dashboard/index.html", board=board, charts=chart_data(board), url=figure_url,
-                           label=figure_label, value=figure_value)
+                           label=figure_label)
 
 
 def _date_arg(name: str) -> date | None:

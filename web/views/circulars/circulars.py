@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from core import clock
 from core.circulars.drafting import DraftRequest, generate_circular
 from core.circulars.export_docx import circular_docx
 from core.circulars.export_xlsx import circular_xlsx
