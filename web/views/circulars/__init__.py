@@ -1,7 +1,7 @@
 """Circulars (情况通报), the explanations they demand, referrals and typical cases: the staff pages."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from core.hooktypes import SignalKind
 from core.plugins import signal_kinds
