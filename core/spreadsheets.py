@@ -77,6 +77,22 @@ class OfficeSheet:
         self._validations.append((validation, index))
         self._validated_rows = max(self._validated_rows, rows or 0)
 
+    def number_between(self, column: str, low: float, high: float, *, rows: int | None = None,
+                       title: str = "", error: str = "") -> None:
+        """Refuse, as it is typed, a number in ``column`` outside ``low`` … ``high`` (blank stays allowed)."""
+        validation = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
+                                    allow_blank=True, showErrorMessage=bool(error))
+        validation.errorTitle, validation.error = (title or None), (error or None)
+        self._validations.append((validation, self.header.index(column) + 1))
+        self._validated_rows = max(self._validated_rows, rows or 0)
+
+    def note(self, column: str, title: str, prompt: str, *, rows: int | None = None) -> None:
+        """Show ``prompt`` beside a cell of ``column`` when it is selected (any value allowed)."""
+        validation = DataValidation(allow_blank=True, showInputMessage=True)
+        validation.promptTitle, validation.prompt = title or None, prompt
+        self._validations.append((validation, self.header.index(column) + 1))
+        self._validated_rows = max(self._validated_rows, rows or 0)
+
     def finish(self) -> None:
         """Add the header's filter and the drop-downs, now that every row is written."""
         last = get_column_letter(max(1, len(self.header)))

@@ -26,14 +26,14 @@ from core.importing.parsers import (
     text,
 )
 from core.importing.readers import read_table
-from core.importing.report import ImportReport
+from core.importing.report import ImportReport, RowChange
 from core.importing.safe_cells import safe_cell
 from core.importing.sniff import Kind, sniff_kind
 from core.importing.table import SourceRow, Table
 
 __all__ = [
     "DEFAULT_LIMITS", "CellError", "Column", "FileRejected", "FileTooLarge", "ImportReport",
-    "Kind", "MappedRow", "MappedTable", "Parser", "RowError", "SourceRow", "Table",
+    "Kind", "MappedRow", "MappedTable", "Parser", "RowChange", "RowError", "SourceRow", "Table",
     "UploadLimits", "boolean", "choice", "code_list", "decimal", "email_address", "event_date", "integer", "iso_date",
     "map_rows", "normalise_header", "optional_text", "read_table", "region_code",
     "safe_cell", "severity", "sniff_kind", "text",

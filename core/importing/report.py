@@ -16,12 +16,25 @@ def _untranslated(msgid: str) -> str:
     return msgid
 
 
+@dataclass(frozen=True)
+class RowChange:
+    """One value an import would change: in the file's row ``line`` (``None`` for a stored row
+    the file leaves out), about ``subject`` (as a person reads it), in ``column`` (its header)."""
+
+    line: int | None
+    subject: str
+    column: str
+    old: Any
+    new: Any
+
+
 @dataclass
 class ImportReport:
     """What an import did (or, on a dry run, would do) and what stopped it.
 
     An import with any error writes nothing, so the counts only mean something
-    when :attr:`ok` is true.
+    when :attr:`ok` is true. ``changes`` lists, for an importer that tells, each
+    value an update would change (old and new), so a check shows what "updated" means.
     """
 
     errors: list[RowError] = field(default_factory=list)
@@ -29,6 +42,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    changes: list[RowChange] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

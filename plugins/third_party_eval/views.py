@@ -302,14 +302,14 @@ def template(assignment_id: int) -> Response:
     else:
         request_scope().get(Matter, assignment.matter_id)
     institution = session.scalar(select(Institution).join(Evaluator).where(Evaluator.user_id == assignment.user_id))
-    data = template_xlsx(session, assignment, institution)
+    data = template_xlsx(session, assignment, institution, gettext)
     return Response(data, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=evaluation-template-{assignment.id}.xlsx"})
 
 
 @bp.route("/upload", methods=["GET", "POST"])
 @capability_required("tpe.upload")
-def upload() -> str:
+def upload() -> Response | str:
     form = UploadForm()
     if form.validate_on_submit():
         return check_upload("evaluations", form, "third_party_eval/report.html")

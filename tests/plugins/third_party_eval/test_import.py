@@ -105,8 +105,9 @@ def test_the_template_lists_every_unit_and_indicator_of_the_assignment(client, a
     href = re.search(r'href="(/evaluations/assignments/\d+/template.xlsx)"', page).group(1)
     sheet = load_workbook(io.BytesIO(client.get(href).data)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][:6] == ["评估机构", "评估批次", "事项编号", "单位代码", "指标代码", "得分"]
-    assert {(r[3], r[4]) for r in rows[1:]} == {("A1", "Q1"), ("A1", "Q2"), ("A2", "Q1"), ("A2", "Q2")}
+    assert rows[0][:9] == ["评估机构", "评估批次", "事项编号", "事项名称", "单位代码", "单位名称", "指标代码",
+                           "指标名称", "得分"]
+    assert {(r[4], r[6]) for r in rows[1:]} == {("A1", "Q1"), ("A1", "Q2"), ("A2", "Q1"), ("A2", "Q2")}
     other = db_session.scalar(select(func.max(Batch.id)))  # noqa: F841  (nothing uploaded yet)
     auth.logout()
     auth.login("ev2")
