@@ -114,6 +114,11 @@ class Rule:
         return sorted(self.features | set(_PLACEHOLDER.findall(self.reason)))
 
 
+#: Who a rule's ``origin`` names, for people: core's own and the instance's file (a plugin is named
+#: by its source label, see :func:`core.plugins.source_labels`).
+ORIGIN_LABELS = {"core.builtin": N_("Built in"), "core": N_("Built in"), "instance": N_("This instance's rule file")}
+
+
 @dataclass
 class RuleSet:
     """The rules in force, and the default rules left out because a feature is unknown here."""

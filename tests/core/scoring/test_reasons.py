@@ -49,7 +49,7 @@ def test_a_zero_count_is_never_told_as_raising_the_risk():
 def test_a_value_a_rule_already_says_is_not_said_again():
     overdue = Rule(id="ledger.overdue", when="overdue_days > 0", points=15,
                    reason="%(overdue_days)s days past the deadline", origin="core",
-                   condition=None, features=frozenset({"overdue_days"}))  # type: ignore[arg-type]  # not evaluated here
+                   condition=None, features=frozenset({"overdue_days"}))  # the condition is not evaluated here
     names = ["overdue_days", "urged_count"]
     scores = _scores([overdue], [[True], [False]], names, [[20, 1], [20, 1]], [[0.9, 0.3], [0.9, 0.3]])
     assert _told(scores, names) == [["ledger.overdue", "urged_count"], ["overdue_days", "urged_count"]]

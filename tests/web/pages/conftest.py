@@ -37,19 +37,20 @@ def login(client: Any) -> Callable[[str], Any]:
 
 
 class _Visible(HTMLParser):
-    """The text a person sees: no tags, attributes, scripts or styles."""
+    """The text a person sees: no tags, attributes, scripts or styles (nor ``hidden`` elements' text)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hidden: tuple[str, ...]) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._hidden_tags = hidden
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "template"):
+        if tag in self._hidden_tags:
             self._hidden += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "template") and self._hidden:
+        if tag in self._hidden_tags and self._hidden:
             self._hidden -= 1
 
     def handle_data(self, data: str) -> None:
@@ -57,9 +58,9 @@ class _Visible(HTMLParser):
             self.parts.append(data)
 
 
-def visible_text(page: str) -> str:
-    """The visible text of an HTML page, its runs of white space made single spaces."""
-    parser = _Visible()
+def visible_text(page: str, *, without: tuple[str, ...] = ()) -> str:
+    """The visible text of an HTML page, its runs of white space made single spaces; ``without``: tags left out."""
+    parser = _Visible(("script", "style", "template", *without))
     parser.feed(page)
     parser.close()
     return " ".join(" ".join(parser.parts).split())

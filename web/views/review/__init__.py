@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 
 from flask import Blueprint, current_app
 
-from core.scoring.catalogue import Feature
+from core.scoring.catalogue import Catalogue, Feature
 from core.scoring.context import ScoringContext, load_context
 from core.scoring.explain import feature_label
 from core.scoring.freshness import refresh
@@ -41,6 +42,21 @@ def text(msgid: str) -> str:
     from flask_babel import gettext
 
     return gettext(msgid)
+
+
+@bp.app_template_global("rule_sentence")
+def rule_sentence(msgid: str, catalogue: Catalogue) -> str:
+    """A rule's reason as the rules page shows it: each value the sentence will say named by its feature's label.
+
+    ``%(overdue_days)s days past the deadline`` reads 〈逾期天数〉 in place of the value, so nobody reads a key.
+    """
+    from flask_babel import gettext
+
+    def named(match: re.Match[str]) -> str:
+        feature = catalogue.get(match.group(1))
+        return f"〈{feature_text(feature) if feature else match.group(1)}〉"
+
+    return re.sub(r"%\(([^)]+)\)s", named, gettext(msgid)).replace("%%", "%")
 
 
 @bp.app_template_global("feature_text")

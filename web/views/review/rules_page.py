@@ -6,10 +6,11 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from core.errors import ValidationError
+from core.plugins import source_labels
 from core.scoring.models import RuleFile
 from core.scoring.preview import preview_change
 from core.scoring.rescore import invalidate
-from core.scoring.rules import RuleError
+from core.scoring.rules import ORIGIN_LABELS, RuleError
 from web import db
 from web.auth import capability_required
 from web.i18n import render_message
@@ -43,4 +44,5 @@ def rules() -> Response | tuple[str, int]:
                     return redirect(url_for("review.rules"))
                 preview = preview_change(scope, context, proposed, today())
     return render_template("review/rules.html", form=form, context=context, preview=preview, error=error,
-                           can_edit=scope.can("scoring.manage")), (400 if error else 200)
+                           can_edit=scope.can("scoring.manage"),
+                           origin_labels={**source_labels(db.plugins()), **ORIGIN_LABELS}), (400 if error else 200)
