@@ -18,7 +18,7 @@ Public endpoints
     :func:`csrf_exempt`
 Public forms sent once (Post/Redirect/Get, see :mod:`web.public_forms`)
     :class:`FormToken`, :class:`FormTokenRejected`, :func:`issue_form_token`, :func:`read_form_token`,
-    :func:`submit_once`, :func:`sent_result`, :func:`remember`, :func:`remembered`
+    :func:`submit_once`, :func:`sent_result`, :func:`sent_earlier`, :func:`remember`, :func:`remembered`
 The command line
     :func:`cli_gettext`, :func:`say`, :func:`fail`
 Settings and logging
@@ -51,6 +51,7 @@ from web.public_forms import (
     read_form_token,
     remember,
     remembered,
+    sent_earlier,
     sent_result,
     submit_once,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "request_scope",
     "request_session",
     "say",
+    "sent_earlier",
     "sent_result",
     "settings",
     "submit_once",

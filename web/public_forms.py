@@ -16,7 +16,7 @@ Every public form (a tip, a survey's answers) works the same way:
    own unique key (a survey response's submission key) may use ``token.key`` for it instead.
 4. The view answers with a 303 redirect to a page that shows the result: reloading that page
    sends nothing. What only this browser may see again there (a receipt code shown once) is
-   kept for an hour in its signed session cookie (:func:`remember`, :func:`remembered`).
+   kept for an hour in a signed cookie sent to that page alone (:func:`remember`, :func:`remembered`).
 """
 from __future__ import annotations
 
@@ -24,20 +24,20 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from flask import after_this_request, current_app, request, session
+from flask import after_this_request, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core import idempotency
+from core.db import utcnow
 from core.errors import ValidationError
 from core.i18n import N_
 
@@ -46,10 +46,9 @@ FORM_TOKEN_MAX_AGE = 3 * 24 * 3600
 # The browser cookie form tokens are bound to: random, kept only in the browser and the tokens.
 BROWSER_COOKIE = "duban_browser"
 BROWSER_COOKIE_AGE = 30 * 24 * 3600
-# What a browser may see again after sending a form, for this long (seconds).
+# What a browser may see again after sending a form, for this long (seconds), in this cookie.
 REMEMBER_FOR = 3600
-_REMEMBERED = "_sent_forms"
-_KEEP_REMEMBERED = 5
+SENT_COOKIE = "duban_sent"
 _BROWSER = "browser"
 # A browser nonce and a rendering's key alike: 128 random bits in hex.
 _RANDOM_HEX = re.compile(r"[0-9a-f]{32}")
@@ -160,11 +159,24 @@ def _owner(token: FormToken) -> tuple[str, str]:
     return owner, hashlib.sha256(owner.encode("ascii")).hexdigest()
 
 
-def sent_before(session: Session, token: FormToken) -> dict[str, Any] | None:
-    """The result stored when this rendering of the form was sent before, or None."""
-    owner, digest = _owner(token)
-    answer = idempotency.stored_answer(session, owner, token.key, digest)
-    return answer.body if answer is not None else None
+def sent_earlier(session: Session, token: FormToken, result: dict[str, Any],
+                 within: timedelta = timedelta(hours=1)) -> str | None:
+    """The key of an earlier rendering of this form that this browser sent ``within`` the last hour with
+    ``result``, or None.
+
+    For a form sent again from a fresh rendering of its page (Back fetched the page anew, and the
+    browser put the typed text back): the view recognises the earlier result, and answers with
+    its page instead of doing the work again.
+    """
+    owner, _digest = _owner(token)
+    records = session.execute(select(idempotency.IdempotencyRecord.key, idempotency.IdempotencyRecord.body).where(
+        idempotency.IdempotencyRecord.owner == owner, idempotency.IdempotencyRecord.created_at >= utcnow() - within)
+        .order_by(idempotency.IdempotencyRecord.id.desc()))
+    for key, body in records:
+        if isinstance(body, dict) and body.get(_BROWSER) == token.browser_digest and \
+                all(body.get(name) == value for name, value in result.items()):
+            return str(key)
+    return None
 
 
 def submit_once(session: Session, token: FormToken, work: Callable[[], dict[str, Any]]) -> Sent:
@@ -200,17 +212,27 @@ def sent_result(session: Session, form: str, key: str) -> dict[str, Any] | None:
     return dict(body)
 
 
-def remember(token: FormToken, value: str) -> None:
-    """Keep ``value`` for this browser to see again on the result page, for :data:`REMEMBER_FOR` seconds."""
-    kept = {key: entry for key, entry in dict(session.get(_REMEMBERED) or {}).items()
-            if isinstance(entry, list) and len(entry) == 2 and time.time() - entry[1] < REMEMBER_FOR}
-    kept[token.key] = [value, int(time.time())]
-    session[_REMEMBERED] = dict(sorted(kept.items(), key=lambda item: item[1][1])[-_KEEP_REMEMBERED:])
+def remember(token: FormToken, value: str, result_path: str) -> None:
+    """Keep ``value`` for this browser to see again on the result page ``result_path``, for an hour.
+
+    Kept in a signed cookie sent only to that page: the cookies of every other page stay as
+    they were, so the form page cached under ``Vary: Cookie`` is still the one Back returns to.
+    """
+    signed = _signer(current_app.config["SECRET_KEY"]).sign(f"{token.key}.{value}").decode()
+
+    @after_this_request
+    def _set_cookie(response: Response) -> Response:
+        response.set_cookie(SENT_COOKIE, signed, max_age=REMEMBER_FOR, path=result_path, httponly=True,
+                            samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+        return response
 
 
 def remembered(key: str) -> str | None:
     """What :func:`remember` kept for the rendering ``key`` in this browser, while it is kept."""
-    entry = dict(session.get(_REMEMBERED) or {}).get(key)
-    if not isinstance(entry, list) or len(entry) != 2 or time.time() - entry[1] >= REMEMBER_FOR:
+    try:
+        kept = _signer(current_app.config["SECRET_KEY"]).unsign(request.cookies.get(SENT_COOKIE, ""),
+                                                               max_age=REMEMBER_FOR).decode()
+    except BadSignature:  # also an expired one
         return None
-    return str(entry[0])
+    found, _dot, value = kept.partition(".")
+    return value if _RANDOM_HEX.fullmatch(key or "") and hmac.compare_digest(found, key) else None

@@ -61,6 +61,7 @@ SURFACE = [
     "request_scope",
     "request_session",
     "say",
+    "sent_earlier",
     "sent_result",
     "settings",
     "submit_once",

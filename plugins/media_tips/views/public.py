@@ -5,12 +5,15 @@ person and a tip is the receipt code they keep.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, make_response, redirect, render_template, url_for
 from flask_babel import gettext
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from core.db import utcnow
 from core.errors import DubanError
 from plugins.media_tips import receipts
 from plugins.media_tips.forms import FollowUpForm, PublicTipForm, StatusForm
@@ -33,6 +36,7 @@ from web.plugin_api import (
     remembered,
     render_message,
     request_session,
+    sent_earlier,
     sent_result,
     submit_once,
 )
@@ -57,6 +61,11 @@ def file_tip() -> Response | tuple[Response, int]:
         form.text.errors = [*form.text.errors, render_message(error.message)]
         return _form_page(form), 400
     session = request_session()
+    earlier = _sent_again(token.browser_digest, form.text.data or "")
+    if earlier is not None:
+        key = sent_earlier(session, token, {"tip": earlier})
+        if key is not None:
+            return redirect(url_for("media_tips.receipt", key=key), code=303)
     session.info["actor"] = "public"
     stored: list[str] = []
     codes: list[str] = []
@@ -84,11 +93,19 @@ def file_tip() -> Response | tuple[Response, int]:
         session.rollback()
         discard(stored)
         raise
+    receipt_url = url_for("media_tips.receipt", key=token.key)
     if sent.again:
         discard(stored)  # another copy of this post filed the tip first
     else:
-        remember(token, codes[0])
-    return redirect(url_for("media_tips.receipt", key=token.key), code=303)
+        remember(token, codes[0], receipt_url)
+    return redirect(receipt_url, code=303)
+
+
+def _sent_again(browser: str, text: str) -> int | None:
+    """A public tip this browser filed in the last hour saying exactly ``text``: the same report sent again."""
+    return request_session().scalar(select(Tip.id).where(
+        Tip.source == TipSource.public, Tip.browser_digest == browser, Tip.text == text.strip(),
+        Tip.created_at >= utcnow() - timedelta(hours=1)).order_by(Tip.id.desc()).limit(1))
 
 
 def _form_page(form: PublicTipForm) -> Response:

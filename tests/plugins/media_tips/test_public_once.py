@@ -45,6 +45,21 @@ def test_back_and_send_of_the_same_form_files_nothing_and_shows_the_first_receip
     assert _tips(db_session) == 1
 
 
+def test_the_same_words_sent_again_from_a_fresh_rendering_show_the_first_receipt(app, client, db_session, org):
+    # Back fetched the form anew (a new token) and the browser put the typed text back.
+    first = _post(client, form_token(client))
+    again = _post(client, form_token(client))
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert RECEIPT.search(client.get(again.headers["Location"]).get_data(as_text=True))
+    assert _tips(db_session) == 1
+    # Other words from the same browser, or the same words from another browser, are another tip.
+    assert _post(client, form_token(client), text=TEXT + "补充：已经一个月了。").headers["Location"] != \
+        first.headers["Location"]
+    other = app.test_client()
+    assert _post(other, form_token(other)).status_code == 303
+    assert _tips(db_session) == 3
+
+
 def test_a_receipt_opens_only_in_the_browser_that_filed_the_tip(app, client, db_session, org):
     location = _post(client, form_token(client)).headers["Location"]
     assert app.test_client().get(location).status_code == 404
