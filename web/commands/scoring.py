@@ -5,7 +5,9 @@ import csv
 import io
 import json
 import sys
+import time
 from datetime import date
+from typing import Any
 
 import click
 from flask import current_app
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from core import clock
 from core.access.models import Role, User
 from core.access.scope import Scope
-from core.i18n import N_, Gettext
+from core.i18n import N_, Gettext, Message
 from core.importing import safe_cell
 from core.scoring.explain import render_reasons
 from core.scoring.freshness import refresh
@@ -24,7 +26,7 @@ from core.scoring.queue import QUEUE_COLUMNS, QueueEntry, queue_entries
 from core.scoring.training import retrain
 from web.commands.output import cli_gettext, fail, say
 
-model_group = AppGroup("model", help="The scoring model.")
+model_group = AppGroup("model", help=N_("The scoring model."))
 
 
 def _today() -> date:
@@ -37,8 +39,11 @@ def _today() -> date:
 def train_command(budget: int) -> None:
     db = current_app.extensions["duban.db"]
     pm = current_app.extensions["duban.plugins"]
+    click.echo(say(N_("Bringing the scores up to date…")), err=True)
     with db.transaction(actor="cli") as session:
         refresh(session, pm, _today())  # a short write of its own; training below writes only at its end
+    click.echo(say(N_("Training the candidate models on the recorded outcomes (this takes a while)…")), err=True)
+    started = time.monotonic()
     with db.transaction(actor="cli") as session:
         try:
             row = retrain(session, pm, _today(), trained_by="cli", budget=budget)
@@ -46,27 +51,43 @@ def train_command(budget: int) -> None:
             session.rollback()
             fail(error.message)
         metrics = row.metrics
+    for line in training_report(row.outcomes, row.problems, metrics, budget, time.monotonic() - started):
+        click.echo(say(line))
 
-    def figure(value: float | None, pattern: str = "{:.3f}") -> str:
-        return "—" if value is None else pattern.format(value)
 
-    click.echo(f"outcomes: {row.outcomes} ({row.problems} with a problem)")
-    click.echo(f"folds tested on later reviews: {metrics.get('folds')} ({metrics.get('validated', 0)} outcomes)")
-    click.echo(f"model: {metrics.get('model', 'logistic')}"
-               f"{' (a simple ranking beat the fitted models; the queue uses it)' if metrics.get('guardrail') else ''}")
-    click.echo(f"best fitted model: {metrics.get('best_fitted', '—')}; best simple ranking: "
-               f"{metrics.get('best_simple', '—')}")
+def training_report(outcomes: int, problems: int, metrics: dict[str, Any], budget: int,
+                    seconds: float) -> list[Message]:
+    """What ``duban model train`` prints: the data, the chosen model, its cross-validated figures."""
+
+    def figure(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    lines = [Message(N_("Trained in %(seconds)s s on %(outcomes)s outcomes (%(problems)s with a problem)."),
+                     {"seconds": f"{seconds:.1f}", "outcomes": outcomes, "problems": problems}),
+             Message(N_("Folds tested on later reviews: %(folds)s (%(validated)s outcomes)."),
+                     {"folds": metrics.get("folds"), "validated": metrics.get("validated", 0)}),
+             Message(N_("Model in use: %(model)s."), {"model": metrics.get("model", "logistic")})]
+    if metrics.get("guardrail"):
+        lines.append(Message(N_("A simple ranking beat the fitted models; the queue uses it.")))
+    lines.append(Message(N_("Best fitted model: %(fitted)s; best simple ranking: %(simple)s."),
+                         {"fitted": metrics.get("best_fitted", "—"), "simple": metrics.get("best_simple", "—")}))
     for name, figures in (metrics.get("candidates") or {}).items():
-        click.echo(f"candidate {name}: AUC {figure(figures.get('auc'))}, "
-                   f"precision at budget {figure(figures.get('precision'))}")
+        lines.append(Message(N_("Candidate %(name)s: AUC %(auc)s, precision at the budget %(precision)s."),
+                             {"name": name, "auc": figure(figures.get("auc")),
+                              "precision": figure(figures.get("precision"))}))
     if metrics.get("weighted"):
-        click.echo("training rows weighted by the inverse of their chance of being chosen (capped)")
-    click.echo(f"cross-validated AUC: {figure(metrics.get('auc'))}")
-    click.echo(f"precision at budget {budget}: {figure(metrics.get('precision_at_budget'))}")
-    click.echo(f"recall at budget {budget}: {figure(metrics.get('recall_at_budget'))}")
+        lines.append(Message(N_("Training rows were weighted by the inverse of their chance of being chosen "
+                                "(capped).")))
+    lines += [Message(N_("Cross-validated AUC: %(auc)s."), {"auc": figure(metrics.get("auc"))}),
+              Message(N_("Precision at %(budget)s visits: %(value)s."),
+                      {"budget": budget, "value": figure(metrics.get("precision_at_budget"))}),
+              Message(N_("Recall at %(budget)s visits: %(value)s."),
+                      {"budget": budget, "value": figure(metrics.get("recall_at_budget"))})]
     for bin_ in metrics.get("calibration", []):
-        click.echo(f"calibration: predicted {bin_['predicted']:.3f} observed {bin_['observed']:.3f} "
-                   f"({bin_['count']} outcomes)")
+        lines.append(Message(N_("Calibration: predicted %(predicted)s, observed %(observed)s (%(count)s outcomes)."),
+                             {"predicted": f"{bin_['predicted']:.3f}", "observed": f"{bin_['observed']:.3f}",
+                              "count": bin_["count"]}))
+    return lines
 
 
 def _row(entry: QueueEntry, gettext: Gettext) -> dict[str, object]:
