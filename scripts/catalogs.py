@@ -39,6 +39,7 @@ KEYWORDS = {
     "UploadRejected": None, "IdempotencyConflict": None, "Unauthorized": None, "RowsRejected": None,
     "AttachmentRejected": None, "FormRejected": None, "FormChanged": None, "Unreachable": None, "QuotaFull": None,
     "SubmissionRejected": None, "SurveyClosed": None, "TokenRejected": None, "ConcurrentWrite": None,
+    "FormTokenRejected": None,
 }
 METHODS = [
     ("**.py", "python"),
