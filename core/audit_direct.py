@@ -27,6 +27,7 @@ MARK = "duban.application"
 WATCHED_TABLES = (
     "users", "api_tokens", "assignments", "units", "matters", "tasks", "task_co_units",
     "review_outcomes", "signals", "scoring_rule_files", "scoring_models", "audit_log", "audit_head",
+    "work_plans", "plan_items",
 )
 
 # Columns that never leave the row into the record: secrets, and the model's pickled estimator.

@@ -24,6 +24,7 @@ from core.ledger.report_models import Attachment, ProgressReport  # noqa: F401
 from core.ledger.research import ResearchFinding, ResearchTopic, ResearchVisit  # noqa: F401
 from core.notify.models import Notification, NotificationKey  # noqa: F401
 from core.org.models import Unit  # noqa: F401
+from core.plans.models import Campaign, CampaignTeam, PlanItem, WorkPlan  # noqa: F401
 from core.review.models import (  # noqa: F401
     Rectification,
     ReviewOutcome,

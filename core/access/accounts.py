@@ -13,7 +13,7 @@ from core.org.models import Unit
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,80}$")
 # Roles that act for a unit and so must belong to one.
-UNIT_ROLES = {Role.supervisor, Role.leader, Role.unit_officer, Role.auditor}
+UNIT_ROLES = {Role.supervisor, Role.leader, Role.unit_officer, Role.auditor, Role.commissioner}
 
 
 def save_account(

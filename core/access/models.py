@@ -25,6 +25,8 @@ class Role(str, enum.Enum):
     unit_officer = "unit_officer"
     evaluator = "evaluator"
     auditor = "auditor"
+    # 督查专员: leads special campaigns and their teams; sees and acts as staff of their unit do.
+    commissioner = "commissioner"
 
 
 ROLE_LABELS = {
@@ -34,9 +36,10 @@ ROLE_LABELS = {
     Role.unit_officer: N_("Unit officer"),
     Role.evaluator: N_("Evaluator"),
     Role.auditor: N_("Auditor"),
+    Role.commissioner: N_("Supervision commissioner"),
 }
 
-STAFF_ROLES = frozenset({Role.admin, Role.supervisor, Role.leader})
+STAFF_ROLES = frozenset({Role.admin, Role.supervisor, Role.leader, Role.commissioner})
 
 
 class User(Base):

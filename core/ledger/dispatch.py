@@ -13,7 +13,16 @@ from core.access.scope import Scope
 from core.errors import Forbidden, InvalidTransition, ValidationError
 from core.i18n import message
 from core.ledger.alerts import notify_unit
-from core.ledger.models import Cadence, EventKind, Matter, MatterKind, Task, TaskCoUnit, TaskState
+from core.ledger.models import (
+    Cadence,
+    EventKind,
+    Matter,
+    MatterKind,
+    SupervisionMethod,
+    Task,
+    TaskCoUnit,
+    TaskState,
+)
 from core.ledger.timeline import record_event
 from core.org.models import Unit
 
@@ -31,6 +40,10 @@ class MatterFields:
     public_attention: int = 0
     people_affected: int = 0
     money_affected: Decimal = Decimal("0")
+    # The supervision requirement (督查要求): how and by when the matter will be checked, and what.
+    supervision_method: SupervisionMethod | None = None
+    supervision_due: date | None = None
+    supervision_requirement: str = ""
 
 
 def save_matter(scope: Scope, matter: Matter | None, fields: MatterFields,
@@ -47,6 +60,10 @@ def save_matter(scope: Scope, matter: Matter | None, fields: MatterFields,
         raise ValidationError("Public attention runs from 0 to 5.")
     if fields.people_affected < 0 or fields.money_affected < 0:
         raise ValidationError("People and money affected cannot be negative.")
+    requirement = fields.supervision_requirement.strip()
+    if (fields.supervision_method is None) != (fields.supervision_due is None) or (
+            requirement and fields.supervision_method is None):
+        raise ValidationError("A supervision requirement says both how the matter will be checked and by when.")
     clash = session.scalar(select(Matter.id).where(Matter.code == code))
     if clash is not None and (matter is None or clash != matter.id):
         raise ValidationError("The matter code %(code)s is taken.", code=code)
@@ -60,6 +77,8 @@ def save_matter(scope: Scope, matter: Matter | None, fields: MatterFields,
     matter.source_ref, matter.description = fields.source_ref.strip(), fields.description.strip()
     matter.importance, matter.public_attention = fields.importance, fields.public_attention
     matter.people_affected, matter.money_affected = fields.people_affected, fields.money_affected
+    matter.supervision_method, matter.supervision_due = fields.supervision_method, fields.supervision_due
+    matter.supervision_requirement = requirement
     session.flush()
     return matter
 

@@ -59,6 +59,27 @@ MATTER_KIND_LABELS = {
 }
 
 
+class SupervisionMethod(str, enum.Enum):
+    """How a matter is checked (督查方式): by the work plan's items and a matter's 督查要求."""
+
+    written = "written"  # 书面督查: written reports
+    on_site = "on_site"  # 实地督查
+    campaign = "campaign"  # 专项督查: a special campaign
+    unannounced = "unannounced"  # 明察暗访
+    third_party = "third_party"  # 第三方评估
+    research = "research"  # 督查调研
+
+
+SUPERVISION_METHOD_LABELS = {
+    SupervisionMethod.written: N_("Written reports"),
+    SupervisionMethod.on_site: N_("On-site checks"),
+    SupervisionMethod.campaign: N_("Special campaign"),
+    SupervisionMethod.unannounced: N_("Unannounced visits"),
+    SupervisionMethod.third_party: N_("Third-party evaluation"),
+    SupervisionMethod.research: N_("Supervision research"),
+}
+
+
 class Cadence(str, enum.Enum):
     """How often a task's unit reports (报送频次)."""
 
@@ -102,6 +123,12 @@ class Matter(Base):
     # The supervising unit that registered the matter and follows it up.
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Its supervision requirement (督查要求), set as the decision is made: how it will be checked,
+    # by when, and what will be looked at. The work plan of the period the day falls in lists it.
+    supervision_method: Mapped[SupervisionMethod | None] = mapped_column(
+        Enum(SupervisionMethod, native_enum=False, length=20))
+    supervision_due: Mapped[date | None] = mapped_column(Date, index=True)
+    supervision_requirement: Mapped[str] = mapped_column(Text, default="")
 
     owner_unit: Mapped[Unit] = relationship()
     tasks: Mapped[list[Task]] = relationship(back_populates="matter", order_by="Task.id",

@@ -106,6 +106,9 @@ class ReviewRound(Base):
     planned_on: Mapped[date] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The special campaign (专项督查) the round belongs to: its visits were drawn within the
+    # campaign's matters and units (see core.plans.campaigns).
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
 
     owner_unit: Mapped[Unit] = relationship()
     visits: Mapped[list[ReviewVisit]] = relationship(back_populates="round", order_by="ReviewVisit.position")
