@@ -23,13 +23,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .context import EvalContext
+from .context import MISSING, EvalContext, node_set
 from .functions import (
     FUNCTIONS,
     XML_SPACE,
     Function,
     Value,
     compile_regex,
+    indexed_repeat,
+    is_selected,
     split_choices,
     to_boolean,
     to_number,
@@ -37,7 +39,7 @@ from .functions import (
     to_value,
 )
 from .lexer import ExpressionError
-from .operators import NUMERIC, equals
+from .operators import ARITHMETIC, RELATIONS, equals, not_equals, relation
 from .parser import Binary, Call, Current, Literal, Negate, Node, Ref, parse
 
 Compiled = Callable[[EvalContext], Value]
@@ -125,13 +127,17 @@ def _part(node: Node) -> Part:
 
 def _answer(name: str) -> Compiled:
     def read(ctx: EvalContext) -> Value:  # EvalContext.value_of, without the method call
-        return to_value(ctx.values.get(name))
+        raw = ctx.values.get(name, MISSING)
+        if isinstance(raw, str):
+            return [raw]
+        return node_set(raw)
 
     return read
 
 
+
 def _current(ctx: EvalContext) -> Value:
-    return to_value(ctx.current)
+    return [to_value(ctx.current)]
 
 
 def _condition(node: Node, part: Part) -> Part:
@@ -156,8 +162,10 @@ def _binary(node: Binary) -> Part:
     left, right = _part(node.left), _part(node.right)
     if node.op in ("=", "!="):
         closure = _equality(node.op == "!=", left, right)
+    elif node.op in RELATIONS:
+        closure = _relational(node.op, left, right)
     else:
-        closure = _numeric(NUMERIC[node.op], left, right)
+        closure = _numeric(ARITHMETIC[node.op], left, right)
     return _folded(closure, [left, right])
 
 
@@ -176,28 +184,36 @@ def _logical(node: Binary) -> Part:
 
 
 def _equality(negate: bool, left: Part, right: Part) -> Compiled:
-    """``=`` (or ``!=`` when ``negate``); :func:`equals` is symmetric, so a literal is put right."""
+    """``=`` (or ``!=`` when ``negate``); both are symmetric, so a literal is put right."""
+    compare = not_equals if negate else equals
     if isinstance(left, _Constant) and not isinstance(right, _Constant):
         left, right = right, left
     first = _closure(left)
     if not isinstance(right, _Constant):
         second = right
-        # ``is not negate``: the bool itself for ``=``, its opposite for ``!=``.
-        return lambda ctx: equals(first(ctx), second(ctx)) is not negate
+        return lambda ctx: compare(first(ctx), second(ctx))
     constant = right.value
     if isinstance(constant, str):
-        # Text against text compares as text; any other answer takes equals()'s rules.
+        # A field (a node-set of one answer) against text compares as text; anything else takes
+        # the general rules.
         def same_text(ctx: EvalContext) -> bool:
             value = first(ctx)
-            if isinstance(value, str):
-                return (value == constant) is not negate
-            return equals(value, constant) is not negate
+            if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+                return (value[0] == constant) is not negate
+            return compare(value, constant)
 
         return same_text
-    return lambda ctx: equals(first(ctx), constant) is not negate
+    return lambda ctx: compare(first(ctx), constant)
 
 
-def _numeric(apply: Callable[[float, float], Value], left: Part, right: Part) -> Compiled:
+def _relational(op: str, left: Part, right: Part) -> Compiled:
+    """``<`` ``<=`` ``>`` ``>=``: existential over node-sets, so no side is converted ahead."""
+    apply = RELATIONS[op]
+    first, second = _closure(left), _closure(right)
+    return lambda ctx: relation(apply, first(ctx), second(ctx))
+
+
+def _numeric(apply: Callable[[float, float], float], left: Part, right: Part) -> Compiled:
     """An operator on both sides read as numbers; a literal side is read once."""
     if isinstance(right, _Constant):
         first, y = _closure(left), to_number(right.value)
@@ -218,6 +234,10 @@ def _call(node: Call) -> Part:
         return _if(node)
     if node.name == "coalesce":
         return _coalesce(node)
+    if node.name == "position":
+        return lambda ctx: float(ctx.position)
+    if node.name == "indexed-repeat":
+        return _indexed_repeat(node)
     parts = [_part(arg) for arg in node.args]
     closure = _special(node, parts) or _applied(node, parts)
     return _folded(closure, parts)
@@ -230,6 +250,13 @@ def _if(node: Call) -> Part:
         return chosen if condition.value else otherwise
     yes, no = _closure(chosen), _closure(otherwise)
     return lambda ctx: yes(ctx) if condition(ctx) else no(ctx)
+
+
+def _indexed_repeat(node: Call) -> Compiled:
+    field = node.args[0]
+    assert isinstance(field, Ref)  # noqa: S101  (the parser allows nothing else)
+    name, index = field.name, _closure(_part(node.args[2]))
+    return lambda ctx: indexed_repeat(name, index(ctx), ctx)
 
 
 def _coalesce(node: Call) -> Part:
@@ -273,7 +300,7 @@ def _special(node: Call, parts: list[Part]) -> Compiled | None:
         return lambda ctx: float(len(split_choices(answer(ctx))))
     if name == "selected" and isinstance(parts[1], _Constant):
         answer, choice = _closure(parts[0]), to_string(parts[1].value).strip(XML_SPACE)
-        return lambda ctx: choice in split_choices(answer(ctx))
+        return lambda ctx: is_selected(answer(ctx), choice)
     if name == "regex" and isinstance(parts[1], _Constant):
         try:
             pattern = compile_regex(to_string(parts[1].value))

@@ -16,9 +16,9 @@ from functools import lru_cache
 
 from .compiler import Compiled, compile_node, compiled
 from .context import EvalContext
-from .functions import FUNCTIONS, Value, to_boolean, to_number, to_string
+from .functions import FUNCTIONS, Value, indexed_repeat, to_boolean, to_number, to_string
 from .lexer import ExpressionError
-from .operators import divide, equals, modulo
+from .operators import ARITHMETIC, RELATIONS, equals, not_equals, relation
 from .parser import Binary, Call, Current, Literal, Negate, Node, Ref, parse
 
 
@@ -67,6 +67,12 @@ def _call(node: Call, ctx: EvalContext) -> Value:
             if to_string(value) != "":
                 return value
         return ""
+    if node.name == "position":
+        return float(ctx.position)
+    if node.name == "indexed-repeat":
+        field = node.args[0]
+        assert isinstance(field, Ref)  # noqa: S101  (the parser allows nothing else)
+        return indexed_repeat(field.name, interpret(node.args[2], ctx), ctx)
     _, _, function = FUNCTIONS[node.name]
     args = [interpret(arg, ctx) for arg in node.args]
     try:
@@ -87,22 +93,7 @@ def _binary(node: Binary, ctx: EvalContext) -> Value:
     if op == "=":
         return equals(left, right)
     if op == "!=":
-        return not equals(left, right)
-    x, y = to_number(left), to_number(right)
-    if op == "<":
-        return x < y
-    if op == "<=":
-        return x <= y
-    if op == ">":
-        return x > y
-    if op == ">=":
-        return x >= y
-    if op == "+":
-        return x + y
-    if op == "-":
-        return x - y
-    if op == "*":
-        return x * y
-    if op == "div":
-        return divide(x, y)
-    return modulo(x, y)
+        return not_equals(left, right)
+    if op in RELATIONS:
+        return relation(RELATIONS[op], left, right)
+    return ARITHMETIC[op](to_number(left), to_number(right))

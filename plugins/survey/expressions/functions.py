@@ -18,6 +18,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import re2
+
 from core.i18n import N_
 
 from .lexer import ExpressionError
@@ -265,18 +267,27 @@ def format_date(value: Value, pattern: str) -> str:
 # Regular expressions
 # ---------------------------------------------------------------------------------------------
 
-_QUANTIFIER = re.compile(r"\{([0-9]+)(?:(,)([0-9]*))?\}")
+def _unsupported(pattern: str, construct: str) -> ExpressionError:
+    return ExpressionError(
+        N_("The regular expression %(pattern)s uses %(construct)s, which Duban does not "
+           "support."),
+        pattern=f"'{pattern}'",
+        construct=f"'{construct}'",
+    )
+
+
+_OUTSIDE_COMMON = re.compile(r"\\.|(\(\?(?:P?<[^=!]|[a-zA-Z]))|(\{,)|([*+?}]\+)")
+_FOREIGN_ESCAPES = frozenset("AZzGCpPQE")
 
 
 def check_regex(pattern: str) -> None:
-    """Refuse patterns that could backtrack for ever, or that Python and browsers read differently.
+    """Refuse what RE2 cannot run, and what browsers and RE2 read differently.
 
-    There is no timeout for ``re``, so the guard is structural: at most
-    :data:`MAX_REGEX_LENGTH` characters, and no group repeated more than once that holds a
-    quantifier of varying count (``(a+)+``, ``(a?a?)*``, ``((ab)+c){2,}``; ``(\\d{3}-){2}``
-    is fine) or an alternation (``(a|a)*``).  Constructs outside the common
-    subset of Python and JavaScript (``(?P<…>``, lookbehind, inline flags, ``\\A``, ``\\Z``,
-    possessive quantifiers, ``{,n}``) are refused too.
+    Patterns run on RE2 (``google-re2``), whose time is linear in the answer's length whatever
+    the pattern, so no pattern is refused for being slow. RE2 has no look-arounds and no
+    back-references, which ODK's engines (Java's and JavaScript's) have: such patterns are
+    refused. Constructs outside what both RE2 and the browser's matcher read alike (named
+    groups, inline flags, ``\\A``, ``\\z``, possessive quantifiers, ``{,n}``) are refused too.
     """
     if len(pattern) > MAX_REGEX_LENGTH:
         raise ExpressionError(
@@ -285,123 +296,43 @@ def check_regex(pattern: str) -> None:
             length=len(pattern),
             limit=MAX_REGEX_LENGTH,
         )
-
-    def unsupported(construct: str) -> ExpressionError:
-        return ExpressionError(
-            N_("The regular expression %(pattern)s uses %(construct)s, which Duban does not "
-               "support."),
-            pattern=f"'{pattern}'",
-            construct=f"'{construct}'",
-        )
-
-    # Per open group: [has a quantifier whose count can vary, has an alternation];
-    # the bottom entry is the whole pattern.
-    groups: list[list[bool]] = [[False, False]]
-    closed: list[bool] | None = None  # the flags of a group that a quantifier would repeat
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        quantified = closed
-        closed = None
-        if char == "\\":
-            if i + 1 < n and pattern[i + 1] in "AZzG":
-                raise unsupported(pattern[i : i + 2])
-            i += 2
-        elif char == "[":
-            j = i + 1
-            if j < n and pattern[j] == "^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            i = j + 1
-        elif char == "(":
-            if pattern.startswith("(?", i):
-                if i + 2 >= n or pattern[i + 2] not in ":=!":
-                    raise unsupported(pattern[i : i + 3])
-                i += 3
-            else:
-                i += 1
-            groups.append([False, False])
-        elif char == ")":
-            inner = groups.pop() if len(groups) > 1 else [False, False]
-            groups[-1] = [groups[-1][0] or inner[0], groups[-1][1] or inner[1]]
-            closed = inner
-            i += 1
-        elif char == "|":
-            groups[-1][1] = True
-            i += 1
-        elif char in "*+?{":
-            if char == "{":
-                if pattern.startswith("{,", i):
-                    raise unsupported("{,")
-                match = _QUANTIFIER.match(pattern, i)
-                if not match:  # a literal brace, in both languages
-                    i += 1
-                    continue
-                low, comma, high = match.groups()
-                fewest = int(low)
-                most = fewest if not comma else (int(high) if high else None)
-                i = match.end()
-            else:
-                fewest, most = {"*": (0, None), "+": (1, None), "?": (0, 1)}[char]
-                i += 1
-            if i < n and pattern[i] == "+":
-                raise unsupported(pattern[i - 1 : i + 1])
-            if i < n and pattern[i] == "?":
-                i += 1
-            if quantified is not None and (most is None or most > 1):
-                if quantified[0]:
-                    raise ExpressionError(
-                        N_("The regular expression %(pattern)s repeats a group whose length "
-                           "can vary (nested quantifiers such as (a+)+), which can take "
-                           "exponential time; rewrite it without the nesting."),
-                        pattern=f"'{pattern}'",
-                    )
-                if quantified[1]:
-                    raise ExpressionError(
-                        N_("The regular expression %(pattern)s repeats a group with "
-                           "alternatives (such as (a|b)+), which can take exponential time; "
-                           "use a character class such as [ab]+ instead."),
-                        pattern=f"'{pattern}'",
-                    )
-            if most != fewest:
-                groups[-1][0] = True
-        else:
-            i += 1
-
-
-def _python_pattern(pattern: str) -> str:
-    """Make ``$`` mean end of input, as it does in JavaScript (Python's also matches before a
-    final newline)."""
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
+    for match in _OUTSIDE_COMMON.finditer(pattern):
+        text = match.group(0)
+        if text.startswith("\\"):
+            if text[1:] in _FOREIGN_ESCAPES:
+                raise _unsupported(pattern, text)
             continue
-        if char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class:
-            in_class = False
-        out.append("\\Z" if char == "$" and not in_class else char)
-        i += 1
-    return "".join(out)
+        raise _unsupported(pattern, text[:3])
+    _re2(pattern)
 
 
 @lru_cache(maxsize=256)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """Check and compile ``pattern``; ``\\d``, ``\\w`` and ``\\b`` are ASCII, as in browsers."""
-    check_regex(pattern)
+def _re2(pattern: str) -> re2._Regexp:
+    options = re2.Options()
+    options.log_errors = False
     try:
-        return re.compile(_python_pattern(pattern), re.ASCII)
-    except re.error:
+        return re2.compile(pattern, options)
+    except re2.error as error:
+        reason = str(error.args[0].decode("utf-8", "replace") if error.args and isinstance(error.args[0], bytes)
+                     else error)
+        if "perl operator" in reason or "escape sequence" in reason:
+            raise ExpressionError(
+                N_("The regular expression %(pattern)s uses a look-around or a back-reference, "
+                   "which Duban's linear-time matcher cannot run (%(reason)s)."),
+                pattern=f"'{pattern}'",
+                reason=reason,
+            ) from None
         raise ExpressionError(
             N_("The regular expression %(pattern)s is not valid."), pattern=f"'{pattern}'"
         ) from None
+
+
+@lru_cache(maxsize=256)
+def compile_regex(pattern: str) -> re2._Regexp:
+    """Check and compile ``pattern`` for RE2; ``\\d``, ``\\w`` and ``\\b`` are ASCII, as in browsers,
+    and ``$`` is the end of the answer."""
+    check_regex(pattern)
+    return _re2(pattern)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,6 +355,11 @@ def split_choices(value: Value) -> list[str]:
     return [part for part in _CHOICE_SEPARATOR.split(to_string(value)) if part]
 
 
+def is_selected(answer: Value, choice: str) -> bool:
+    """``selected(answer, choice)``; an answer with no choice holds only the empty one, as in ODK."""
+    return choice in (split_choices(answer) or [""])
+
+
 def _integral(fn: Callable[[float], int], number: float) -> float:
     if not math.isfinite(number):
         return number
@@ -431,18 +367,26 @@ def _integral(fn: Callable[[float], int], number: float) -> float:
     return math.copysign(0.0, number) if result == 0 else result
 
 
-def _index(value: Value, default: int, length: int) -> int:
+def _offset(value: Value, length: int) -> int | None:
+    """A substr() offset: truncated, counted from the end when negative, kept inside the text;
+    ``None`` for NaN (nothing is taken)."""
     number = to_number(value)
     if math.isnan(number):
-        return default
-    return int(max(0.0, min(float(length), _integral(math.trunc, number))))
+        return None
+    offset = int(max(-1e15, min(1e15, _integral(math.trunc, number))))
+    if offset < 0:
+        offset += length
+    return max(0, min(offset, length))
 
 
 def _substr(args: Sequence[Value], ctx: EvalContext) -> str:
+    """ODK ``substr(text, start[, end])``: 0-based offsets, a negative one counted from the end."""
     chars = to_string(args[0])
-    start = _index(args[1], 0, len(chars))
-    end = _index(args[2], len(chars), len(chars)) if len(args) > 2 else len(chars)
-    return chars[start:end] if end > start else ""
+    start = _offset(args[1], len(chars))
+    end = _offset(args[2], len(chars)) if len(args) > 2 else len(chars)
+    if start is None or end is None or end < start:
+        return ""
+    return chars[start:end]
 
 
 def _selected_at(args: Sequence[Value], ctx: EvalContext) -> str:
@@ -460,15 +404,29 @@ def _power_of_ten(exponent: int) -> float:
     return result
 
 
+def _round_half_up(number: float) -> float:
+    """JavaScript's ``Math.round`` on a finite number: the nearest integer, a half going up."""
+    lower = math.floor(number)
+    return lower + 1.0 if number - lower >= 0.5 else float(lower)
+
+
 def round_number(number: float, digits: float = 0.0) -> float:
-    """ODK ``round(x, n)``: halves go up (towards +∞), ``n`` may be negative."""
-    if math.isnan(digits):
+    """ODK ``round(x, n)``: halves go away from zero (``round(-2.5)`` is -3), ``n`` may be negative."""
+    if math.isnan(digits) or math.isnan(number):
         return math.nan
-    places = int(max(-22.0, min(22.0, _integral(math.trunc, digits))))
-    scale = _power_of_ten(places)
-    if places >= 0:
-        return _integral(math.floor, number * scale + 0.5) / scale
-    return _integral(math.floor, number / scale + 0.5) * scale
+    if math.isinf(number):
+        return number
+    try:
+        scale = 10.0 ** max(-400.0, min(400.0, digits))
+    except OverflowError:
+        scale = math.inf
+    shifted = abs(number) * scale
+    rounded = _round_half_up(shifted) if math.isfinite(shifted) else shifted
+    if scale == 0:
+        result = math.nan if rounded == 0 else math.inf
+    else:
+        result = rounded / scale
+    return -result if number < 0 else result
 
 
 def power(base: float, exponent: float) -> float:
@@ -525,12 +483,28 @@ def _count(args: Sequence[Value], ctx: EvalContext) -> float:
     return float(len(args[0])) if isinstance(args[0], list) else 1.0
 
 
+def indexed_repeat(name: str, index: Value, ctx: EvalContext) -> Value:
+    """``indexed-repeat(${name}, ${repeat}, index)``: the field's node in the index-th instance
+    (1-based), or no node."""
+    answers = ctx.lists.get(name)
+    if answers is None:
+        answers = ctx.values.get(name)
+    if not isinstance(answers, (list, tuple)):
+        answers = [] if answers is None else [answers]
+    number = to_number(index)
+    if not math.isfinite(number) or number < 1 or number >= len(answers) + 1:
+        return []
+    return [to_value(answers[int(number) - 1])]
+
+
 def _regex(args: Sequence[Value], ctx: EvalContext) -> bool:
     return compile_regex(to_string(args[1])).search(to_string(args[0])) is not None
 
 
 def _date(args: Sequence[Value], ctx: EvalContext) -> Value:
     moment = to_date(args[0])
+    if moment is None and isinstance(scalar(args[0]), str):
+        moment = from_day_number(to_number(args[0]))  # date('7'): a count of days, as ODK reads it
     if moment is None:
         return ""
     return date(moment.year, moment.month, moment.day)
@@ -555,7 +529,8 @@ def _after(text: str, sep: str) -> str:
 
 
 # name: (fewest arguments, most arguments or None for any number, implementation).
-# ``if`` and ``coalesce`` are evaluated lazily by the evaluator; their entries only give arity.
+# ``if`` and ``coalesce`` are evaluated lazily by the evaluator, ``indexed-repeat`` reads its
+# field's every instance (:func:`indexed_repeat`); their entries only give arity.
 FUNCTIONS: dict[str, tuple[int, int | None, Function]] = {
     "if": (3, 3, lambda a, c: a[1] if to_boolean(a[0]) else a[2]),
     "coalesce": (2, None, lambda a, c: next((v for v in a if to_string(v) != ""), "")),
@@ -579,7 +554,7 @@ FUNCTIONS: dict[str, tuple[int, int | None, Function]] = {
     "max": (1, None, lambda a, c: _extreme(a, max)),
     "sum": (1, 1, _sum),
     "count": (1, 1, _count),
-    "selected": (2, 2, lambda a, c: to_string(a[1]).strip(XML_SPACE) in split_choices(a[0])),
+    "selected": (2, 2, lambda a, c: is_selected(a[0], to_string(a[1]).strip(XML_SPACE))),
     "count-selected": (1, 1, lambda a, c: float(len(split_choices(a[0])))),
     "selected-at": (2, 2, _selected_at),
     "string-length": (0, 1, lambda a, c: float(len(to_string(_current_or(a, c))))),
@@ -593,6 +568,8 @@ FUNCTIONS: dict[str, tuple[int, int | None, Function]] = {
     "starts-with": (2, 2, lambda a, c: to_string(a[0]).startswith(to_string(a[1]))),
     "ends-with": (2, 2, lambda a, c: to_string(a[0]).endswith(to_string(a[1]))),
     "regex": (2, 2, _regex),
+    "position": (1, 1, lambda a, c: float(c.position)),
+    "indexed-repeat": (3, 3, lambda a, c: a[0]),
     "today": (0, 0, lambda a, c: c.today_date()),
     "now": (0, 0, lambda a, c: c.now_datetime()),
     "date": (1, 1, _date),
@@ -601,13 +578,13 @@ FUNCTIONS: dict[str, tuple[int, int | None, Function]] = {
     "format-date-time": (2, 2, lambda a, c: format_date(a[0], to_string(a[1]))),
 }
 
-LAZY = frozenset({"if", "coalesce"})
+LAZY = frozenset({"if", "coalesce", "indexed-repeat"})
 
 # ODK functions a form may use elsewhere but Duban does not evaluate: they need the choice
 # lists, the repeat position, external data or randomness, or floating-point functions whose
 # last digit differs between Python and browsers.
 UNSUPPORTED = frozenset({
-    "jr:choice-name", "jr:itext", "position", "indexed-repeat", "pulldata", "instance",
+    "jr:choice-name", "jr:itext", "pulldata", "instance",
     "current", "randomize", "random", "uuid", "digest", "area", "distance", "geofence",
     "checklist", "weighted-checklist", "last", "sin", "cos", "tan", "asin", "acos", "atan",
     "atan2", "exp", "exp10", "log", "log10", "translate", "substring", "version", "property",

@@ -37,6 +37,7 @@ class Kind(Enum):
     STRING = "string"
     REF = "ref"  # ${name} or an absolute path /data/.../name
     CURRENT = "current"  # .
+    PARENT = "parent"  # .. (only as the argument of position())
     NAME = "name"  # function name or an operator word (and, or, div, mod)
     OP = "op"  # + - * = != < <= > >=
     LPAREN = "("
@@ -98,11 +99,9 @@ def tokenize(expr: str) -> list[Token]:
             i = match.end()
         elif char == ".":
             if i + 1 < n and expr[i + 1] == ".":
-                raise ExpressionError(
-                    N_("Relative paths such as '..' are not supported (position %(position)s); "
-                       "refer to fields as ${name}."),
-                    position=pos,
-                )
+                tokens.append(Token(Kind.PARENT, "..", pos))
+                i += 2
+                continue
             tokens.append(Token(Kind.CURRENT, ".", pos))
             i += 1
         elif char in "'\"":

@@ -60,6 +60,11 @@ class Current(Node):
 
 
 @dataclass(frozen=True)
+class Parent(Node):
+    """``..``: the repeat instance around the field, as ``position(..)`` reads it."""
+
+
+@dataclass(frozen=True)
 class Negate(Node):
     operand: Node
 
@@ -141,6 +146,12 @@ class _Parser:
             return Ref(token.position, token.text)
         if kind is Kind.CURRENT:
             return Current(token.position)
+        if kind is Kind.PARENT:
+            raise ExpressionError(
+                N_("Relative paths such as '..' are not supported (position %(position)s); "
+                   "refer to fields as ${name}."),
+                position=token.position,
+            )
         if kind is Kind.OP and token.text == "-":
             self.enter(token)
             operand = self.expression(UNARY_POWER)
@@ -180,7 +191,9 @@ class _Parser:
         self.enter(name)
         self.advance()  # (
         args: list[Node] = []
-        if self.peek().kind is not Kind.RPAREN:
+        if name.text == "position" and self.peek().kind is Kind.PARENT:
+            args.append(Parent(self.advance().position))
+        elif self.peek().kind is not Kind.RPAREN:
             args.append(self.expression(0))
             while self.peek().kind is Kind.COMMA:
                 self.advance()
@@ -188,6 +201,18 @@ class _Parser:
         self.expect(Kind.RPAREN, "')'")
         self.depth -= 1
         _check_arity(name, len(args))
+        if name.text == "position" and not isinstance(args[0], Parent):
+            raise ExpressionError(
+                N_("position() reads only the repeat instance around the field: write "
+                   "position(..) (position %(position)s)."),
+                position=name.position,
+            )
+        if name.text == "indexed-repeat" and not (isinstance(args[0], Ref) and isinstance(args[1], Ref)):
+            raise ExpressionError(
+                N_("indexed-repeat() takes a field of a repeat and the repeat, as "
+                   "indexed-repeat(${field}, ${repeat}, number) (position %(position)s)."),
+                position=name.position,
+            )
         if name.text == "regex" and isinstance(args[1], Literal):
             pattern = args[1].value
             try:

@@ -118,8 +118,9 @@
         i = j;
       } else if (c === ".") {
         if (chars[i + 1] === ".") {
-          fail("Relative paths such as '..' are not supported (position %(position)s); " +
-            "refer to fields as ${name}.", {position: pos});
+          tokens.push(token("parent", "..", pos));
+          i += 2;
+          continue;
         }
         tokens.push(token("current", ".", pos));
         i += 1;
@@ -276,6 +277,9 @@
         return {type: "ref", position: tok.position, name: tok.text};
       case "current":
         return {type: "current", position: tok.position};
+      case "parent":
+        fail("Relative paths such as '..' are not supported (position %(position)s); " +
+          "refer to fields as ${name}.", {position: tok.position});
       case "op":
         if (tok.text !== "-") break;
         this.enter(tok);
@@ -309,7 +313,9 @@
     this.enter(name);
     this.advance();
     var args = [];
-    if (this.peek().kind !== ")") {
+    if (name.text === "position" && this.peek().kind === "parent") {
+      args.push({type: "parent", position: this.advance().position});
+    } else if (this.peek().kind !== ")") {
       args.push(this.expression(0));
       while (this.peek().kind === ",") {
         this.advance();
@@ -319,6 +325,14 @@
     this.expect(")", "')'");
     this.depth -= 1;
     checkArity(name, args.length);
+    if (name.text === "position" && args[0].type !== "parent") {
+      fail("position() reads only the repeat instance around the field: write position(..) " +
+        "(position %(position)s).", {position: name.position});
+    }
+    if (name.text === "indexed-repeat" && !(args[0].type === "ref" && args[1].type === "ref")) {
+      fail("indexed-repeat() takes a field of a repeat and the repeat, as " +
+        "indexed-repeat(${field}, ${repeat}, number) (position %(position)s).", {position: name.position});
+    }
     if (name.text === "regex" && args[1].type === "literal") {
       try {
         checkRegex(typeof args[1].value === "string" ? args[1].value : "");
@@ -564,91 +578,253 @@
   }
 
   // ---------------------------------------------------------------------------------------
-  // Regular expressions (the same structural guard as functions.check_regex)
+  // Regular expressions: a linear-time matcher, as RE2 on the server
   // ---------------------------------------------------------------------------------------
+  //
+  // The browser's RegExp backtracks: a*a*a*a*a*a*b on 55 characters takes seconds. Patterns
+  // are compiled here to a Thompson automaton and run by keeping the set of states alive at
+  // each character, which takes time linear in the answer whatever the pattern. What it reads
+  // is what the server lets through (functions.check_regex): literals, ., classes with ranges
+  // and \d \w \s \D \W \S, ^ $ \b \B, groups (capturing or (?:)), |, and * + ? {n} {n,} {n,m}
+  // (lazy or not: only whether there is a match counts). Look-arounds and back-references,
+  // which RE2 cannot run, are refused as the server refuses them.
+
+  function regexError(pattern) {
+    return new ExpressionError("The regular expression %(pattern)s is not valid.", {pattern: "'" + pattern + "'"});
+  }
+
+  function lookaroundError(pattern, reason) {
+    return new ExpressionError("The regular expression %(pattern)s uses a look-around or a back-reference, " +
+      "which Duban's linear-time matcher cannot run (%(reason)s).", {pattern: "'" + pattern + "'", reason: reason});
+  }
+
+  function unsupportedRegex(pattern, construct) {
+    return new ExpressionError("The regular expression %(pattern)s uses %(construct)s, which Duban does not support.",
+      {pattern: "'" + pattern + "'", construct: "'" + construct + "'"});
+  }
+
+  var FOREIGN_ESCAPES = "AZzGCpPQE";
+  var OUTSIDE_COMMON = /\\.|(\(\?(?:P?<[^=!]|[a-zA-Z]))|(\{,)|([*+?}]\+)/g;
 
   function checkRegex(pattern) {
     if (pattern.length > MAX_REGEX_LENGTH) {
       fail("The regular expression is too long (%(length)s characters; the limit is %(limit)s).",
         {length: pattern.length, limit: MAX_REGEX_LENGTH});
     }
-    function unsupported(construct) {
-      return new ExpressionError("The regular expression %(pattern)s uses %(construct)s, which " +
-        "Duban does not support.", {pattern: "'" + pattern + "'", construct: "'" + construct + "'"});
+    var match;
+    OUTSIDE_COMMON.lastIndex = 0;
+    while ((match = OUTSIDE_COMMON.exec(pattern)) !== null) {
+      var text = match[0];
+      if (text.charAt(0) === "\\") {
+        if (FOREIGN_ESCAPES.indexOf(text.charAt(1)) >= 0) throw unsupportedRegex(pattern, text);
+        continue;
+      }
+      throw unsupportedRegex(pattern, text.slice(0, 3));
     }
-    var quantifier = /\{([0-9]+)(?:(,)([0-9]*))?\}/y;
-    // Per open group: [has a quantifier whose count can vary, has an alternation].
-    var groups = [[false, false]];
-    var closed = null;
-    var i = 0, n = pattern.length;
-    while (i < n) {
-      var c = pattern[i];
-      var quantified = closed;
-      closed = null;
-      if (c === "\\") {
-        if (i + 1 < n && "AZzG".indexOf(pattern[i + 1]) >= 0) throw unsupported(pattern.slice(i, i + 2));
-        i += 2;
-      } else if (c === "[") {
-        var j = i + 1;
-        if (j < n && pattern[j] === "^") j++;
-        if (j < n && pattern[j] === "]") j++;
-        while (j < n && pattern[j] !== "]") j += pattern[j] === "\\" ? 2 : 1;
-        i = j + 1;
-      } else if (c === "(") {
-        if (pattern.startsWith("(?", i)) {
-          if (i + 2 >= n || ":=!".indexOf(pattern[i + 2]) < 0) throw unsupported(pattern.slice(i, i + 3));
-          i += 3;
+  }
+
+  function isWordChar(c) {
+    return c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "_");
+  }
+
+  var CLASS_ESCAPES = {
+    d: function (c) { return c >= "0" && c <= "9"; },
+    w: isWordChar,
+    s: function (c) { return c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f"; }
+  };
+  var CHAR_ESCAPES = {t: "\t", n: "\n", r: "\r", f: "\f", v: "\v", a: "\x07", e: "\x1b"};
+
+  function RegexParser(pattern) {
+    this.pattern = pattern;
+    this.chars = Array.from(pattern);
+    this.i = 0;
+  }
+
+  RegexParser.prototype.peek = function () { return this.chars[this.i]; };
+
+  RegexParser.prototype.parse = function () {
+    var node = this.alternation();
+    if (this.i < this.chars.length) throw regexError(this.pattern);
+    return node;
+  };
+
+  RegexParser.prototype.alternation = function () {
+    var options = [this.sequence()];
+    while (this.peek() === "|") { this.i++; options.push(this.sequence()); }
+    return options.length === 1 ? options[0] : {t: "alt", items: options};
+  };
+
+  RegexParser.prototype.sequence = function () {
+    var items = [];
+    while (this.i < this.chars.length && this.peek() !== "|" && this.peek() !== ")") {
+      items.push(this.quantified());
+    }
+    return {t: "seq", items: items};
+  };
+
+  RegexParser.prototype.quantified = function () {
+    var atom = this.atom();
+    for (;;) {
+      var c = this.peek(), min, max;
+      if (c === "*") { min = 0; max = Infinity; this.i++; }
+      else if (c === "+") { min = 1; max = Infinity; this.i++; }
+      else if (c === "?") { min = 0; max = 1; this.i++; }
+      else if (c === "{") {
+        var m = /^\{([0-9]+)(,([0-9]*))?\}/.exec(this.chars.slice(this.i).join(""));
+        if (!m) return atom;  // a literal brace
+        min = parseInt(m[1], 10);
+        max = m[2] === undefined ? min : (m[3] === "" ? Infinity : parseInt(m[3], 10));
+        if (max < min || min > 1000 || (max !== Infinity && max > 1000)) throw regexError(this.pattern);
+        this.i += m[0].length;
+      } else return atom;
+      if (atom.t === "assert" || atom.t === "empty-rep") throw regexError(this.pattern);
+      if (this.peek() === "?") this.i++;  // lazy: the same matches, only found in another order
+      atom = {t: "rep", node: atom, min: min, max: max};
+    }
+  };
+
+  RegexParser.prototype.escape = function (inClass) {
+    var c = this.chars[this.i++];
+    if (c === undefined) throw regexError(this.pattern);
+    if (c >= "1" && c <= "9" && !inClass) throw lookaroundError(this.pattern, "invalid escape sequence: \\" + c);
+    var lower = c.toLowerCase();
+    if (CLASS_ESCAPES[lower]) {
+      var test = CLASS_ESCAPES[lower];
+      return c === lower ? test : function (ch) { return !test(ch); };
+    }
+    if (c === "x") {
+      var hex = this.chars.slice(this.i, this.i + 2).join("");
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw regexError(this.pattern);
+      this.i += 2;
+      return String.fromCharCode(parseInt(hex, 16));
+    }
+    if (CHAR_ESCAPES[c]) return CHAR_ESCAPES[c];
+    if (/[A-Za-z0-9]/.test(c) && !(inClass && c === "b")) throw regexError(this.pattern);
+    return c;
+  };
+
+  RegexParser.prototype.atom = function () {
+    var c = this.chars[this.i++];
+    if (c === "(") {
+      if (this.peek() === "?") {
+        var kind = this.chars[this.i + 1];
+        if (kind === ":") { this.i += 2; }
+        else throw lookaroundError(this.pattern, "invalid perl operator: (?" + (kind || ""));
+      }
+      var inner = this.alternation();
+      if (this.chars[this.i++] !== ")") throw regexError(this.pattern);
+      return inner;
+    }
+    if (c === ")" || c === "*" || c === "+" || c === "?") throw regexError(this.pattern);
+    if (c === "[") return this.charClass();
+    if (c === ".") return {t: "char", test: function (ch) { return ch !== "\n"; }};
+    if (c === "^") return {t: "assert", at: "start"};
+    if (c === "$") return {t: "assert", at: "end"};
+    if (c === "\\") {
+      if (this.peek() === "b" || this.peek() === "B") {
+        return {t: "assert", at: this.chars[this.i++] === "b" ? "word" : "not-word"};
+      }
+      var escaped = this.escape(false);
+      return typeof escaped === "function" ? {t: "char", test: escaped} : {t: "char", test: equalTo(escaped)};
+    }
+    return {t: "char", test: equalTo(c)};
+  };
+
+  function equalTo(c) { return function (ch) { return ch === c; }; }
+
+  RegexParser.prototype.charClass = function () {
+    var negated = false, tests = [], first = true;
+    if (this.peek() === "^") { negated = true; this.i++; }
+    for (;;) {
+      var c = this.chars[this.i++];
+      if (c === undefined) throw regexError(this.pattern);
+      if (c === "]" && !first) break;
+      first = false;
+      var low = c === "\\" ? this.escape(true) : c;
+      if (typeof low === "function") { tests.push(low); continue; }
+      if (this.peek() === "-" && this.chars[this.i + 1] !== "]" && this.chars[this.i + 1] !== undefined) {
+        this.i++;
+        var h = this.chars[this.i++];
+        var high = h === "\\" ? this.escape(true) : h;
+        if (typeof high === "function" || high < low) throw regexError(this.pattern);
+        tests.push(rangeTest(low, high));
+      } else tests.push(equalTo(low));
+    }
+    return {t: "char", test: function (ch) {
+      var found = tests.some(function (test) { return test(ch); });
+      return ch !== undefined && found !== negated;
+    }};
+  };
+
+  function rangeTest(low, high) { return function (ch) { return ch >= low && ch <= high; }; }
+
+  /* The automaton: states are {t: "char", test, next} | {t: "split", a, b} |
+   * {t: "assert", at, next} | {t: "match"}; bounded repeats are unrolled (at most 1000). */
+  function buildAutomaton(node, next) {
+    switch (node.t) {
+      case "char": return {t: "char", test: node.test, next: next};
+      case "assert": return {t: "assert", at: node.at, next: next};
+      case "seq":
+        for (var k = node.items.length - 1; k >= 0; k--) next = buildAutomaton(node.items[k], next);
+        return next;
+      case "alt":
+        var entry = buildAutomaton(node.items[node.items.length - 1], next);
+        for (var j = node.items.length - 2; j >= 0; j--) entry = {t: "split", a: buildAutomaton(node.items[j], next), b: entry};
+        return entry;
+      default: {  // rep
+        var tail = next;
+        if (node.max === Infinity) {
+          var loop = {t: "split", a: null, b: next};
+          loop.a = buildAutomaton(node.node, loop);
+          tail = loop;
         } else {
-          i += 1;
+          for (var m = node.max - node.min; m > 0; m--) tail = {t: "split", a: buildAutomaton(node.node, tail), b: next};
         }
-        groups.push([false, false]);
-      } else if (c === ")") {
-        var inner = groups.length > 1 ? groups.pop() : [false, false];
-        var top = groups[groups.length - 1];
-        groups[groups.length - 1] = [top[0] || inner[0], top[1] || inner[1]];
-        closed = inner;
-        i += 1;
-      } else if (c === "|") {
-        groups[groups.length - 1][1] = true;
-        i += 1;
-      } else if ("*+?{".indexOf(c) >= 0) {
-        var fewest, most;
-        if (c === "{") {
-          if (pattern.startsWith("{,", i)) throw unsupported("{,");
-          quantifier.lastIndex = i;
-          var match = quantifier.exec(pattern);
-          if (!match) {
-            i += 1;
-            continue;
-          }
-          fewest = +match[1];
-          most = !match[2] ? fewest : (match[3] ? +match[3] : null);
-          i = quantifier.lastIndex;
-        } else {
-          fewest = c === "+" ? 1 : 0;
-          most = c === "?" ? 1 : null;
-          i += 1;
-        }
-        if (i < n && pattern[i] === "+") throw unsupported(pattern.slice(i - 1, i + 1));
-        if (i < n && pattern[i] === "?") i += 1;
-        if (quantified !== null && (most === null || most > 1)) {
-          if (quantified[0]) {
-            fail("The regular expression %(pattern)s repeats a group whose length can vary " +
-              "(nested quantifiers such as (a+)+), which can take exponential time; rewrite it " +
-              "without the nesting.", {pattern: "'" + pattern + "'"});
-          }
-          if (quantified[1]) {
-            fail("The regular expression %(pattern)s repeats a group with alternatives (such as " +
-              "(a|b)+), which can take exponential time; use a character class such as [ab]+ " +
-              "instead.", {pattern: "'" + pattern + "'"});
-          }
-        }
-        if (most !== fewest) groups[groups.length - 1][0] = true;
-      } else {
-        i += 1;
+        for (var n = 0; n < node.min; n++) tail = buildAutomaton(node.node, tail);
+        return tail;
       }
     }
   }
+
+  function assertionHolds(at, chars, i) {
+    if (at === "start") return i === 0;
+    if (at === "end") return i === chars.length;
+    var boundary = isWordChar(chars[i - 1]) !== isWordChar(chars[i]);
+    return at === "word" ? boundary : !boundary;
+  }
+
+  function LinearRegex(start) { this.start = start; }
+
+  /* Whether the pattern matches anywhere in text: every state alive at each position, once. */
+  LinearRegex.prototype.test = function (text) {
+    var chars = Array.from(text), generation = 0, current = [];
+    var self = this;
+    function add(list, state, i) {
+      var stack = [state];
+      while (stack.length) {
+        var s = stack.pop();
+        if (s.seen === generation) continue;
+        s.seen = generation;
+        if (s.t === "split") { stack.push(s.b, s.a); }
+        else if (s.t === "assert") { if (assertionHolds(s.at, chars, i)) stack.push(s.next); }
+        else list.push(s);
+      }
+    }
+    for (var i = 0; i <= chars.length; i++) {
+      generation = {};  // a fresh mark per position
+      var next = [];
+      current.forEach(function (s) { next.push(s); });
+      current = [];
+      next.forEach(function (s) { add(current, s, i); });
+      add(current, self.start, i);
+      for (var k = 0; k < current.length; k++) if (current[k].t === "match") return true;
+      if (i === chars.length) break;
+      var moved = [];
+      current.forEach(function (s) { if (s.t === "char" && s.test(chars[i])) moved.push(s.next); });
+      current = moved;
+    }
+    return false;
+  };
 
   var regexCache = new Map();
 
@@ -656,11 +832,7 @@
     var compiled = regexCache.get(pattern);
     if (compiled === undefined) {
       checkRegex(pattern);
-      try {
-        compiled = new RegExp(pattern);
-      } catch (error) {
-        fail("The regular expression %(pattern)s is not valid.", {pattern: "'" + pattern + "'"});
-      }
+      compiled = new LinearRegex(buildAutomaton(new RegexParser(pattern).parse(), {t: "match"}));
       if (regexCache.size >= 256) regexCache.clear();
       regexCache.set(pattern, compiled);
     }
@@ -681,17 +853,27 @@
     return toString(v).split(/[ \t\r\n]+/).filter(function (part) { return part !== ""; });
   }
 
-  function index(v, fallback, length) {
+  /* A substr() offset: truncated, counted from the end when negative, kept inside the text;
+   * null for NaN (nothing is taken). */
+  function offset(v, length) {
     var number = toNumber(v);
-    if (isNaN(number)) return fallback;
-    return Math.max(0, Math.min(length, Math.trunc(number)));
+    if (isNaN(number)) return null;
+    var at = Math.max(-1e15, Math.min(1e15, Math.trunc(number)));
+    if (at < 0) at += length;
+    return Math.max(0, Math.min(at, length));
   }
 
   function substr(args) {
     var chars = Array.from(toString(args[0]));
-    var start = index(args[1], 0, chars.length);
-    var end = args.length > 2 ? index(args[2], chars.length, chars.length) : chars.length;
-    return end > start ? chars.slice(start, end).join("") : "";
+    var start = offset(args[1], chars.length);
+    var end = args.length > 2 ? offset(args[2], chars.length) : chars.length;
+    if (start === null || end === null || end < start) return "";
+    return chars.slice(start, end).join("");
+  }
+
+  function isSelected(answer, choice) {
+    var list = choices(answer);
+    return (list.length ? list : [""]).indexOf(choice) >= 0;
   }
 
   function selectedAt(args) {
@@ -701,19 +883,16 @@
     return list[Math.floor(at)];
   }
 
-  function powerOfTen(exponent) {
-    var result = 1;
-    for (var k = 0; k < Math.abs(exponent); k++) result *= 10;
-    return result;
-  }
-
+  /* ODK round(x, n): halves go away from zero (round(-2.5) is -3), n may be negative. */
   function roundNumber(number, digits) {
     if (digits === undefined) digits = 0;
-    if (isNaN(digits)) return NaN;
-    var places = Math.max(-22, Math.min(22, Math.trunc(digits)));
-    var scale = powerOfTen(places);
-    if (places >= 0) return Math.floor(number * scale + 0.5) / scale;
-    return Math.floor(number / scale + 0.5) * scale;
+    if (isNaN(digits) || isNaN(number)) return NaN;
+    if (!isFinite(number)) return number;
+    var scale = Math.pow(10, Math.max(-400, Math.min(400, digits)));
+    var shifted = Math.abs(number) * scale;
+    var rounded = isFinite(shifted) ? Math.round(shifted) : shifted;
+    var result = scale === 0 ? (rounded === 0 ? NaN : Infinity) : rounded / scale;
+    return number < 0 ? -result : result;
   }
 
   function power(base, exponent) {
@@ -769,7 +948,7 @@
     "sum": [1, 1, function (a) { return flatten(a).reduce(function (t, v) { return t + toNumber(v); }, 0); }],
     // A list is a repeat's answers; any other value is a single node.
     "count": [1, 1, function (a) { return Array.isArray(a[0]) ? a[0].length : 1; }],
-    "selected": [2, 2, function (a) { return choices(a[0]).indexOf(stripXml(toString(a[1]))) >= 0; }],
+    "selected": [2, 2, function (a) { return isSelected(a[0], stripXml(toString(a[1]))); }],
     "count-selected": [1, 1, function (a) { return choices(a[0]).length; }],
     "selected-at": [2, 2, selectedAt],
     "string-length": [0, 1, function (a, c) { return Array.from(toString(currentOr(a, c))).length; }],
@@ -783,10 +962,14 @@
     "starts-with": [2, 2, function (a) { return toString(a[0]).startsWith(toString(a[1])); }],
     "ends-with": [2, 2, function (a) { return toString(a[0]).endsWith(toString(a[1])); }],
     "regex": [2, 2, function (a) { return compileRegex(toString(a[1])).test(toString(a[0])); }],
+    "position": [1, 1, function (a, c) { return c.position; }],
+    "indexed-repeat": [3, 3, null],
     "today": [0, 0, function (a, c) { return c.todayDate(); }],
     "now": [0, 0, function (a, c) { return c.nowDateTime(); }],
     "date": [1, 1, function (a) {
       var moment = toDate(a[0]);
+      /* date('7'): a count of days, as ODK reads it */
+      if (moment === null && typeof scalar(a[0]) === "string") moment = fromDayNumber(toNumber(a[0]));
       if (moment === null) return "";
       return moment instanceof DDate ? moment : new DDate(Math.floor(moment.ms / MS_PER_DAY));
     }],
@@ -796,7 +979,7 @@
   };
 
   var UNSUPPORTED = [
-    "jr:choice-name", "jr:itext", "position", "indexed-repeat", "pulldata", "instance",
+    "jr:choice-name", "jr:itext", "pulldata", "instance",
     "current", "randomize", "random", "uuid", "digest", "area", "distance", "geofence",
     "checklist", "weighted-checklist", "last", "sin", "cos", "tan", "asin", "acos", "atan",
     "atan2", "exp", "exp10", "log", "log10", "translate", "substring", "version", "property",
@@ -821,15 +1004,34 @@
     options = options || {};
     this.values = options.values || {};
     this.current = options.current;
+    this.position = options.position === undefined ? 1 : options.position;
+    this.lists = options.lists || {};
     this.today = contextDate(options.today, false);
     this.now = contextDate(options.now, true);
   }
 
+  /* A field's answer as XPath reads a path: a node-set (an array), which a repeat's answers
+   * already are; an unknown name is no node at all. */
+  function nodeSet(raw) {
+    if (Array.isArray(raw)) return raw.map(toValue);
+    return [toValue(raw)];
+  }
+
   Context.prototype.answer = function (name) {
-    return Object.prototype.hasOwnProperty.call(this.values, name) ? toValue(this.values[name]) : "";
+    return Object.prototype.hasOwnProperty.call(this.values, name) ? nodeSet(this.values[name]) : [];
   };
 
-  Context.prototype.currentValue = function () { return toValue(this.current); };
+  Context.prototype.currentValue = function () { return [toValue(this.current)]; };
+
+  /* indexed-repeat(${name}, ${repeat}, index): the field's node in the index-th instance. */
+  Context.prototype.indexedRepeat = function (name, index) {
+    var own = Object.prototype.hasOwnProperty.call(this.lists, name) ? this.lists[name] :
+      (Object.prototype.hasOwnProperty.call(this.values, name) ? this.values[name] : []);
+    var answers = Array.isArray(own) ? own : [own];
+    var number = toNumber(index);
+    if (!isFinite(number) || number < 1 || number >= answers.length + 1) return [];
+    return [toValue(answers[Math.floor(number) - 1])];
+  };
 
   Context.prototype.todayDate = function () {
     if (this.today !== null) return this.today instanceof DDate ? this.today : new DDate(Math.floor(this.today.ms / MS_PER_DAY));
@@ -842,8 +1044,9 @@
     return fromJsDate(new Date(), true);
   };
 
-  function equals(left, right) {
-    var a = scalar(left), b = scalar(right);
+  /* XPath comparisons (1.0 section 3.4): a node-set (an array) compares existentially, and
+   * against a boolean counts as whether it has nodes. */
+  function scalarEquals(a, b) {
     if (typeof a === "boolean" || typeof b === "boolean") return toBoolean(a) === toBoolean(b);
     if (typeof a === "number" || typeof b === "number") return toNumber(a) === toNumber(b);
     if (isDate(a) || isDate(b)) {
@@ -853,19 +1056,64 @@
     return toString(a) === toString(b);
   }
 
+  function nodes(list) {
+    var out = [];
+    list.forEach(function (item) { if (Array.isArray(item)) out.push.apply(out, nodes(item)); else out.push(item); });
+    return out;
+  }
+
+  function equality(left, right, same) {
+    if (Array.isArray(left) && Array.isArray(right)) {
+      var others = nodes(right).map(toString);
+      return nodes(left).some(function (node) {
+        var text = toString(node);
+        return others.some(function (other) { return (text === other) === same; });
+      });
+    }
+    if (Array.isArray(right)) { var swap = left; left = right; right = swap; }
+    if (Array.isArray(left)) {
+      if (typeof right === "boolean") return (left.length > 0 === right) === same;
+      return nodes(left).some(function (node) { return scalarEquals(node, right) === same; });
+    }
+    return scalarEquals(left, right) === same;
+  }
+
+  function equals(left, right) { return equality(left, right, true); }
+
+  var RELATIONS = {
+    "<": function (x, y) { return x < y; },
+    "<=": function (x, y) { return x <= y; },
+    ">": function (x, y) { return x > y; },
+    ">=": function (x, y) { return x >= y; }
+  };
+
+  function relation(apply, left, right) {
+    if (Array.isArray(left)) {
+      if (typeof right === "boolean") return apply(left.length ? 1 : 0, right ? 1 : 0);
+      var rights = Array.isArray(right) ? nodes(right).map(toNumber) : [toNumber(right)];
+      return nodes(left).some(function (node) {
+        var x = toNumber(node);
+        return rights.some(function (y) { return apply(x, y); });
+      });
+    }
+    if (Array.isArray(right)) {
+      if (typeof left === "boolean") return apply(left ? 1 : 0, right.length ? 1 : 0);
+      var first = toNumber(left);
+      return nodes(right).some(function (node) { return apply(first, toNumber(node)); });
+    }
+    return apply(toNumber(left), toNumber(right));
+  }
+
   function evalBinary(node, ctx) {
     var op = node.op;
     if (op === "and") return toBoolean(evalNode(node.left, ctx)) && toBoolean(evalNode(node.right, ctx));
     if (op === "or") return toBoolean(evalNode(node.left, ctx)) || toBoolean(evalNode(node.right, ctx));
     var left = evalNode(node.left, ctx), right = evalNode(node.right, ctx);
-    if (op === "=") return equals(left, right);
-    if (op === "!=") return !equals(left, right);
+    if (op === "=") return equality(left, right, true);
+    if (op === "!=") return equality(left, right, false);
+    if (RELATIONS[op]) return relation(RELATIONS[op], left, right);
     var x = toNumber(left), y = toNumber(right);
     switch (op) {
-      case "<": return x < y;
-      case "<=": return x <= y;
-      case ">": return x > y;
-      case ">=": return x >= y;
       case "+": return x + y;
       case "-": return x - y;
       case "*": return x * y;
@@ -878,6 +1126,10 @@
     if (node.name === "if") {
       return evalNode(toBoolean(evalNode(node.args[0], ctx)) ? node.args[1] : node.args[2], ctx);
     }
+    if (node.name === "indexed-repeat") {
+      return ctx.indexedRepeat(node.args[0].name, evalNode(node.args[2], ctx));
+    }
+    if (node.name === "position") return ctx.position;
     if (node.name === "coalesce") {
       for (var k = 0; k < node.args.length; k++) {
         var value = evalNode(node.args[k], ctx);
