@@ -208,7 +208,7 @@ def main() -> None:
     from sqlalchemy.orm import Session
 
     import core.models  # noqa: F401
-    from plugins.media_tips.linking import LinkIndex
+    from core.linking import LinkIndex
 
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine("sqlite:///" + os.path.join(scratch, "bench.sqlite"))

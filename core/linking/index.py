@@ -1,18 +1,17 @@
-"""Linking a tip to the matters and units it most likely concerns.
+"""The link index: which matters and units a text (a tip, a hotline order) most likely concerns.
 
-TF-IDF over jieba words and Chinese characters compares the tip with each matter
-(its title, its tasks' texts and the texts of tips staff confirmed for it, a
-little more when the tip names a place where the matter has a task) and with each
-unit (its name and its tasks). Units also score when the tip names them or their
-region, and when they hold a task of a matter the tip resembles.
-Scores lie between 0 and 1.
+TF-IDF over jieba words and Chinese characters compares the text with each matter
+(its title, its tasks' texts and the texts staff confirmed for it, a little more
+when the text names a place where the matter has a task) and with each unit (its
+name and its tasks). Units also score when the text names them or their region,
+and when they hold a task of a matter the text resembles. Scores lie between 0 and 1.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.ledger.models import Matter, Task, TaskCoUnit
+from core.linking.segment import normalise, tokens
 from core.org.models import Unit
-from plugins.media_tips.models import LinkStatus, Tip, TipLink
-from plugins.media_tips.segment import normalise, tokens
 
 # Suffixes that name a level of government rather than the place itself.
 _FORMAL_SUFFIXES = ("人民政府办公室", "人民政府", "办事处", "政府")
@@ -39,7 +37,7 @@ W_PLACE = 0.1
 
 @dataclass(frozen=True)
 class Candidate:
-    """A matter or unit the tip may concern, with a score between 0 and 1."""
+    """A matter or unit the text may concern, with a score between 0 and 1."""
 
     id: int
     score: float
@@ -47,7 +45,7 @@ class Candidate:
 
 @dataclass
 class LinkResult:
-    """The best matters and units for one tip, best first."""
+    """The best matters and units for one text, best first."""
 
     matters: list[Candidate] = field(default_factory=list)
     units: list[Candidate] = field(default_factory=list)
@@ -93,9 +91,9 @@ class LinkIndex:
         self.size = len(corpus)
 
     @classmethod
-    def build(cls, session: Session) -> LinkIndex:
-        """Read matters, tasks, units and confirmed links, and fit the index."""
-        return cls(*read_inputs(session))
+    def build(cls, session: Session, examples: Iterable[tuple[int, str]] = ()) -> LinkIndex:
+        """Read matters, tasks and units, add ``examples`` (see :func:`read_inputs`), and fit the index."""
+        return cls(*read_inputs(session, examples))
 
     def mentioned_units(self, text: str) -> dict[int, float]:
         """Units whose name (or place name) appears in ``text``, with how sure the mention is."""
@@ -108,10 +106,11 @@ class LinkIndex:
 
     def link(self, text: str, *, region_code: str = "", unit_id: int | None = None,
              limit: int = 3) -> LinkResult:
-        """The ``limit`` best matters and units for a tip reading ``text``.
+        """The ``limit`` best matters and units for ``text``.
 
-        ``region_code`` and ``unit_id`` are what the tipster or the import said;
-        a named unit is always the first unit candidate.
+        ``region_code`` and ``unit_id`` are what the text's author or its import said
+        (the tipster's region, the unit a hotline order names); a named unit is always
+        the first unit candidate.
         """
         if not self.size:
             return LinkResult()
@@ -135,7 +134,7 @@ class LinkIndex:
         combined = np.zeros(len(self.unit_ids))
         for i, uid in enumerate(self.unit_ids):
             region = 1.0 if region_code and self.unit_region.get(uid) == region_code else 0.0
-            # A matter's unit only counts when the tip also points at it by name or region.
+            # A matter's unit only counts when the text also points at it by name or region.
             pointed = max(mentions.get(uid, 0.0), region)
             combined[i] = (W_MENTION * mentions.get(uid, 0.0) + W_REGION * region
                            + W_MATTER * prior.get(uid, 0.0) * (0.5 + 0.5 * pointed)
@@ -161,8 +160,13 @@ def _top(ids: list[int], scores: np.ndarray, limit: int) -> list[Candidate]:
 Inputs = tuple[dict[int, str], dict[int, tuple[str, str]], dict[int, list[str]], dict[int, list[int]]]
 
 
-def read_inputs(session: Session) -> Inputs:
-    """Matters, units, task texts and confirmed links (core tables read-only, plain selects)."""
+def read_inputs(session: Session, examples: Iterable[tuple[int, str]] = ()) -> Inputs:
+    """Matters, units and task texts (core tables read-only, plain selects), with ``examples``.
+
+    ``examples`` are ``(matter id, text)`` pairs a source's staff confirmed: a tip or an order
+    decided to concern that matter. Their words join the matter's, so staff decisions teach
+    the linker.
+    """
     units = {uid: (name, region) for uid, name, region in session.execute(
         select(Unit.id, Unit.name, Unit.region_code).where(Unit.active.is_(True)).order_by(Unit.id))}
     matters: dict[int, list[str]] = {}
@@ -184,11 +188,7 @@ def read_inputs(session: Session) -> Inputs:
             select(TaskCoUnit.task_id, TaskCoUnit.unit_id).order_by(TaskCoUnit.id)):
         if task_id in task_matter:
             matter_units[task_matter[task_id]].append(unit_id)
-    # Staff decisions teach the linker: a confirmed tip's words join its matter.
-    for linked_matter, text in session.execute(
-            select(TipLink.matter_id, Tip.text).join(Tip, Tip.id == TipLink.tip_id)
-            .where(TipLink.target == "matter", TipLink.status == LinkStatus.confirmed)
-            .order_by(TipLink.id)):
+    for linked_matter, text in examples:
         if linked_matter in matters:
             matters[linked_matter].append(text)
     return ({m: " ".join(parts) for m, parts in matters.items()}, units, dict(unit_texts),
@@ -196,28 +196,27 @@ def read_inputs(session: Session) -> Inputs:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[str, LinkIndex] = {}
+_cache: OrderedDict[str, LinkIndex] = OrderedDict()
+# One index per source that teaches it its own examples (tips, hotline orders), per database.
+_CACHE_SIZE = 4
 
 
-def index_for(session: Session) -> LinkIndex:
-    """The link index for what ``session`` sees now; refitted only when its inputs changed.
+def index_for(session: Session, examples: Iterable[tuple[int, str]] = ()) -> LinkIndex:
+    """The link index for what ``session`` sees now, taught ``examples``; refitted only when its inputs changed.
 
-    Reading the rows is cheap; segmenting and fitting is not, so the fitted index is
-    kept per process under a digest of everything it was built from.
+    Reading the rows is cheap; segmenting and fitting is not, so the few fitted indexes
+    used last are kept per process under a digest of everything each was built from.
     """
-    inputs = read_inputs(session)
+    inputs = read_inputs(session, examples)
     digest = hashlib.sha256(repr(inputs).encode("utf-8")).hexdigest()
     with _cache_lock:
         cached = _cache.get(digest)
-    if cached is not None:
-        return cached
+        if cached is not None:
+            _cache.move_to_end(digest)
+            return cached
     index = LinkIndex(*inputs)
     with _cache_lock:
-        _cache.clear()  # one database per process in practice; keep memory flat
         _cache[digest] = index
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return index
-
-
-def link_text(tip: Tip, unit_names: Iterable[str] = ()) -> str:
-    """What the linker reads of a tip: headline, text, place and the unit as named."""
-    return " ".join(part for part in (tip.title, tip.text, tip.place, tip.unit_named, *unit_names) if part)

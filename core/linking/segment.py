@@ -1,4 +1,4 @@
-"""Chinese word segmentation (jieba) for linking and clustering, set up once per process."""
+"""Chinese word segmentation (jieba) for linking and for comparing texts, set up once per process."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +14,7 @@ _tokenizer: Any = None
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _WORD = re.compile(r"[\u3400-\u9fff]{2,}|[a-z0-9]{2,}")
-# Words that say nothing about which matter a tip concerns.
+# Words that say nothing about which matter a text concerns.
 STOP_WORDS = frozenset([
     "我们", "你们", "他们", "这个", "那个", "一个", "没有", "什么", "怎么", "为什么", "如何", "现在",
     "已经", "还是", "但是", "因为", "所以", "如果", "可以", "问题", "情况", "反映", "群众", "有关",

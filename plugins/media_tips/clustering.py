@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.linking import normalise, tokens
 from plugins.media_tips.models import Tip, TipCluster, TipSource
-from plugins.media_tips.segment import normalise, tokens
 
 SIMILARITY = 0.5  # cosine over words and character pairs; measured on paraphrased duplicates
 WINDOW_DAYS = 90

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.linking import LinkIndex, unit_aliases
 from plugins.media_tips import attachments, receipts
-from plugins.media_tips.linking import LinkIndex, unit_aliases
 
 
 def test_paraphrased_tips_find_their_matter_and_unit(db_session, org, ledger):
