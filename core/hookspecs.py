@@ -12,6 +12,7 @@ concatenated by the caller.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,19 @@ def duban_signal_recorded(session: Session, signal: Signal) -> None:
     """Called after a signal is stored (inside the same transaction).
 
     ``signal`` is the stored :class:`core.signals.Signal`. Returns nothing.
+    """
+
+
+@hookspec
+def duban_refs_held(session: Session, channel: str, refs: Collection[str]) -> Collection[str] | None:
+    """Say which records of an outside system this plugin already holds, so one report is counted once.
+
+    ``refs`` are numbers an outside system gave its records (12345 hotline order numbers);
+    ``channel`` names the way they reached Duban (``"hotline"``). Called by a source that
+    imports that system's records itself (:func:`core.plugins.refs_held`), before it counts
+    them. Returns those of ``refs`` this plugin holds as records of its own received through
+    ``channel`` (for the tips plugin, tips whose source is ``channel`` and whose ref is one of
+    them), or nothing. Reads only; never writes.
     """
 
 

@@ -5,6 +5,7 @@ import importlib
 import os
 from collections.abc import Collection, Iterable
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -12,12 +13,18 @@ from core import hookspecs
 from core.access.models import Role
 from core.hooktypes import Importer, JobSpec, SignalKind
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 # Core's own behaviour, registered like any other plugin.
 DEFAULT_PLUGINS = ("core.builtin",)
 
 #: Derived capability: held by every role that may use at least one importer (the Imports page's
 #: menu entry). Computed from the importers' own capabilities, never declared.
 IMPORTS_USE = "imports.use"
+
+#: Refs asked of ``duban_refs_held`` at once: well within every database's limit on bound parameters.
+REFS_CHUNK = 1000
 
 
 def make_plugin_manager(blocked: Iterable[str] = (), extra: Iterable[object] = (), *,
@@ -65,6 +72,22 @@ def source_labels(pm: pluggy.PluginManager) -> dict[str, str]:
 def source_label(pm: pluggy.PluginManager, source: str) -> str:
     """The msgid naming ``source``, or the key itself for a source nobody names."""
     return source_labels(pm).get(source, source)
+
+
+def refs_held(pm: pluggy.PluginManager, session: Session, channel: str, refs: Iterable[str]) -> set[str]:
+    """Of ``refs`` (an outside system's record numbers), those another plugin already holds from ``channel``.
+
+    The union of every plugin's ``duban_refs_held``, asked in chunks so that any number of refs
+    stays within the database's limit on bound parameters. A source counts a record another
+    plugin holds only once (see docs/plugins.md, "One report, counted once").
+    """
+    wanted = sorted(set(refs))
+    held: set[str] = set()
+    for start in range(0, len(wanted), REFS_CHUNK):
+        chunk = wanted[start:start + REFS_CHUNK]
+        for found in pm.hook.duban_refs_held(session=session, channel=channel, refs=chunk):
+            held.update(ref for ref in found or () if ref in chunk)
+    return held
 
 
 def importers(pm: pluggy.PluginManager) -> dict[str, Importer]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,18 @@ def duban_signal_kinds() -> list[SignalKind]:
 @hookimpl
 def duban_source_labels() -> dict[str, str]:
     return {"media_tips": N_("Media and public tips")}
+
+
+@hookimpl
+def duban_refs_held(session: Session, channel: str, refs: Collection[str]) -> list[str]:
+    """Tips taken in from ``channel`` (the hotline) under one of ``refs``: counted here, not again elsewhere."""
+    from sqlalchemy import select
+
+    from plugins.media_tips.models import Tip, TipSource
+
+    if channel not in {source.value for source in TipSource} or not refs:
+        return []
+    return list(session.scalars(select(Tip.ref).where(Tip.source == TipSource(channel), Tip.ref.in_(list(refs)))))
 
 
 @hookimpl

@@ -54,6 +54,11 @@ class HookPlugin:
         self.seen.append(("signal", signal.ref))
 
     @hookimpl
+    def duban_refs_held(self, session, channel, refs):
+        self.seen.append(("refs", channel, len(refs)))
+        return [ref for ref in refs if channel == "widget-line" and ref.startswith("W")]
+
+    @hookimpl
     def duban_importers(self):
         def handler(session, data, filename, context: ImportContext) -> ImportReport:
             table = read_table(data, filename)
@@ -200,6 +205,18 @@ def test_hook_duban_signal_recorded(app, db_session, org, plugin):
     record_signal(db_session, source="hooktest", kind="widgets", ref="w-1", unit_id=org.county_a1.id,
                   value=4, observed_on=date(2026, 11, 1))  # unchanged: no second call
     assert plugin.seen == [("signal", "w-1")]
+
+
+def test_hook_duban_refs_held(app, db_session, plugin):
+    from core.plugins import REFS_CHUNK, refs_held
+
+    pm = app.extensions["duban.plugins"]
+    refs = [f"W{n}" for n in range(REFS_CHUNK + 5)] + ["X1", "W1"]
+    held = refs_held(pm, db_session, "widget-line", refs)
+    assert held == {f"W{n}" for n in range(REFS_CHUNK + 5)}
+    assert [seen for seen in plugin.seen if seen[0] == "refs"] == [("refs", "widget-line", REFS_CHUNK),
+                                                                  ("refs", "widget-line", 6)]
+    assert refs_held(pm, db_session, "other-line", refs) == set()
 
 
 def test_hook_duban_importers(runner, tmp_path, plugin):
