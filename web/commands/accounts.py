@@ -8,10 +8,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from core.access.accounts import save_account
-from core.access.models import Role, User
+from core.access.models import ROLE_LABELS, Role, User
 from core.errors import DubanError
-from core.i18n import N_
-from web.commands.output import fail
+from core.i18n import N_, Message
+from web.commands.output import fail, say
 
 
 @click.group("user", help=N_("Accounts."))
@@ -33,7 +33,7 @@ def create_user(username: str, role: str, unit_code: str | None, display_name: s
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(say(N_("Password")), hide_input=True, confirmation_prompt=True)
     db = current_app.extensions["duban.db"]
     try:
         with db.transaction(actor="cli") as session:
@@ -41,7 +41,8 @@ def create_user(username: str, role: str, unit_code: str | None, display_name: s
                          display_name=display_name, email=email, is_unit_head=head, password=password)
     except DubanError as error:
         fail(error.message)
-    click.echo(f"created {username} ({role})")
+    click.echo(say(Message(N_("Account %(username)s created (%(role)s)."),
+                           {"username": username, "role": Message(ROLE_LABELS[Role(role)])})))
 
 
 COMMANDS = [user_group]

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from core.i18n import N_
 from core.migrate import upgrade
 from core.plugins import migration_dirs
+from web.commands.output import say
 
 
 @click.group("db", help=N_("Database schema commands."))
@@ -24,7 +25,7 @@ def upgrade_database() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     upgrade_database()
-    click.echo("database is up to date")
+    click.echo(say(N_("The database is up to date.")))
 
 
 COMMANDS = [db_group]

@@ -12,9 +12,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from core.i18n import N_
+from core.i18n import N_, Message
 from core.jobs import JobFailure
 from web.background import job_queue
+from web.commands.output import say
 
 
 @click.group("jobs", help=N_("Background jobs."))
@@ -57,9 +58,10 @@ NEEDS_ARGUMENTS = frozenset({"import_file", "export_ledger"})
 def enqueue(name: str) -> None:
     queue = job_queue()
     if name not in queue.tasks or name in NEEDS_ARGUMENTS:
-        raise click.BadParameter(f"choose one of {', '.join(sorted(set(queue.tasks) - NEEDS_ARGUMENTS))}")
+        raise click.BadParameter(say(Message(N_("Choose one of: %(names)s"),
+                                             {"names": ", ".join(sorted(set(queue.tasks) - NEEDS_ARGUMENTS))})))
     queue.enqueue(name)
-    click.echo(f"queued {name}")
+    click.echo(say(Message(N_("Job %(name)s queued."), {"name": name})))
 
 
 @jobs_group.command("failed", help=N_("List jobs that failed after every retry."))

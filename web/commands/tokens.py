@@ -6,11 +6,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core import clock
 from core.access.models import User
 from core.access.tokens import DEFAULT_DAYS, MAX_DAYS, ApiToken, create_token_for, revoke_token, tokens_of
 from core.errors import DubanError
-from core.i18n import N_
-from web.commands.output import fail
+from core.i18n import N_, Message
+from web.commands.output import fail, say
 
 
 @click.group("token", help=N_("API tokens."))
@@ -33,9 +34,11 @@ def create(username: str, name: str, days: int, read_only: bool) -> None:
             if user is None:
                 fail(N_("No such account."))
             token, secret = create_token_for(session, user, name, days=days, read_only=read_only)
-            kind = "read-only token" if token.read_only else "token"
-            click.echo(f"{kind} {token.prefix}… for {user.username} ({user.role.value}), "
-                       f"expires {token.expires_at.isoformat(timespec='minutes')}; it is shown only once:")
+            text = (N_("Read-only token %(prefix)s… for %(user)s, expires %(expires)s; it is shown only once:")
+                    if token.read_only else
+                    N_("Token %(prefix)s… for %(user)s, expires %(expires)s; it is shown only once:"))
+            click.echo(say(Message(text, {"prefix": token.prefix, "user": user.username,
+                                          "expires": clock.local_text(token.expires_at)})))
     except DubanError as error:
         fail(error.message)
     click.echo(secret)
@@ -54,7 +57,7 @@ def revoke(token_or_prefix: str) -> None:
         if len(found) != 1:
             fail(N_("No single token matches."))
         revoke_token(found[0])
-    click.echo(f"revoked {found[0].prefix}…")
+    click.echo(say(Message(N_("Token %(prefix)s… revoked."), {"prefix": found[0].prefix})))
 
 
 @token_group.command("list", help=N_("List a user's tokens."))

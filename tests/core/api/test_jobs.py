@@ -50,7 +50,7 @@ def test_duban_jobs_enqueue_queues_plugin_and_core_jobs_but_not_those_needing_a_
 
     queue = app.extensions["duban.jobs"]
     queue.huey.flush()
-    assert runner.invoke(args=["jobs", "enqueue", "poll_feeds"]).output == "queued poll_feeds\n"
+    assert runner.invoke(args=["jobs", "enqueue", "poll_feeds"]).output == "已排入任务 poll_feeds。\n"
     assert db_session.scalar(select(JobRun.job)) == "poll_feeds" and queue.huey.pending_count() == 1
     refused = runner.invoke(args=["jobs", "enqueue", "export_ledger"])
     assert refused.exit_code != 0 and "train_model" in refused.output and "import_file" not in refused.output
