@@ -18,6 +18,7 @@ from core.importing.parsers import (
     decimal,
     email_address,
     event_date,
+    event_time,
     integer,
     iso_date,
     optional_text,
@@ -34,7 +35,8 @@ from core.importing.table import SourceRow, Table
 __all__ = [
     "DEFAULT_LIMITS", "CellError", "Column", "FileRejected", "FileTooLarge", "ImportReport",
     "Kind", "MappedRow", "MappedTable", "Parser", "RowChange", "RowError", "SourceRow", "Table",
-    "UploadLimits", "boolean", "choice", "code_list", "decimal", "email_address", "event_date", "integer", "iso_date",
+    "UploadLimits", "boolean", "choice", "code_list", "decimal", "email_address", "event_date", "event_time",
+    "integer", "iso_date",
     "map_rows", "normalise_header", "optional_text", "read_table", "region_code",
     "safe_cell", "severity", "sniff_kind", "text",
 ]

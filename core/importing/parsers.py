@@ -21,6 +21,7 @@ Parser = Callable[[Any], Any]
 
 SHOWN_CHARS = 40
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
+_TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?", re.ASCII)
 _CODE_SEPARATORS = re.compile(r"[;；,，、]")
 _REGION = re.compile(r"\d{6}", re.ASCII)
 _TRUE = frozenset({"1", "yes", "y", "true", "t", "是", "有"})
@@ -126,6 +127,40 @@ def event_date(value: Any) -> dt.date:
     if day < clock.EARLIEST_EVENT:
         raise CellError(N_("%(value)s is before 1990; check the year."), value=day.isoformat())
     return day
+
+
+def event_time(value: Any) -> dt.datetime:
+    """The moment something happened, as an aware UTC datetime: ``YYYY-MM-DD HH:MM[:SS]`` (or ``T``
+    between), a date alone (its midnight) or an Excel date-time cell, read in the instance's time zone;
+    not after now, not before 1990.
+
+    For received, closed and visited times that outside systems export to the minute (a 12345
+    hotline order's 受理时间 and 办结时间).
+    """
+    from core import clock
+
+    if isinstance(value, dt.datetime):
+        local = value.replace(tzinfo=clock.zone()) if value.tzinfo is None else value
+    elif isinstance(value, dt.date):
+        local = dt.datetime(value.year, value.month, value.day, tzinfo=clock.zone())
+    else:
+        raw = str(value).strip()
+        match = _TIME.fullmatch(raw)
+        if not match:
+            raise CellError(N_("%(value)s is not a time; write times as YYYY-MM-DD HH:MM."), value=shown(raw))
+        year, month, day, hour, minute, second = (int(part) if part else 0 for part in match.groups())
+        try:
+            local = dt.datetime(year, month, day, hour, minute, second, tzinfo=clock.zone())
+        except ValueError:
+            raise CellError(N_("%(value)s is not a valid time: that day or hour does not exist."),
+                            value=shown(raw)) from None
+    instant = local.astimezone(dt.UTC)
+    if local.astimezone(clock.zone()).date() > clock.today() or instant > dt.datetime.now(dt.UTC):
+        raise CellError(N_("%(value)s is in the future; this column records when something happened."),
+                        value=clock.local_text(instant))
+    if local.date() < clock.EARLIEST_EVENT:
+        raise CellError(N_("%(value)s is before 1990; check the year."), value=local.date().isoformat())
+    return instant
 
 
 def choice(allowed: Mapping[str, str] | Iterable[str]) -> Parser:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from core.access.scope import Scope
@@ -40,8 +40,13 @@ def _busy_tasks(session: Session) -> set[int]:
 
 
 def plan_round(scope: Scope, *, name: str, budget: int, today: date, random_share: float = DEFAULT_RANDOM_SHARE,
-               min_region_chance: float = DEFAULT_MIN_REGION_CHANCE, seed: int | None = None) -> ReviewRound:
-    """Plan a round of ``budget`` visits among the tasks the user may see; nothing is committed."""
+               min_region_chance: float = DEFAULT_MIN_REGION_CHANCE, seed: int | None = None,
+               campaign_id: int | None = None) -> ReviewRound:
+    """Plan a round of ``budget`` visits among the tasks the user may see; nothing is committed.
+
+    With ``campaign_id``, a special campaign's round: its look-backs and its draw are limited to
+    the tasks within the campaign's matters and units (:func:`core.plans.campaigns.campaign_task_clause`).
+    """
     scope.require("reviews.manage")
     name = name.strip()
     if not name:
@@ -57,18 +62,25 @@ def plan_round(scope: Scope, *, name: str, budget: int, today: date, random_shar
     seed = secrets.randbelow(2**31) if seed is None else seed
     review_round = ReviewRound(name=name[:200], owner_unit_id=owner.id, budget=budget, random_share=random_share,
                                min_region_chance=min_region_chance, seed=seed, planned_on=today,
-                               created_by=scope.user.username if scope.user else "")
+                               created_by=scope.user.username if scope.user else "", campaign_id=campaign_id)
     session.add(review_round)
     session.flush()
-    lookbacks = list(session.scalars(scope.select(ReviewVisit, "write").where(
+    within: ColumnElement[bool] = true()
+    waiting = scope.select(ReviewVisit, "write").where(
         ReviewVisit.round_id.is_(None), ReviewVisit.selection == Selection.lookback,
-        ReviewVisit.state == VisitState.planned).order_by(ReviewVisit.due_on, ReviewVisit.id).limit(budget)))
+        ReviewVisit.state == VisitState.planned)
+    if campaign_id is not None:
+        from core.plans.campaigns import campaign_task_clause
+
+        within = campaign_task_clause(campaign_id)
+        waiting = waiting.where(ReviewVisit.task_id.in_(select(Task.id).where(within)))
+    lookbacks = list(session.scalars(waiting.order_by(ReviewVisit.due_on, ReviewVisit.id).limit(budget)))
     position = 0
     for visit in lookbacks:
         position += 1
         visit.round_id, visit.position = review_round.id, position
     busy = _busy_tasks(session) | {visit.task_id for visit in lookbacks}
-    rows = [row for row in session.execute(queue_statement(scope).with_only_columns(
+    rows = [row for row in session.execute(queue_statement(scope).where(within).with_only_columns(
         TaskScore.task_id, TaskScore.priority, TaskScore.p_problem, Unit.id, Unit.region_code))
         if row[0] not in busy]
     review_round.eligible_count = len(rows)

@@ -15,6 +15,7 @@ from core.importing import (
     decimal,
     email_address,
     event_date,
+    event_time,
     integer,
     iso_date,
     optional_text,
@@ -65,6 +66,21 @@ def test_event_date_is_refused_in_the_future_of_the_instances_zone_or_before_199
         assert "in the future" in refused(event_date, "2026-03-02")
         assert "before 1990" in refused(event_date, "1989-12-31")
         assert "YYYY-MM-DD" in refused(event_date, "3/1/2026")
+
+
+def test_event_time_is_read_in_the_instances_zone_and_stored_in_utc() -> None:
+    from core import clock
+
+    with clock.frozen(dt.date(2026, 3, 1)):
+        assert event_time("2026-03-01 08:30") == dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.UTC)  # Asia/Shanghai
+        assert event_time("2026-02-28T23:59:59") == dt.datetime(2026, 2, 28, 15, 59, 59, tzinfo=dt.UTC)
+        assert event_time("2026-02-28") == dt.datetime(2026, 2, 27, 16, 0, tzinfo=dt.UTC)
+        assert event_time(dt.datetime(2026, 2, 1, 9, 0)) == dt.datetime(2026, 2, 1, 1, 0, tzinfo=dt.UTC)
+        assert "in the future" in refused(event_time, "2026-03-02 00:00")
+        assert "before 1990" in refused(event_time, "1989-12-31 23:00")
+        assert "does not exist" in refused(event_time, "2026-02-30 10:00")
+        assert "does not exist" in refused(event_time, "2026-02-01 25:00")
+        assert "YYYY-MM-DD HH:MM" in refused(event_time, "3/1/2026 10:00")
 
 
 def test_the_instances_today_follows_its_time_zone() -> None:
