@@ -69,8 +69,8 @@ def list_tokens(username: str) -> None:
         for token in tokens_of(session, username):
             state = "revoked" if token.revoked_at else "expired" if token.expired() else "active"
             kind = "read-only" if token.read_only else "read-write"
-            used = token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "-"
-            expires = token.expires_at.isoformat(timespec="minutes")
+            used = clock.local_text(token.last_used_at, seconds=True) if token.last_used_at else "-"
+            expires = clock.local_text(token.expires_at)
             click.echo(f"{token.prefix}…\t{state}\t{kind}\texpires {expires}\t{token.name}\tlast used {used}")
 
 

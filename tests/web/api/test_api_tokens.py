@@ -66,6 +66,10 @@ def test_token_create_takes_days_and_read_only_and_prints_the_token_last(runner,
                        csrf=False).status_code == 403
     listing = runner.invoke(args=["token", "list", "bridge"]).output
     assert "read-only" in listing and "active" in listing
+    from core import clock
+
+    token = next(t for t in tokens_of_bridge(runner) if t.read_only)
+    assert f"expires {clock.local_text(token.expires_at)}" in listing  # the office's time, not UTC
     assert runner.invoke(args=["token", "create", "bridge", "--days", "0"]).exit_code != 0
     assert runner.invoke(args=["token", "create", "bridge", "--days", "400"]).exit_code != 0
 
@@ -82,3 +86,11 @@ def test_the_tokens_page_creates_a_read_only_token_with_its_days(client, auth, o
         == timedelta(days=7)
     assert client.post("/api/v1/signals", json={"signals": []}, headers=_headers(secret), csrf=False).status_code == 403
     assert client.post("/tokens/", data={"days": "0"}).status_code == 400
+
+
+def tokens_of_bridge(runner):
+    from core.access.tokens import tokens_of
+
+    app = runner.app
+    with app.extensions["duban.db"].session() as session:
+        return list(tokens_of(session, "bridge"))
