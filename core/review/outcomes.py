@@ -37,6 +37,7 @@ from core.signals import record_signal
 
 SIGNAL_SOURCE = "review"
 SIGNAL_KIND = "problem_found"
+SIGNAL_LABEL = N_("On-site review found a problem (1) or none (0)")
 LOOKBACK_AFTER_DAYS = 14
 ROUND_NOT_STARTED = N_("This round has not started yet: start the round, then record what the visits found.")
 PHOTO_TYPES = ("image/png", "image/jpeg")

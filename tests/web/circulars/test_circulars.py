@@ -97,3 +97,19 @@ def test_referral_pages(client, login, demo):
     assert bundle.status_code == 200 and bundle.data.startswith(b"PK")
     login("hexi")
     assert client.get(response.headers["Location"]).status_code == 403
+
+
+def test_a_referrals_evidence_names_what_it_holds(client, login, demo):
+    """The evidence showed stored keys: a report's review state, timeline event kinds, signal sources and kinds."""
+    from core.ledger.models import Task
+    from core.org.models import Unit
+    from core.signals import Signal
+
+    login("duchashi")
+    task = demo.scalar(select(Task).join(Unit, Unit.id == Task.unit_id).where(Unit.code == "990103"))
+    page = client.get(f"/circulars/referrals/new?task={task.id}").get_data(as_text=True)
+    evidence = page.split("<h3>", 1)[1]
+    assert "dispatched" not in evidence and "已交办" in evidence  # the timeline's events, named
+    signals = demo.scalars(select(Signal).where(Signal.unit_id == task.unit_id)).all()
+    for signal in signals:
+        assert f"{signal.source}/{signal.kind}" not in evidence

@@ -17,13 +17,28 @@ from core.circulars.referrals import (
     referral_bundle,
 )
 from core.errors import DubanError
+from core.ledger.labels import EVENT_LABELS, REVIEW_LABELS
 from core.ledger.models import Task
+from core.plugins import signal_kinds
+from core.review.outcomes import SIGNAL_KIND as REVIEW_SIGNAL_KIND
+from core.review.outcomes import SIGNAL_LABEL as REVIEW_SIGNAL_LABEL
+from core.review.outcomes import SIGNAL_SOURCE as REVIEW_SIGNAL_SOURCE
+from core.signals_import import OUTSIDE_KINDS
 from web import db
 from web.actions import done, refused
 from web.auth import capability_required
 from web.views.circulars import bp
 from web.views.circulars.circulars import today
 from web.views.circulars.forms import ReferralForm, ReferralMoveForm
+
+
+def evidence_names() -> dict[str, dict[str, str]]:
+    """The msgids that name the stored evidence's keys: report reviews, timeline events, signal kinds."""
+    kinds = [*signal_kinds(db.plugins()), *OUTSIDE_KINDS]
+    return {"review": {state.value: label for state, label in REVIEW_LABELS.items()},
+            "event": {kind.value: label for kind, label in EVENT_LABELS.items()},
+            "signal": {f"{kind.source}/{kind.name}": kind.label for kind in kinds}
+            | {f"{REVIEW_SIGNAL_SOURCE}/{REVIEW_SIGNAL_KIND}": REVIEW_SIGNAL_LABEL}}
 
 
 @bp.get("/referrals")
@@ -50,7 +65,8 @@ def referral_new() -> Response | str:
         except DubanError as error:
             return refused(error, url_for("circulars.referral_new", task=task.id))
         return done(gettext("The referral has been prepared."), url_for("circulars.referral", referral_id=referral.id))
-    return render_template("circulars/referral_new.html", form=form, task=task, evidence=gather_evidence(scope, task))
+    return render_template("circulars/referral_new.html", form=form, task=task, evidence=gather_evidence(scope, task),
+                           names=evidence_names())
 
 
 @bp.get("/referrals/<int:referral_id>")
@@ -62,7 +78,7 @@ def referral(referral_id: int) -> str:
     form = ReferralMoveForm(formdata=None)
     form.to.choices = [(s.value, gettext(REFERRAL_STATE_LABELS[s])) for s in REFERRAL_MOVES[item.state]]
     return render_template("circulars/referral.html", referral=item, labels=REFERRAL_STATE_LABELS,
-                           form=form, writable=writable)
+                           form=form, writable=writable, names=evidence_names())
 
 
 @bp.post("/referrals/<int:referral_id>/move")
