@@ -6,6 +6,11 @@ the expressions run by the tree-walking interpreter, once with them compiled to 
 the server does). Prints microseconds per check for both, the best of 5 rounds of CPU time (each
 round times both, so that a busy machine slows both alike), and their ratio.
 
+It then checks answers against a one-question form whose constraint is the catastrophic
+pattern ``a*a*a*a*a*a*b`` (a backtracking engine takes seconds on 55 characters of 'a'), with
+answers of 55 and 5,000 characters (the most a respondent may send), and prints the cost of one
+answer (the target is under 10 ms).
+
     .venv/bin/python bench/survey_check.py                 # 2,000 answer sets, 5 rounds
     .venv/bin/python bench/survey_check.py --checks 5000
 """
@@ -55,6 +60,26 @@ def best_rounds(definition: dict[str, Any], answer_sets: list[dict[str, str]]) -
     return min(interpreter), min(closures)
 
 
+CATASTROPHIC_FORM = b"""\
+| survey |      |      |       |                           |
+|        | type | name | label | constraint                |
+|        | text | code | Code  | regex(., 'a*a*a*a*a*a*b') |
+"""
+
+
+def catastrophic_cost(length: int, answers: int = 200) -> float:
+    """Milliseconds of CPU time to check one answer of ``length`` characters against the pattern."""
+    definition = convert(CATASTROPHIC_FORM, form_id="bench_regex").definition
+    raw = {"code": "a" * length}
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for _ in range(answers):
+            check(definition, raw, MOMENT, "default", 1)
+        best = min(best, (time.process_time() - started) / answers * 1e3)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checks", type=int, default=2000, help="answer sets per round")
@@ -68,6 +93,9 @@ def main() -> None:
     print(f"  interpreted expressions: {interpreter:7.1f} µs per check")
     print(f"  compiled expressions:    {closures:7.1f} µs per check")
     print(f"  ratio:                   {interpreter / closures:7.2f}")
+    print("catastrophic pattern a*a*a*a*a*a*b, per answer (target < 10 ms):")
+    for length in (55, 5000):
+        print(f"  {length:5d} characters:        {catastrophic_cost(length):7.3f} ms")
 
 
 if __name__ == "__main__":

@@ -84,34 +84,111 @@ def check(definition: dict[str, Any], raw: Mapping[str, Any], moment: Moment, la
 EXPRESSION_KEYS = ("relevant", "required", "constraint", "calculate", "count", "choice_filter")
 
 
-def walks_needed(definition: dict[str, Any]) -> int:
-    """How many walks ``check`` needs for its verdict to see every answer it reads.
+# The expressions a field's stored value depends on; constraints and required only judge it.
+VALUE_KEYS = ("relevant", "calculate", "count")
 
-    1 when every expression reads only fields before it; 2 when one reads a later field (or
-    itself); 3 when one reads, from outside a repeat, the answers of a repeat not walked yet:
-    the second walk sees the first walk's lists, which are a guess, so the third decides.
+
+def dependency_levels(definition: dict[str, Any]) -> dict[str, int]:
+    """Each field's place in the dependency order of the form's values: 0 for a field that reads
+    no field placed at or after it, else one more than the deepest such field it reads (through
+    a calculation, a relevance condition — its own or its groups' — or a repeat count).
+
+    Raises :class:`DependencyCycle` when a field's value depends on itself.
     """
+    placed = list(_placed(definition["nodes"], ()))
+    order = {node["name"]: index for index, (node, _) in enumerate(placed) if node.get("name")}
+    reads: dict[str, set[str]] = {}
+    for node, _repeats in placed:
+        name = node.get("name")
+        if not name:
+            continue
+        found: set[str] = set()
+        for key in VALUE_KEYS:
+            if node.get(key):
+                try:
+                    found |= references(node[key])
+                except ExpressionError:
+                    continue
+        reads[name] = (found & order.keys()) | reads.get(name, set())
+        for child in node.get("children") or ():
+            if child.get("name"):  # a group's relevance decides its children's values
+                reads.setdefault(child["name"], set()).add(name)
+    levels: dict[str, int] = {}
+    visiting: list[str] = []
+
+    def level(name: str) -> int:
+        if name in levels:
+            return levels[name]
+        if name in visiting:
+            raise DependencyCycle(visiting[visiting.index(name):] + [name])
+        visiting.append(name)
+        deepest = 0
+        for other in reads.get(name, ()):
+            deepest = max(deepest, level(other) + (1 if order[other] >= order[name] else 0))
+        visiting.pop()
+        levels[name] = deepest
+        return deepest
+
+    for name in order:
+        level(name)
+    return levels
+
+
+class DependencyCycle(Exception):
+    """A field's value depends on itself; ``names`` is the cycle, first name repeated last."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(" → ".join("${" + name + "}" for name in names))
+        self.names = names
+
+
+def walks_needed(definition: dict[str, Any]) -> int:
+    """How many walks ``check`` needs for its verdict to be the one of evaluating every field in
+    dependency order: one more than the deepest chain of fields reading fields placed after them
+    (``a = ${b} + 1`` placed before ``b = ${c} + 1`` before ``c = 1`` needs 3), at least 2 when a
+    field outside a repeat reads the repeat's answers before it is walked, which the first walk
+    can only guess. A form whose values depend on themselves is refused at import, so the walks
+    end.
+    """
+    try:
+        levels = dependency_levels(definition)
+    except DependencyCycle:
+        return 1  # refused at import; a form stored before keeps one walk
+    walks = max(max(levels.values(), default=0) + 1, _repeat_walks(definition))
+    # A refused answer is stored empty, so a constraint, required or choice filter reading a
+    # field placed after it decides a value too: one more walk lets it see that field.
+    placed = list(_placed(definition["nodes"], ()))
+    order = {node["name"]: index for index, (node, _) in enumerate(placed) if node.get("name")}
+    for index, (node, _repeats) in enumerate(placed):
+        for key in ("constraint", "required", "choice_filter"):
+            try:
+                names = references(node[key]) if node.get(key) else set()
+            except ExpressionError:
+                continue
+            if any(order.get(name, -1) >= index for name in names):
+                return walks + 1
+    return walks
+
+
+def _repeat_walks(definition: dict[str, Any]) -> int:
+    """3 when a field outside a repeat reads the answers of a repeat not walked yet: the first
+    walk counts answers a constraint may refuse once later answers are known, so the second
+    walk's lists are a guess and the third decides; else 1."""
     placed = list(_placed(definition["nodes"], ()))
     lists = {node["name"]: repeats + ((node["name"],) if node["kind"] == "repeat" else ())
              for node, repeats in placed if node.get("name")}
     defined: set[str] = set()
-    needed = 1
     for node, repeats in placed:
         for key in EXPRESSION_KEYS:
-            expr = node.get(key)
-            if not expr:
-                continue
             try:
-                names = references(expr)
+                names = references(node[key]) if node.get(key) else set()
             except ExpressionError:
                 continue
-            for name in names - defined:
-                needed = max(needed, 3 if set(lists.get(name, ())) - set(repeats) else 2)
-                if needed == 3:
-                    return needed
+            if any(set(lists.get(name, ())) - set(repeats) for name in names - defined):
+                return 3
         if node.get("name"):
             defined.add(node["name"])
-    return needed
+    return 1
 
 
 def _placed(nodes: list[dict[str, Any]], repeats: tuple[str, ...]) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
@@ -150,6 +227,10 @@ class _Walker:
         self.today = moment.ended.date()
         self.scope: Mapping[str, Any] | None = None
         self.scope_context = EvalContext()
+        # Per repeat instance's scope (by identity): its 1-based number, for position(..).
+        self.positions: dict[int, int] = {}
+        # Each repeat field's answers in the instances walked so far, for indexed-repeat().
+        self.lists: dict[str, list[Any]] = {}
 
     def context(self, scope: Mapping[str, Any], current: Any = None) -> EvalContext:
         """The context reading ``scope``, which sees answers as they are added to it.
@@ -157,11 +238,14 @@ class _Walker:
         Made once per scope (the form's, a repeat instance's, a choice's) rather than once per
         expression; a constraint's, which also sees the answer as ``.``, is made each time.
         """
+        position = self.positions.get(id(scope), 1)
         if current is not None:
-            return EvalContext(scope, current=current, today=self.today, now=self.moment.ended)
+            return EvalContext(scope, current=current, today=self.today, now=self.moment.ended,
+                               position=position, lists=self.lists)
         if scope is not self.scope:
             self.scope = scope
-            self.scope_context = EvalContext(scope, today=self.today, now=self.moment.ended)
+            self.scope_context = EvalContext(scope, today=self.today, now=self.moment.ended,
+                                             position=position, lists=self.lists)
         return self.scope_context
 
     def truth(self, expr: str, scope: Mapping[str, Any], current: Any = None) -> bool:
@@ -202,12 +286,14 @@ class _Walker:
         scope[node["name"]] = [str(index + 1) for index in range(count)]
         names = _fields(node["children"])
         lists: dict[str, list[Any]] = {name: [] for name in names}
+        self.lists.update(lists)
         instances = []
         for index in range(count):
             inst_raw = given[index] if index < len(given) and isinstance(given[index], Mapping) else {}
             inst_out: dict[str, Any] = {}
             inst_prefix = f"{prefix}{node['name']}~{index}~"
             inst_scope = {**scope, **self.earlier.get(inst_prefix, {})}
+            self.positions[id(inst_scope)] = index + 1
             self.nodes(node["children"], inst_raw, inst_out, inst_scope, True, inst_prefix)
             own = {name: inst_scope.get(name, "") for name in names}
             self.instances[inst_prefix] = own
@@ -217,6 +303,7 @@ class _Walker:
                 else:
                     lists[name].append(value or self.refused.get(inst_prefix + name, ""))
             instances.append(inst_out)
+            del self.positions[id(inst_scope)]
         out[node["name"]] = instances
         scope.update(lists)
 

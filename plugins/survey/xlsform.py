@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,9 @@ from core.i18n import N_
 from core.importing import DEFAULT_LIMITS, FileTooLarge, UploadLimits, sniff_kind
 from core.importing.limits import human_size
 from core.importing.xlsx import check_archive
-from plugins.survey.definition import build_definition
+from plugins.survey.definition import build_definition, walk
+from plugins.survey.engine import DependencyCycle, dependency_levels
+from plugins.survey.expressions import ExpressionError, parse
 
 
 class FormRejected(ValidationError):
@@ -77,12 +80,63 @@ def convert(data: bytes, *, form_id: str, filename: str = "", limits: UploadLimi
     except Exception as exc:  # pyxform raises assorted types for a bad form; its text is the message
         raise FormRejected(N_("The form was refused: %(reason)s"), reason=_reason(exc)) from exc
     definition = build_definition(source)
+    problem = expression_problem(definition, lambda: _row_numbers(data, kind))
+    if problem:
+        raise FormRejected(N_("The form was refused: %(reason)s"), reason=problem)
     title = str(source.get("title") or "")
     if title in ("", "data"):
         # pyxform names a form without a form_title after its file, which bytes do not have.
         title = os.path.splitext(os.path.basename(filename))[0] or form_id
     return ConvertedForm(title=title, definition=definition,
                          xform=xform, warnings=found)
+
+
+# The XLSForm column each expression of a definition comes from.
+COLUMNS = {"relevant": "relevant", "constraint": "constraint", "calculate": "calculation",
+           "required": "required", "choice_filter": "choice_filter", "count": "repeat_count"}
+
+
+def expression_problem(definition: dict[str, Any], rows: Callable[[], dict[str, int]]) -> str:
+    """Why the form's expressions cannot be used, as pyxform words its own refusals, or "".
+
+    Every expression is parsed (an unreadable one, an unsupported function or a regular
+    expression RE2 cannot run would otherwise read as false or empty), and the fields' values
+    must not depend on themselves. ``rows`` gives each field's row on the survey sheet.
+    """
+    for node in walk(definition["nodes"]):
+        for key, column in COLUMNS.items():
+            expr = node.get(key)
+            if not expr or (key == "required" and expr == "true()"):
+                continue
+            try:
+                parse(expr)
+            except ExpressionError as error:
+                reason = error.message.render(lambda msgid: msgid)
+                return (f"{_row(rows, node)}On the 'survey' sheet, the '{column}' value of "
+                        f"'{node.get('name', '')}' cannot be read: {reason} ({expr})")
+    try:
+        dependency_levels(definition)
+    except DependencyCycle as cycle:
+        first = next((node for node in walk(definition["nodes"]) if node.get("name") == cycle.names[0]), {})
+        return (f"{_row(rows, first)}On the 'survey' sheet, the value of '{cycle.names[0]}' depends on "
+                f"itself through its calculation or relevance: {cycle}.")
+    return ""
+
+
+def _row(rows: Callable[[], dict[str, int]], node: dict[str, Any]) -> str:
+    row = rows().get(str(node.get("name", "")))
+    return f"[row : {row}] " if row else ""
+
+
+def _row_numbers(data: bytes, kind: str) -> dict[str, int]:
+    """Each name's row on the survey sheet, counted as pyxform counts them (the header is row 1)."""
+    from pyxform.xls2json_backends import get_xlsform
+
+    try:
+        rows = get_xlsform(data, file_type="." + kind).survey
+    except Exception:
+        return {}
+    return {str(row.get("name")): index + 2 for index, row in enumerate(rows) if row.get("name")}
 
 
 def _reason(exc: Exception) -> str:

@@ -8,12 +8,12 @@ import pytest
 from plugins.survey.definition import unsupported
 from plugins.survey.xlsform import FormRejected, convert
 
-# bad_calc.xlsx is refused only by ODK Validate, a Java program Duban does not run: pyxform's
-# converter accepts it (its calculation is a string literal), so it imports.
-ACCEPTED = ["bad_calc.xlsx", "case_insensitivity.xlsx", "choice_filter_test.xlsx", "group.xlsx", "loop.xlsx",
+# bad_calc.xlsx passes pyxform's converter (ODK Validate, a Java program Duban does not run,
+# refuses it) but its calculation does not parse, so Duban refuses it naming the row.
+ACCEPTED = ["case_insensitivity.xlsx", "choice_filter_test.xlsx", "group.xlsx", "loop.xlsx",
             "or_other.xlsx", "specify_other.xlsx", "text_and_integer.xlsx", "tutorial.xls", "widgets.xls",
             "xlsform_spec_test.xlsx", "yes_or_no_question.xlsx"]
-REJECTED = ["unknown_question_type.xls"]
+REJECTED = ["bad_calc.xlsx", "unknown_question_type.xls"]
 
 
 def test_every_fixture_is_covered(fixtures_dir: str) -> None:
@@ -40,6 +40,12 @@ def test_rejected_forms_carry_pyxforms_message(name: str, form_bytes) -> None:
         convert(form_bytes(name), form_id="x")
     assert "The form was refused" in str(caught.value)
     assert len(str(caught.value)) > len("The form was refused: ") + 10
+
+
+def test_an_expression_that_does_not_parse_names_its_sheet_row_and_column(form_bytes) -> None:
+    with pytest.raises(FormRejected) as caught:
+        convert(form_bytes("bad_calc.xlsx"), form_id="x")
+    assert "[row : 2] On the 'survey' sheet, the 'calculation' value of 'badcalc'" in str(caught.value)
 
 
 def test_widgets_names_the_types_a_browser_cannot_answer(form_bytes) -> None:

@@ -30,20 +30,27 @@
   }
 
   function setValue(q, value) {
+    if (valueOf(q) === value) return false;
     var input = q.querySelector("input[name='" + CSS.escape(q.getAttribute("data-field")) + "']");
     var type = q.getAttribute("data-type");
     if (type === "select_one" || type === "select_multiple") {
       var wanted = value.split(" ");
       q.querySelectorAll("input").forEach(function (i) { i.checked = wanted.indexOf(i.value) >= 0; });
     } else if (input && input.value !== value) { input.value = value; }
+    return true;
   }
 
   /* The instance (repeat) a node belongs to, or null at the top level. */
   function instanceOf(el) { return el.parentElement ? el.parentElement.closest(".survey-instance") : null; }
 
+  /* Each repeat field's answers in every instance, as the last scopeFor() found them, for
+   * indexed-repeat(). */
+  var repeatLists = {};
+
   function scopeFor(el) {
     var values = {};
     var lists = {};
+    repeatLists = lists;
     questions().forEach(function (q) {
       var name = q.getAttribute("data-q");
       var inst = instanceOf(q);
@@ -64,15 +71,24 @@
     return values;
   }
 
-  function truth(expr, values, current) {
+  /* What an expression of el sees: the answers, ".", the clock, the number of el's repeat
+   * instance (position(..)) and every instance's answers (indexed-repeat()). */
+  function context(el, values, current) {
+    var inst = el ? instanceOf(el) : null;
+    var position = inst ? Array.prototype.indexOf.call(inst.parentElement.children, inst) + 1 : 1;
+    return {values: values, current: current, today: clock.today, now: clock.now, position: position,
+            lists: repeatLists};
+  }
+
+  function truth(expr, values, current, el) {
     try {
-      return X.toBoolean(X.evaluate(expr, {values: values, current: current, today: clock.today, now: clock.now}));
+      return X.toBoolean(X.evaluate(expr, context(el, values, current)));
     } catch (e) { return false; }
   }
 
-  function text(expr, values) {
+  function text(expr, values, el) {
     try {
-      var v = X.evaluate(expr, {values: values, today: clock.today, now: clock.now});
+      var v = X.evaluate(expr, context(el, values));
       if (v === true) return "true";
       if (v === false) return "false";
       return X.toString(v);
@@ -88,7 +104,7 @@
 
   function refreshRepeats() {
     form.querySelectorAll(".survey-repeat[data-count]").forEach(function (r) {
-      var n = parseInt(text(r.getAttribute("data-count"), scopeFor(r)), 10);
+      var n = parseInt(text(r.getAttribute("data-count"), scopeFor(r), r), 10);
       if (!(n >= 0)) n = 0;
       n = Math.min(n, 50);
       var box = r.querySelector(".instances");
@@ -123,22 +139,30 @@
     });
   }
 
+  /* Calculations and skip logic in dependency order: the form is walked again while a walk
+   * changes anything. The server refuses a form whose values depend on themselves, so the walks
+   * end, at the latest after one walk per calculation and condition, each settling one more
+   * link of the longest chain (a = ${b} + 1 placed before b = ${c} + 1 before c = 1). */
   function refresh() {
     refreshRepeats();
-    for (var pass = 0; pass < 2; pass++) {
+    var walks = form.querySelectorAll("[data-calculate], [data-relevant]").length + 1;
+    for (var pass = 0; pass < walks; pass++) {
+      var changed = false;
       questions().forEach(function (q) {
         var calc = q.getAttribute("data-calculate");
         if (calc && (q.classList.contains("is-hidden") || q.querySelector("[readonly],[disabled]"))) {
-          setValue(q, isRelevant(q) ? text(calc, scopeFor(q)) : "");
+          if (setValue(q, isRelevant(q) ? text(calc, scopeFor(q), q) : "")) changed = true;
         }
       });
       form.querySelectorAll("[data-relevant]").forEach(function (el) {
-        var show = truth(el.getAttribute("data-relevant"), scopeFor(el));
+        var show = truth(el.getAttribute("data-relevant"), scopeFor(el), undefined, el);
+        if (el.hidden === show) changed = true;
         el.hidden = !show;
         el.querySelectorAll("input, textarea, select").forEach(function (i) {
           if (!i.hasAttribute("aria-disabled")) i.disabled = !isRelevant(i);
         });
       });
+      if (!changed) break;
     }
     questions().forEach(function (q) {
       var filter = q.getAttribute("data-choice-filter");
@@ -148,7 +172,7 @@
         var attrs = JSON.parse(c.getAttribute("data-attrs") || "{}");
         var local = Object.assign({}, values);
         Object.keys(attrs).forEach(function (k) { local["__choice_" + k] = attrs[k]; });
-        var keep = truth(filter, local);
+        var keep = truth(filter, local, undefined, q);
         c.hidden = !keep;
         var input = c.querySelector("input");
         if (!keep && input.checked) input.checked = false;
@@ -171,10 +195,10 @@
     var values = scopeFor(q);
     var required = q.getAttribute("data-required");
     if (value === "") {
-      return required && truth(required, values) ? (q.getAttribute("data-required-msg") || msgRequired) : "";
+      return required && truth(required, values, undefined, q) ? (q.getAttribute("data-required-msg") || msgRequired) : "";
     }
     var constraint = q.getAttribute("data-constraint");
-    if (constraint && !truth(constraint, values, value)) {
+    if (constraint && !truth(constraint, values, value, q)) {
       return q.getAttribute("data-constraint-msg") || msgConstraint;
     }
     return "";
