@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -36,9 +37,28 @@ def form_list(surveys: list[Survey], download_url: Any) -> str:
     for survey in surveys:
         digest = hashlib.md5(survey.xform.encode()).hexdigest()  # noqa: S324 (OpenRosa asks for md5)
         items.append(f"<xform><formID>{escape(form_id(survey))}</formID><name>{escape(survey.title)}</name>"
-                     f"<version>{survey.version}</version><hash>md5:{digest}</hash>"
+                     f"<version>{escape(form_version(survey))}</version><hash>md5:{digest}</hash>"
                      f"<downloadUrl>{escape(download_url(survey))}</downloadUrl></xform>")
     return f'<?xml version="1.0" encoding="UTF-8"?><xforms xmlns="{NS}">{"".join(items)}</xforms>'
+
+
+_INSTANCE_VERSION = re.compile(r'<instance>\s*<[^\s>]+[^>]*?\sversion="([^"]*)"')
+KEY_LENGTH = 64  # SurveyResponse.submission_key
+
+
+def form_version(survey: Survey) -> str:
+    """The version the form declares (the settings sheet's ``version``, on the instance's root),
+    which ODK Collect compares with the one it holds; Duban's own revision when it declares none."""
+    match = _INSTANCE_VERSION.search(survey.xform)
+    return match.group(1) if match and match.group(1) else str(survey.version)
+
+
+def submission_key(instance_id: str) -> str:
+    """The stored key of an instanceID: the whole ID when it fits, else a digest of the whole, so
+    that two IDs sharing a long prefix are two submissions."""
+    if len(instance_id) <= KEY_LENGTH - 2:
+        return "o:" + instance_id
+    return "o#" + hashlib.sha256(instance_id.encode()).hexdigest()[: KEY_LENGTH - 2]
 
 
 def form_id(survey: Survey) -> str:

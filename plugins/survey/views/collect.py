@@ -25,6 +25,7 @@ from plugins.survey.openrosa import (
     parse_instance,
     read_instance,
     response_xml,
+    submission_key,
 )
 from plugins.survey.submission import Submission, store
 from plugins.survey.views import bp
@@ -87,7 +88,7 @@ def submission(token: str | None = None) -> Response:
             problems = "; ".join(f"{path}: {shown(problem)}" for path, problem in checked.errors.items())
             return _xml(response_xml(problems), 400)
         session.commit()  # the reads end here; the answers are stored in a transaction of their own
-        store(database(), form, Submission(key="o:" + instance_id[:60], answers=checked.answers,
+        store(database(), form, Submission(key=submission_key(instance_id), answers=checked.answers,
                                               day=now.date(), at=now, channel="openrosa", language=locale(),
                                               field_team=token is not None))
     except DubanError as error:

@@ -60,3 +60,30 @@ def test_deeply_nested_or_huge_instances_are_refused_with_a_message(client, make
     grouped = _instance(survey, "grouped").replace(b"<comment/>", b"<g1><g2><g3><comment/></g3></g2></g1>")
     assert client.post("/submission", data=grouped, content_type="text/xml", csrf=False).status_code == 201
     assert _stored(db_session, survey) == 1
+
+
+def test_long_instance_ids_sharing_a_prefix_are_two_submissions(client, make_survey, db_session) -> None:
+    survey = make_survey()
+    prefix = "x" * 70
+    assert _post(client, "/submission", _instance(survey, prefix + "-1")).status_code == 201
+    assert _post(client, "/submission", _instance(survey, prefix + "-2")).status_code == 201
+    assert _post(client, "/submission", _instance(survey, prefix + "-2")).status_code == 201  # a retry
+    assert _stored(db_session, survey) == 2
+
+
+def test_the_form_list_gives_the_version_the_form_declares(client, db_session, org) -> None:
+    from plugins.survey import service
+
+    form = b"""\
+| survey   |         |       |            |
+|          | type    | name  | label      |
+|          | text    | q     | Question   |
+| settings |         |       |            |
+|          | version | title |            |
+|          | 2024060101 | Versioned |     |
+"""
+    survey = service.create_survey(db_session, form, owner_unit_id=org.city_a.id, source_name="v.md",
+                                   publish=True)
+    db_session.commit()
+    listing = client.get("/formList").get_data(as_text=True)
+    assert f"<formID>duban_{survey.slug}</formID><name>Versioned</name><version>2024060101</version>" in listing
