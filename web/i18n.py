@@ -1,13 +1,15 @@
 """Language choice: 中文 by default, English on request."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 from babel import Locale
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, refresh
 from werkzeug.wrappers import Response
 
 from core import clock
@@ -16,6 +18,7 @@ from core.i18n import DEFAULT_LOCALE, LOCALES, Message
 bp = Blueprint("i18n", __name__)
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 @lru_cache(maxsize=len(LOCALES))
@@ -33,6 +36,10 @@ def _chosen_locale() -> str:
     chosen = session.get("lang")
     if chosen in LOCALES:
         return chosen
+    # A client that is not a browser (ODK Collect, Enketo) names its language in the header.
+    heard = g.get("duban_header_locale")
+    if heard in LOCALES:
+        return str(heard)
     # Read the user only once Flask-Login has loaded it: loading it from here
     # would recurse through any translated message the loading shows.
     user = g.get("_login_user")
@@ -43,6 +50,31 @@ def _chosen_locale() -> str:
     if scope is not None and scope.user is not None and scope.user.locale in LOCALES:
         return scope.user.locale
     return DEFAULT_LOCALE
+
+
+# Accept-Language tags as Duban's locales: Chinese in any script or region is zh_CN.
+HEADER_LANGUAGES = {"zh": "zh_CN", "zh-CN": "zh_CN", "zh-Hans": "zh_CN", "zh-Hans-CN": "zh_CN", "en": "en"}
+
+
+def speaks_accept_language(view: View) -> View:
+    """Answer a view in the language its client's ``Accept-Language`` asks for.
+
+    For the endpoints of clients that are not Duban's pages (the OpenRosa ones, which
+    ODK Collect and Enketo call with the phone's language): a language chosen on the site
+    still wins, and a header naming neither Chinese nor English leaves the default.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        best = request.accept_languages.best_match(list(HEADER_LANGUAGES))
+        if best is None:  # a region or script not listed: match the language alone
+            asked = [tag.split("-")[0].lower() for tag, _quality in request.accept_languages]
+            best = next((tag for tag in asked if tag in HEADER_LANGUAGES), None)
+        g.duban_header_locale = HEADER_LANGUAGES.get(best or "")
+        refresh()  # a locale read before this point is read again
+        return view(*args, **kwargs)
+
+    return cast(View, wrapped)
 
 
 def locale_code() -> str:

@@ -8,7 +8,7 @@ needs it, and changed only with the plugins and that page.
 The request
     :func:`request_session`, :func:`request_scope`, :func:`database`, :func:`plugin_manager`
 Access and messages
-    :func:`capability_required`, :func:`render_message`
+    :func:`capability_required`, :func:`render_message`, :func:`speaks_accept_language`
 Forms
     :class:`ActionForm`, :class:`HappenedOn`
 Uploads checked, then confirmed
@@ -42,7 +42,7 @@ from web.auth import capability_required
 from web.commands.output import cli_gettext, fail, say
 from web.extensions import csrf, limiter
 from web.forms import ActionForm, HappenedOn
-from web.i18n import render_message
+from web.i18n import render_message, speaks_accept_language
 from web.import_flow import UploadForm, check_upload, confirm_upload, error_report_csv
 from web.public_forms import (
     FormToken,
@@ -88,6 +88,7 @@ __all__ = [
     "sent_earlier",
     "sent_result",
     "settings",
+    "speaks_accept_language",
     "submit_once",
 ]
 

@@ -64,6 +64,7 @@ SURFACE = [
     "sent_earlier",
     "sent_result",
     "settings",
+    "speaks_accept_language",
     "submit_once",
 ]
 

@@ -30,7 +30,14 @@ from plugins.survey.openrosa import (
 from plugins.survey.submission import Submission, store
 from plugins.survey.views import bp
 from plugins.survey.views.common import local_now, locale, published_forms, shown
-from web.plugin_api import csrf_exempt, database, rate_limit, render_message, request_session
+from web.plugin_api import (
+    csrf_exempt,
+    database,
+    rate_limit,
+    render_message,
+    request_session,
+    speaks_accept_language,
+)
 
 HEADERS = {"X-OpenRosa-Version": "1.0", "X-OpenRosa-Accept-Content-Length": str(MAX_SUBMISSION_BYTES)}
 
@@ -68,6 +75,7 @@ def xform(slug: str) -> Response:
 @bp.route("/submission", methods=["HEAD", "POST"])
 @bp.route("/collect/<token>/submission", methods=["HEAD", "POST"], endpoint="collect_submission")
 @csrf_exempt
+@speaks_accept_language  # ODK Collect and Enketo send the phone's language
 @rate_limit(methods=["POST"])
 def submission(token: str | None = None) -> Response:
     """Take one OpenRosa submission: 201 when stored (or stored before), 4xx with a message otherwise."""

@@ -87,3 +87,23 @@ def test_the_form_list_gives_the_version_the_form_declares(client, db_session, o
     db_session.commit()
     listing = client.get("/formList").get_data(as_text=True)
     assert f"<formID>duban_{survey.slug}</formID><name>Versioned</name><version>2024060101</version>" in listing
+
+
+def test_submissions_are_answered_in_the_language_the_client_asks_for(client, make_survey, db_session) -> None:
+    """ODK Collect sends the phone's language; the answers used to be in Chinese whatever it said."""
+    survey = make_survey()
+
+    def post(key: str, language: str | None) -> Any:
+        headers = {"Accept-Language": language} if language else {}
+        return client.post("/submission", data={"xml_submission_file": (io.BytesIO(_instance(survey, key)), "i.xml")},
+                           content_type="multipart/form-data", csrf=False, headers=headers)
+
+    english = post("lang-en", "en-GB,en;q=0.9")
+    assert english.status_code == 201 and "Thank you. Your answers have been received." in english.get_data(as_text=True)
+    chinese = post("lang-zh", "zh-TW,zh;q=0.8")
+    assert chinese.status_code == 201 and "已收到" in chinese.get_data(as_text=True)
+    unknown = post("lang-fr", "fr-FR")
+    assert "已收到" in unknown.get_data(as_text=True)  # neither language: the instance's default
+    refused = client.post("/submission", data=b'<data id="nope"/>', content_type="text/xml", csrf=False,
+                          headers={"Accept-Language": "en"})
+    assert refused.status_code == 400 and "form this server does not offer" in refused.get_data(as_text=True)
