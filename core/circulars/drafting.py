@@ -17,7 +17,16 @@ from core.access.scope import Scope
 from core.audit_log import append_entries
 from core.circulars.models import Circular, CircularEntry, CircularRanking, Verdict
 from core.circulars.problems import confirmed_findings
-from core.circulars.rankings import CONFIRMED, UnitScore, measure_label, rank_units, signal_measures
+from core.circulars.rankings import (
+    CONFIRMED,
+    UnitScore,
+    figure_text,
+    measure_label,
+    rank_units,
+    signal_measures,
+)
+from core.documents.official import document_date
+from core.documents.wording import join_clauses
 from core.errors import ValidationError
 from core.hooktypes import SignalKind
 from core.i18n import Gettext, message
@@ -68,8 +77,9 @@ def generate_circular(scope: Scope, request: DraftRequest, today: date, kinds: l
     circular.intro = message(
         "From %(start)s to %(end)s, %(count)s units were assessed on: %(measures)s. The ranking follows; "
         "the units below are commended or criticised.",
-        start=request.start.isoformat(), end=request.end.isoformat(), count=len(ranked),
-        measures=gettext(", ").join(gettext(measure_label(n, measures)) for n, w in request.weights.items() if w > 0),
+        start=document_date(request.start, gettext), end=document_date(request.end, gettext), count=len(ranked),
+        measures=join_clauses((gettext(measure_label(n, measures)) for n, w in request.weights.items() if w > 0),
+                              gettext(", ")),
     ).render(gettext)
     circular.closing = message(
         "Criticised units are to submit their reasons and improvement plans within %(days)s days of "
@@ -130,10 +140,10 @@ def _criticism(score: UnitScore, measures: Mapping[str, SignalKind], overdue: li
     text = _praise(score, measures, gettext)
     if findings:
         text = message("%(text)s Found on site: %(findings)s.", text=text,
-                       findings=gettext("; ").join(findings)).render(gettext)
+                       findings=join_clauses(findings, gettext("; "))).render(gettext)
     if overdue:
         text = message("%(text)s Overdue: %(matters)s.", text=text,
-                       matters=gettext("; ").join(overdue)).render(gettext)
+                       matters=join_clauses(overdue, gettext("; "))).render(gettext)
     return text
 
 
@@ -149,9 +159,9 @@ def _facts(score: UnitScore, measures: Mapping[str, SignalKind], gettext: Gettex
         kind = measures.get(name)
         if kind is None:
             continue
-        shown = f"{measure.value * 100:.0f}%" if kind.scale == "share" else f"{measure.value:g}"
-        items.append(message("%(label)s %(value)s", label=gettext(kind.label), value=shown))
-    return gettext("; ").join(item.render(gettext) for item in items)
+        items.append(message("%(label)s %(value)s", label=gettext(kind.label),
+                             value=figure_text(measure.value, kind.scale)))
+    return join_clauses((item.render(gettext) for item in items), gettext("; "))
 
 
 def _overdue_matters(scope: Scope, unit_ids: list[int], today: date, per_unit: int = 3) -> dict[int, list[str]]:

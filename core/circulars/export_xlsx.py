@@ -19,12 +19,14 @@ from core.importing import safe_cell
 
 
 def circular_xlsx(circular: Circular, gettext: Gettext, kinds: Mapping[str, SignalKind] | None = None) -> bytes:
-    """Three sheets: ranking (points and raw figures), named units, explanations."""
+    """Three sheets: ranking (each measure's points, then its raw figure), named units, explanations."""
     kinds = kinds or {}
     workbook = Workbook(write_only=True)
     measures = [name for name, weight in circular.weights.items() if weight]
     ranking = workbook.create_sheet(gettext("Ranking"))
-    ranking.append([safe_cell(h) for h in ranking_headers(circular, gettext, kinds)]
+    ranking.append([safe_cell(h) for h in ranking_headers(circular, gettext, kinds)[:3]]
+                   + [safe_cell(gettext("%(measure)s (points)") % {"measure": gettext(measure_label(n, kinds))})
+                      for n in measures]
                    + [safe_cell(gettext("Unit code"))]
                    + [safe_cell(gettext("%(measure)s (figure)") % {"measure": gettext(measure_label(n, kinds))})
                       for n in measures])

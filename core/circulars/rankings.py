@@ -99,6 +99,26 @@ def measure_label(name: str, kinds: Mapping[str, SignalKind]) -> str:
     return kind.label if kind is not None else name
 
 
+def figure_text(value: float, scale: str) -> str:
+    """A figure as people read it: shares as percentages, amounts of money with two decimals, scores
+    with one, counts (and days, flags) as whole numbers; thousands separated."""
+    if scale in ("share", "percent"):
+        return f"{value * 100:.1f}%" if scale == "share" else f"{value:.1f}%"
+    if scale == "yuan":
+        return f"{value:,.2f}"
+    if scale in ("0-100", "score", "points"):
+        return f"{value:.1f}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def measure_figure(name: str, value: float, kinds: Mapping[str, SignalKind]) -> str:
+    """The raw figure of measure ``name`` as text (the on-time rate as a percentage, problems as a count)."""
+    if name == ON_TIME:
+        return figure_text(value, "share")
+    kind = kinds.get(name)
+    return figure_text(value, kind.scale if kind is not None else "count")
+
+
 def signal_measures(kinds: list[SignalKind]) -> dict[str, SignalKind]:
     """Signal kinds by measure name (``signal:<source>.<kind>``)."""
     return {f"signal:{kind.source}.{kind.name}": kind for kind in kinds}

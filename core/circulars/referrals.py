@@ -20,10 +20,10 @@ from sqlalchemy import or_, select
 
 from core import clock
 from core.access.scope import Scope
-from core.circulars.export_docx import HEADING_FONT, SIZE_2, TITLE_FONT, add_paragraph, chinese_date
 from core.circulars.labels import REFERRAL_STATE_LABELS
 from core.circulars.models import REFERRAL_MOVES, Referral, ReferralEvent, ReferralState
 from core.circulars.problems import review_outcome_model
+from core.documents.official import HEADING_FONT, SIZE_2, TITLE_FONT, add_paragraph, chinese_date
 from core.errors import InvalidTransition, ValidationError
 from core.i18n import Gettext
 from core.ledger.attachments import clean_filename, stored_path

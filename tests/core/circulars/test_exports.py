@@ -9,9 +9,10 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from core.circulars.drafting import DraftRequest, generate_circular
-from core.circulars.export_docx import chinese_date, circular_docx
+from core.circulars.export_docx import circular_docx
 from core.circulars.export_xlsx import circular_xlsx
 from core.circulars.workflow import publish_circular
+from core.documents.official import document_date
 
 
 def identity(text: str) -> str:
@@ -35,10 +36,10 @@ def test_docx_has_number_title_ranking_table_signature_and_date(province, today)
     assert fonts.get(qn("w:eastAsia")) == "方正小标宋简体"
     body = next(p for p in document.paragraphs if "2 still overdue" in p.text)
     assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
-    assert texts[-2:] == ["示范省", chinese_date(today)]
+    assert texts[-2:] == ["示范省", document_date(today, identity)]
     [table] = document.tables
     rows = [[cell.text for cell in row.cells] for row in table.rows]
-    assert rows[0][:3] == ["Rank", "Unit", "Score"]
+    assert rows[0][:3] == ["Rank", "Unit", "Overall score (points)"]
     assert [row[1] for row in rows[1:]] == ["河东区", "城关区", "河西区"]
     assert rows[1][2] == "100.0"
 
@@ -49,7 +50,7 @@ def test_xlsx_holds_the_ranking_and_neutralises_formulas(province, db_session, t
     circular = _published(province, today)
     workbook = load_workbook(io.BytesIO(circular_xlsx(circular, identity)))
     ranking = list(workbook["Ranking"].iter_rows(values_only=True))
-    assert ranking[0][:3] == ("Rank", "Unit", "Score")
+    assert ranking[0][:4] == ("Rank", "Unit", "Overall score (points)", "On-time completion (points)")
     assert [row[1] for row in ranking[1:]][-1].startswith("'=")
     named = list(workbook["Units named"].iter_rows(values_only=True))
     assert {row[2] for row in named[1:]} == {"Commended", "Criticised"}
