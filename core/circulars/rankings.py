@@ -86,11 +86,6 @@ def parse_weights(text: str) -> dict[str, float]:
     return weights
 
 
-def format_weights(weights: Mapping[str, float]) -> str:
-    """The inverse of :func:`parse_weights`, one pair a line."""
-    return "\n".join(f"{name}={weight:g}" for name, weight in weights.items())
-
-
 def measure_label(name: str, kinds: Mapping[str, SignalKind]) -> str:
     """The msgid labelling measure ``name`` (a signal kind's own label for signal measures)."""
     if name in MEASURE_LABELS:

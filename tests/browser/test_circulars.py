@@ -26,7 +26,9 @@ def test_staff_publish_a_circular_and_the_criticised_unit_answers(page, live_ser
     page.fill("input[name=title]", "关于重点督办事项按时完成情况的通报")
     page.fill("input[name=start]", "2020-01-01")
     page.fill("input[name=end]", date(date.today().year + 1, 12, 31).isoformat())
-    page.fill("textarea[name=weights]", "on_time=100")
+    for weight in page.locator("#weights input[data-measure]").all():
+        weight.fill("0")
+    page.get_by_label("按时完成率").fill("100")
     page.click("#generate-form button[type=submit]")
     page.wait_for_selector("#ranking")
 
@@ -35,6 +37,11 @@ def test_staff_publish_a_circular_and_the_criticised_unit_answers(page, live_ser
     section.locator("textarea").fill("河西区人民政府两项任务逾期未完成，责令限期整改，予以通报批评。")
     section.get_by_role("button", name="保存段落").click()
     page.wait_for_selector("text=段落已保存")
+    # Publishing cannot be undone: it waits for the confirmation to be ticked.
+    confirm = page.locator("#publish-form input[name=confirm]")
+    assert confirm.get_attribute("required") is not None
+    assert page.locator(".doc-number").inner_text() == "（草稿，未编号）"
+    confirm.check()
     page.click("#publish")
     page.wait_for_selector("text=通报已印发至有关单位")
     number = page.locator(".doc-number").inner_text()

@@ -12,7 +12,7 @@ from core.circulars.models import Circular, Explanation, ExplanationState
 
 def _generate(client, today, **extra):
     data = {"title": "关于第四季度重点任务的通报", "start": (today.replace(day=1)).isoformat(),
-            "end": today.isoformat(), "weights": "on_time=100", "commend": 2, "criticise": 2,
+            "end": today.isoformat(), "weight_on_time": "100", "commend": 2, "criticise": 2,
             "explanation_days": 10}
     data.update(extra)
     return client.post("/circulars/new", data=data)
@@ -20,7 +20,10 @@ def _generate(client, today, **extra):
 
 def test_staff_generate_edit_and_publish_then_the_unit_answers(client, login, demo, demo_today):
     login("duchashi")
-    assert "on_time=" in client.get("/circulars/new").get_data(as_text=True)
+    form = client.get("/circulars/new").get_data(as_text=True)
+    # One labelled number field per measure, named in words; no internal keys to type.
+    assert re.search(r'<label for="weight_signal_audit_open_findings">未整改的审计问题</label>', form)
+    assert "signal:audit.open_findings" not in form.replace('data-measure="signal:audit.open_findings"', "")
     response = _generate(client, demo_today, start="2020-01-01",
                          end=(demo_today.replace(year=demo_today.year + 1)).isoformat())
     assert response.status_code == 302
@@ -31,7 +34,7 @@ def test_staff_generate_edit_and_publish_then_the_unit_answers(client, login, de
     entry = next(e for e in circular.entries if e.unit.code == "990103")
     client.post(f"/circulars/{circular_id}/entries/{entry.id}",
                 data={f"entry-{entry.id}-text": "河西区两项任务逾期未完成，予以通报批评。"})
-    assert client.post(f"/circulars/{circular_id}/publish").status_code == 302
+    assert client.post(f"/circulars/{circular_id}/publish", data={"confirm": "y"}).status_code == 302
     demo.expire_all()
     assert demo.get(Circular, circular_id).number.startswith("示督通〔")
     document = Document(io.BytesIO(client.get(f"/circulars/{circular_id}.docx").data))
@@ -52,7 +55,7 @@ def test_sibling_county_gets_404_for_another_units_explanation_and_drafts(client
     end = demo_today.replace(year=demo_today.year + 1).isoformat()
     published_id = int(re.search(r"/circulars/(\d+)", _generate(client, demo_today, start="2020-01-01", end=end)
                                  .headers["Location"]).group(1))
-    client.post(f"/circulars/{published_id}/publish")
+    client.post(f"/circulars/{published_id}/publish", data={"confirm": "y"})
     draft_id = int(re.search(r"/circulars/(\d+)", _generate(client, demo_today, start="2020-01-01", end=end)
                              .headers["Location"]).group(1))
     explanation = demo.scalar(select(Explanation).join(Explanation.unit).where(
@@ -69,8 +72,26 @@ def test_sibling_county_gets_404_for_another_units_explanation_and_drafts(client
 
 def test_bad_weights_are_shown_on_the_form(client, login, demo, demo_today):
     login("duchashi")
-    page = _generate(client, demo_today, weights="on_time").get_data(as_text=True)
-    assert "on_time=35" in page  # the message shows an example
+    page = _generate(client, demo_today, weight_on_time="0").get_data(as_text=True)
+    assert "至少一项权重须大于零" in page
+    page = _generate(client, demo_today, weight_on_time="-5").get_data(as_text=True)
+    assert 'class="field has-error"' in page and 'value="-5"' in page
+
+
+def test_publishing_needs_the_confirmation_ticked_on_the_server(client, login, demo, demo_today):
+    login("duchashi")
+    response = _generate(client, demo_today, start="2020-01-01",
+                         end=demo_today.replace(year=demo_today.year + 1).isoformat())
+    circular_id = int(re.search(r"/circulars/(\d+)", response.headers["Location"]).group(1))
+    page = client.get(f"/circulars/{circular_id}").get_data(as_text=True)
+    assert 'name="confirm"' in page and "不可撤回" in page
+    refused = client.post(f"/circulars/{circular_id}/publish", follow_redirects=True).get_data(as_text=True)
+    assert "请勾选确认" in refused
+    demo.expire_all()
+    assert demo.get(Circular, circular_id).number == ""
+    assert client.post(f"/circulars/{circular_id}/publish", data={"confirm": "y"}).status_code == 302
+    demo.expire_all()
+    assert demo.get(Circular, circular_id).number.startswith("示督通〔")
 
 
 def test_xlsx_export_and_public_cases_page(client, login, demo):

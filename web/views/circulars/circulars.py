@@ -26,12 +26,7 @@ from core.circulars.models import (
     Explanation,
     ExplanationState,
 )
-from core.circulars.rankings import (
-    DEFAULT_WEIGHTS,
-    format_weights,
-    measure_label,
-    parse_weights,
-)
+from core.circulars.rankings import DEFAULT_WEIGHTS, measure_figure, measure_label
 from core.circulars.workflow import (
     publish_circular,
     remove_entry,
@@ -40,7 +35,7 @@ from core.circulars.workflow import (
     update_circular,
     update_entry,
 )
-from core.errors import DubanError
+from core.errors import DubanError, ValidationError
 from web import db
 from web.actions import done, refused
 from web.auth import capability_required
@@ -52,7 +47,8 @@ from web.views.circulars.forms import (
     EntryForm,
     ExplanationForm,
     ExplanationReviewForm,
-    GenerateForm,
+    PublishForm,
+    generate_form,
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -92,25 +88,32 @@ def index() -> str:
 def new() -> Response | str:
     now = today()
     first = date(now.year, 1, 1)
-    form = GenerateForm(data=None if request.method == "POST" else {
-        "title": gettext("Circular on the supervision of key tasks"), "start": first, "end": now,
-        "weights": format_weights(default_weights())})
-    measures = {name: measure_label(name, kinds_by_measure()) for name in
-                list(DEFAULT_WEIGHTS) + [n for n in kinds_by_measure() if n not in DEFAULT_WEIGHTS]}
+    by_measure = kinds_by_measure()
+    # The ledger's own measures, then every registered signal kind (those weighed by default first).
+    names = [n for n in DEFAULT_WEIGHTS if not n.startswith("signal:") or n in by_measure]
+    labels = {name: gettext(measure_label(name, by_measure)) for name in
+              names + [n for n in by_measure if n not in names]}
+    if request.method == "POST":
+        form = generate_form(labels)
+    else:
+        form = generate_form(labels, default_weights(), data={
+            "title": gettext("Circular on the supervision of key tasks"), "start": first, "end": now})
     if form.validate_on_submit():
         try:
-            weights = parse_weights(form.weights.data)
+            weights = form.weights()
+            if sum(weights.values()) <= 0:
+                raise ValidationError("At least one weight must be above zero.")
             circular = generate_circular(
                 db.scope(), DraftRequest(form.title.data, form.start.data, form.end.data, weights,
                                          form.commend.data, form.criticise.data, form.explanation_days.data),
                 now, kinds(), gettext)
         except DubanError as error:
             db.session().rollback()
-            form.weights.errors.append(render_message(error.message))
+            form.form_errors.append(render_message(error.message))
         else:
             return done(gettext("The draft circular has been generated. Check it, edit it, then publish it."),
                         url_for("circulars.show", circular_id=circular.id))
-    return render_template("circulars/new.html", form=form, measures=measures)
+    return render_template("circulars/new.html", form=form)
 
 
 @bp.get("/<int:circular_id>")
@@ -133,13 +136,15 @@ def show(circular_id: int) -> str:
     entry_forms = {e.id: EntryForm(formdata=None, prefix=f"entry-{e.id}", data={"text": e.text})
                    for e in circular.entries}
     measures = [name for name, weight in circular.weights.items() if weight]
+    by_measure = kinds_by_measure()
     review = ExplanationReviewForm(formdata=None)
     review.decision.choices = [("accept", gettext("Accept")), ("return", gettext("Send back"))]
     return render_template(
         "circulars/show.html", circular=circular, rankings=rankings, explanations=explanations, mine=mine,
         editing=editing, writable=writable, header=header, entry_forms=entry_forms, measures=measures,
-        measure_names={n: measure_label(n, kinds_by_measure()) for n in measures},
-        explain_form=ExplanationForm(formdata=None), review_form=review, open_states=EXPLANATION_OPEN,
+        measure_names={n: measure_label(n, by_measure) for n in measures},
+        explain_form=ExplanationForm(formdata=None), review_form=review, publish_form=PublishForm(formdata=None),
+        figure=lambda name, value: measure_figure(name, value, by_measure), open_states=EXPLANATION_OPEN,
         submitted=ExplanationState.submitted, **_labels())
 
 
@@ -192,8 +197,12 @@ def entry_remove(circular_id: int, entry_id: int) -> Response:
 @capability_required("circulars.manage")
 def publish(circular_id: int) -> Response:
     target = url_for("circulars.show", circular_id=circular_id)
-    if not ActionForm().validate_on_submit():
-        return refused(DubanError("The form has expired. Please try again."), target)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            return refused(DubanError("The form has expired. Please try again."), target)
+        return refused(DubanError("Tick the box to confirm the publication: a published circular cannot be "
+                                  "withdrawn."), target + "#publish-form")
     try:
         publish_circular(db.scope(), circular_id, today(),
                          current_app.config.get("CIRCULAR_NUMBER_PREFIX") or "示督通")

@@ -1,9 +1,13 @@
 """The forms of the circulars' pages."""
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import ClassVar
+
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -17,14 +21,48 @@ class GenerateForm(FlaskForm):
     title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=300)])
     start = DateField(lazy_gettext("Period from"), validators=[DataRequired()])
     end = DateField(lazy_gettext("Period to"), validators=[DataRequired()])
-    weights = TextAreaField(lazy_gettext("Weights (one measure=weight a line)"),
-                            validators=[DataRequired(), Length(max=2000)])
     commend = IntegerField(lazy_gettext("Units to commend (at most)"), default=3,
                            validators=[InputRequired(), NumberRange(0, 20)])
     criticise = IntegerField(lazy_gettext("Units to criticise (at most)"), default=3,
                              validators=[InputRequired(), NumberRange(0, 20)])
     explanation_days = IntegerField(lazy_gettext("Days given to answer"), default=15,
                                     validators=[InputRequired(), NumberRange(1, 90)])
+
+
+    measures: ClassVar[dict[str, str]] = {}  # a weight field's name -> the measure it weighs (set per form class)
+
+    def weights(self) -> dict[str, float]:
+        """The weights entered, by measure name (empty fields weigh nothing)."""
+        return {measure: float(self[name].data or 0) for name, measure in self.measures.items()}
+
+    def weight_fields(self) -> list[object]:
+        return [self[name] for name in self.measures]
+
+
+def generate_form(labels: Mapping[str, str], weights: Mapping[str, float] | None = None,
+                  **kwargs: object) -> GenerateForm:
+    """The generation form with one labelled number field per measure (``labels``: measure -> its label),
+    filled in with ``weights`` when given (the form first shown); a posted form weighs only what it sends."""
+    class Form(GenerateForm):
+        pass
+
+    Form.measures = {}
+    for measure, label in labels.items():
+        name = "weight_" + re.sub(r"\W", "_", measure)
+        Form.measures[name] = measure
+        setattr(Form, name, DecimalField(label, places=None, validators=[Optional(), NumberRange(0, 1000)],
+                                         render_kw={"data-measure": measure, "min": 0, "step": "any"}))
+    form = Form(**kwargs)
+    if weights is not None:
+        for name, measure in Form.measures.items():
+            form[name].data = weights.get(measure, 0)
+    return form
+
+
+class PublishForm(FlaskForm):
+    confirm = BooleanField(lazy_gettext("I have proofread this circular: publishing numbers it and sends it to "
+                                        "the units concerned, and it cannot be withdrawn."),
+                           validators=[DataRequired()])
 
 
 class CircularForm(FlaskForm):
