@@ -41,7 +41,8 @@ class Figure:
     endpoint: str
     args: dict[str, Any] = field(default_factory=dict)
     translate: bool = True
-    note: str = ""  # e.g. the scale: "share", "count"
+    note: str = ""  # how the units' values were combined: "mean" or "sum"
+    scale: str = "count"  # what the value measures (a signal kind's scale): "count", "share", "yuan", …
 
 
 @dataclass
@@ -207,5 +208,5 @@ def signal_figures(scope: Scope, today: date, kinds: list[SignalKind],
         figures.append(Figure(f"signal:{kind.source}.{kind.name}", kind.label, figure, "dashboard.signals",
                               {"source": kind.source, "kind": kind.name, "since": since.isoformat(),
                                "until": today.isoformat()},
-                              note="mean" if is_mean(kind) else "sum"))
+                              note="mean" if is_mean(kind) else "sum", scale=kind.scale))
     return figures

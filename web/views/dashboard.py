@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import format_decimal, format_number, format_percent, get_locale, gettext
 from sqlalchemy import select
 
 from core import clock
@@ -41,6 +41,23 @@ def figure_label(figure: Figure) -> str:
     return gettext(figure.label) if figure.translate else figure.label
 
 
+def figure_value(figure: Figure, percent: bool = False) -> str:
+    """A figure as the reader's language writes numbers: counts whole with thousands separated, shares as
+    percentages, money with two decimals, scores with one."""
+    value = figure.value
+    if value is None:
+        return "—"
+    if percent or figure.scale == "share":
+        return format_percent(value, "#,##0.0%")
+    if figure.scale == "percent":
+        return format_percent(value / 100, "#,##0.0%")
+    if figure.scale == "yuan":
+        return format_decimal(value, "#,##0.00")
+    if figure.scale in ("0-100", "score", "points") or figure.note == "mean":
+        return format_decimal(value, "#,##0.0")
+    return format_number(round(value))
+
+
 def chart_data(board: Dashboard) -> dict[str, Any]:
     """What the charts draw: labels, values and the link of every bar or slice."""
     def series(figures: list[Figure]) -> dict[str, list[Any]]:
@@ -53,7 +70,8 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
     return {"state": series(board.by_state), "light": series(board.by_light),
             "overdue_unit": series(board.overdue_by_unit), "overdue_region": series(board.overdue_by_region),
             "on_time": trend, "names": {"on_time": gettext("On-time completion (%)"),
-                                        "due": gettext("Tasks due")}}
+                                        "due": gettext("Tasks due")},
+            "locale": str(get_locale() or "zh_CN").replace("_", "-")}
 
 
 @bp.get("/")
@@ -61,7 +79,7 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
 def index() -> str:
     board = build_dashboard(db.scope(), today(), signal_kinds(db.plugins()), warning_days=_warning_days())
     return render_template("dashboard/index.html", board=board, charts=chart_data(board), url=figure_url,
-                           label=figure_label)
+                           label=figure_label, value=figure_value)
 
 
 def _date_arg(name: str) -> date | None:

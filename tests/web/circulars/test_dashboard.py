@@ -114,3 +114,34 @@ def test_charts_get_their_data_from_a_json_block_and_a_self_hosted_script(client
     assert '<script type="application/json" id="dashboard-data">' in page
     assert "/static/vendor/echarts/echarts.min.js" in page
     assert client.get("/static/vendor/echarts/echarts.min.js").status_code == 200
+
+
+def _shown(page: str, key: str) -> str:
+    found = re.search(rf'data-figure="{re.escape(key)}"[^>]*>.*?<strong class="figure-value">(.*?)</strong>', page,
+                      re.S)
+    assert found, key
+    return found.group(1)
+
+
+def test_figures_are_written_as_numbers_are_read_counts_whole_money_with_separators(client, login, demo,
+                                                                                   demo_today):
+    from sqlalchemy import select
+
+    from core.org.models import Unit
+
+    for code, size, amount in (("990102", 1200, 25_000_000.25), ("990103", 800, 595_000.25)):
+        unit_id = demo.scalar(select(Unit.id).where(Unit.code == code))
+        record_signal(demo, source="survey", kind="sample_size", ref=f"t-size-{code}", unit_id=unit_id, value=size,
+                      observed_on=demo_today)
+        record_signal(demo, source="audit", kind="amount_involved", ref=f"t-amount-{code}", unit_id=unit_id,
+                      value=amount, observed_on=demo_today)
+    demo.commit()
+    login("shizhang")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    sample = _shown(page, "signal:survey.sample_size")
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+", sample), sample  # a count: whole, thousands separated
+    amount = _shown(page, "signal:audit.amount_involved")
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+\.\d\d", amount), amount
+    assert re.fullmatch(r"\d+(\.\d)?%", _shown(page, "signal:survey.satisfaction"))
+    client.post("/lang", data={"lang": "en"})
+    assert _shown(client.get("/dashboard/").get_data(as_text=True), "signal:survey.sample_size") == sample
