@@ -7,6 +7,7 @@ from sqlalchemy import select
 from core.audit_log import AuditEntry
 from web import db
 from web.actions import int_arg
+from web.audit_trail import describe, table_label
 from web.auth import capability_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -28,4 +29,7 @@ def index() -> str:
         stmt = stmt.where(AuditEntry.id < before)
     entries = db.session().scalars(stmt).all()
     older = entries[-1].id if len(entries) == PAGE else None
-    return render_template("admin/audit.html", entries=entries, table=table, row=row, older=older)
+    tables = db.session().scalars(select(AuditEntry.table_name).distinct()).all()
+    choices = sorted(((name, table_label(name)) for name in tables), key=lambda pair: pair[1])
+    return render_template("admin/audit.html", entries=[describe(e) for e in entries], table=table, row=row,
+                           older=older, tables=choices)
