@@ -4,6 +4,7 @@ atomicity and the rate limits (a developer tool, run on demand: not part of .ci/
     python -m scripts.mutation                 # every target, two workers
     python -m scripts.mutation scope sampling  # some targets
     python -m scripts.mutation --survivors     # also print the diff of every surviving mutant
+    python -m scripts.mutation --survivors-again audit  # only the last run's survivors, with today's tests
     python -m scripts.mutation --list          # the targets, their modules and tests
 
 Needs the ``mutation`` extra (``pip install -e '.[mutation]'``: mutmut 3). Each target runs in a
@@ -61,7 +62,8 @@ TARGETS: dict[str, Target] = {
     ),
     "audit": Target(
         ("core/audit_log.py", "core/audit_keys.py", "core/audit_checkpoints.py"),
-        ("tests/core/test_audit_log.py",),
+        ("tests/core/test_audit_log.py", "tests/core/test_audit_chain_reports.py",
+         "tests/core/test_audit_checkpoints.py"),
         "the keyed hash chain, its keys and signed checkpoints",
     ),
     "imports": Target(
@@ -177,15 +179,49 @@ def results(work: Path, target: Target) -> dict[str, str]:
     return statuses
 
 
-def run(name: str, target: Target, workers: int, survivors: bool) -> dict[str, object]:
-    work = prepare(name, target)
+def refresh_tests(name: str, target: Target) -> tuple[Path, list[str]]:
+    """The previous run's copy for ``target`` with today's tests, and the mutants that survived it
+    (or that no test reached).
+
+    Valid while the target's modules are unchanged since that run (mutmut keeps every verdict,
+    and a test added cannot let a killed mutant live): only the survivors are tested again.
+    """
+    work = BUILD / name
+    if not (work / "mutants").exists():
+        raise SystemExit(f"{name}: no previous run to continue; run it in full first")
+    for module in target.modules:
+        if (work / module).read_bytes() != (ROOT / module).read_bytes():
+            raise SystemExit(f"{name}: {module} changed since the previous run; run it in full")
+    survivors = sorted(mutant for mutant, status in results(work, target).items()
+                       if status in {"survived", "no tests"})
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    for copy in (work / "tests", work / "mutants" / "tests"):
+        shutil.rmtree(copy)
+        shutil.copytree(ROOT / "tests", copy, ignore=ignore)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + _mutmut_section(target)
+    for path in (work / "pyproject.toml", work / "mutants" / "pyproject.toml"):
+        path.write_text(pyproject, encoding="utf-8")
+    return work, survivors
+
+
+def run(name: str, target: Target, workers: int, survivors: bool, again: bool = False) -> dict[str, object]:
+    names: list[str] = []
+    previous: dict[str, str] = {}
+    if again:
+        work, names = refresh_tests(name, target)
+        previous = results(work, target)
+    else:
+        work = prepare(name, target)
     env = {key: value for key, value in os.environ.items() if key != "DUBAN_TEST_DATABASE_URL"}
     mutmut = Path(sys.executable).with_name("mutmut")
     started = time.monotonic()
-    completed = subprocess.run([str(mutmut), "run", "--max-children", str(workers)], cwd=work, env=env,
+    completed = subprocess.run([str(mutmut), "run", "--max-children", str(workers), *names], cwd=work, env=env,
                                capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
-    statuses = results(work, target)
+    # A rerun leaves the verdicts it did not renew unchecked (mutmut drops them when the test
+    # selection changes): those mutants were killed before, and a test added cannot revive them.
+    statuses = {**previous, **{mutant: status for mutant, status in results(work, target).items()
+                               if status != "not checked"}}
     if completed.returncode != 0 or not statuses:
         sys.stdout.write(completed.stdout[-4000:] + completed.stderr[-4000:])
         raise SystemExit(f"{name}: mutmut failed (exit {completed.returncode}); see {work}")
@@ -244,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--survivors", action="store_true", help="print each surviving mutant's diff")
     parser.add_argument("--list", action="store_true", help="list the targets and exit")
+    parser.add_argument("--survivors-again", action="store_true",
+                        help="test only the previous run's survivors again, with today's tests (modules unchanged)")
     parser.add_argument("--named", action="store_true",
                         help="run only the named mutants (rules removed outright) of the targets")
     options = parser.parse_args(argv)
@@ -263,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = {f"named:{name}": run_named(name, mutant) for name, mutant in NAMED.items()
                    if mutant.target in chosen}
     else:
-        summary = {name: run(name, TARGETS[name], options.workers, options.survivors) for name in chosen}
+        summary = {name: run(name, TARGETS[name], options.workers, options.survivors, options.survivors_again)
+                   for name in chosen}
     BUILD.mkdir(parents=True, exist_ok=True)
     path = BUILD / "summary.json"
     previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

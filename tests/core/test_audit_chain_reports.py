@@ -9,12 +9,13 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import select, text
 
 from core import audit_log
 from core.access.models import Role
-from core.audit_keys import AuditKey, AuditKeys
-from core.audit_log import Problem
+from core.audit_keys import AuditKey, AuditKeys, keyring
+from core.audit_log import AuditEntry, Problem
 
 KEY = AuditKey.from_text("k" * 40)
 
@@ -135,3 +136,23 @@ def test_problems_beyond_the_limit_are_only_counted(db_session, org):
     db_session.execute(text("UPDATE audit_log SET actor = 'y'"))
     report = audit_log.check_chain(db_session)
     assert len(report.problems) == 200 and report.more_problems == len(ids) + 250 - 200
+
+
+def test_a_keyring_makes_its_first_key_current_and_keeps_the_rest_in_order():
+    texts = ["a" * 32, "b" * 32, "c" * 32]
+    keys = keyring(texts)
+    assert keys.current == AuditKey.from_text(texts[0])
+    assert keys.retired == (AuditKey.from_text(texts[1]), AuditKey.from_text(texts[2]))
+
+
+def test_entries_cannot_be_changed_or_deleted_through_the_orm(db_session, org):
+    org.user("someone", Role.supervisor, org.province)
+    entry = db_session.scalars(select(AuditEntry).order_by(AuditEntry.id)).first()
+    entry.actor = "forged"
+    with pytest.raises(RuntimeError, match=r"^the audit log is append-only$"):
+        db_session.flush()
+    db_session.rollback()
+    db_session.delete(db_session.scalars(select(AuditEntry)).first())
+    with pytest.raises(RuntimeError, match=r"^the audit log is append-only$"):
+        db_session.flush()
+    db_session.rollback()

@@ -164,7 +164,7 @@ def test_writing_checks_only_the_entries_since_the_previous_checkpoint(db_sessio
     newest = db_session.scalar(text("SELECT max(id) FROM audit_log"))
     assert path is not None and checkpoint.entry_id == newest
     assert checked == [newest - rows[-1].id + 1]  # the previous checkpoint's entry, then the new ones
-    assert checkpoint.keyed_from == rows[0].id
+    assert checkpoint.keyed and checkpoint.keyed_from == rows[0].id
 
 
 def test_a_legacy_trail_is_checkpointed_as_unkeyed(db_session, org, tmp_path):
@@ -204,14 +204,16 @@ def test_writing_checks_with_the_keys_it_is_given(db_session, org, tmp_path):
 def test_the_newest_checkpoints_are_kept(db_session, org, tmp_path):
     keys = db_session.info["audit_keys"]
     folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    (folder / "notes.json").write_text("{}", encoding="utf-8")  # not a checkpoint: never pruned
     paths = []
     for number in range(4):
         org.user(f"k{number}", Role.supervisor, org.province)
         paths.append(audit_checkpoints.write(db_session, keys, str(folder), keep=2)[1])
-    assert sorted(os.listdir(folder)) == [os.path.basename(path) for path in paths[-2:]]
+    assert sorted(os.listdir(folder)) == [*(os.path.basename(path) for path in paths[-2:]), "notes.json"]
     org.user("all", Role.supervisor, org.province)
     audit_checkpoints.write(db_session, keys, str(folder), keep=0)
-    assert len(os.listdir(folder)) == 3
+    assert len(os.listdir(folder)) == 4
     audit_checkpoints._prune(str(folder), 1)
-    assert len(os.listdir(folder)) == 1
+    assert len(os.listdir(folder)) == 2
     assert audit_log.check_chain(db_session).problems == []
