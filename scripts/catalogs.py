@@ -1,7 +1,8 @@
 """Translation catalogues: extract, update, compile and check (a developer tool).
 
 Core and the web layer share ``web/translations``; each plugin keeps its own
-catalogue in ``plugins/<name>/translations`` so a plugin brings its own strings.
+catalogue in ``plugins/<name>/translations`` so a plugin brings its own strings, and so
+does each example plugin (``examples/<distribution>/<package>/translations``).
 
     python -m scripts.catalogs update    # extract msgids, add new ones to every .po
     python -m scripts.catalogs compile   # write the .mo files the app loads
@@ -49,11 +50,21 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 
 def domains() -> list[tuple[str, list[str]]]:
-    """(catalogue folder, source folders) for core+web and for each plugin."""
+    """(catalogue folder, source folders) for core+web, for each plugin, and for each example plugin.
+
+    An example plugin is a distribution of its own under ``examples/<name>/`` (the 12345 hotline):
+    each package in it keeps its catalogue beside its code, as an outside plugin does.
+    """
     result = [(os.path.join(ROOT, "web", "translations"), [os.path.join(ROOT, "core"), os.path.join(ROOT, "web")])]
     plugins = os.path.join(ROOT, "plugins")
-    for name in sorted(os.listdir(plugins)):
-        folder = os.path.join(plugins, name)
+    folders = [os.path.join(plugins, name) for name in sorted(os.listdir(plugins))]
+    examples = os.path.join(ROOT, "examples")
+    if os.path.isdir(examples):
+        for distribution in sorted(os.listdir(examples)):
+            base = os.path.join(examples, distribution)
+            if os.path.isfile(os.path.join(base, "pyproject.toml")):
+                folders.extend(os.path.join(base, name) for name in sorted(os.listdir(base)))
+    for folder in folders:
         if os.path.isfile(os.path.join(folder, "__init__.py")):
             result.append((os.path.join(folder, "translations"), [folder]))
     return result

@@ -32,7 +32,8 @@ def test_core_imports_neither_flask_nor_click_nor_any_plugin():
     offenders = []
     for path in _python_files("core"):
         names = _imports(path)
-        bad = {name for name in names if name.startswith(("flask", "werkzeug", "plugins")) or name in ("web", "click")}
+        bad = {name for name in names
+               if name.startswith(("flask", "werkzeug", "plugins", "duban_")) or name in ("web", "click")}
         if bad:
             offenders.append((os.path.relpath(path, ROOT), sorted(bad)))
     assert offenders == []
@@ -70,6 +71,33 @@ def test_the_web_import_check_sees_every_spelling():
     assert _web_modules(source) == {"web.auth", "web.db", "web.plugin_api", "web.i18n", "web.extensions"}
 
 
+def _example_plugins() -> list[str]:
+    """The packages of the example plugins, each a distribution of its own under examples/."""
+    found = []
+    examples = os.path.join(ROOT, "examples")
+    for distribution in sorted(os.listdir(examples)) if os.path.isdir(examples) else ():
+        base = os.path.join(examples, distribution)
+        found.extend(os.path.join("examples", distribution, name) for name in sorted(os.listdir(base))
+                     if os.path.isfile(os.path.join(base, name, "__init__.py")))
+    return found
+
+
+def test_example_plugins_import_only_core_and_the_plugin_api():
+    packages = _example_plugins()
+    assert packages, "the example plugins"
+    offenders = []
+    for package in packages:
+        own = os.path.basename(package)
+        for path in _python_files(package):
+            names = _imports(path)
+            offenders.extend((os.path.relpath(path, ROOT), name) for name in sorted(names)
+                             if name.startswith("plugins") or (name.startswith("duban_") and name != own))
+            with open(path, encoding="utf-8") as handle:
+                modules = _web_modules(handle.read(), path)
+            offenders.extend((os.path.relpath(path, ROOT), name) for name in sorted(modules - {"web.plugin_api"}))
+    assert offenders == []
+
+
 def test_plugins_import_from_web_only_the_plugin_api():
     offenders = []
     for path in _python_files("plugins"):
@@ -80,7 +108,7 @@ def test_plugins_import_from_web_only_the_plugin_api():
 
 
 def _templates():
-    for folder in ("web", "plugins"):
+    for folder in ("web", "plugins", "examples"):
         for dirpath, _dirs, files in os.walk(os.path.join(ROOT, folder)):
             for name in files:
                 if name.endswith(".html"):
