@@ -22,6 +22,8 @@ ACTION_LABELS = {"insert": N_("Created"), "update": N_("Changed"), "delete": N_(
 
 TABLE_LABELS = {
     "api_tokens": N_("API tokens"), "assignments": N_("Role assignments"), "attachments": N_("Attachments"),
+    "work_plans": N_("Work plans"), "plan_items": N_("Plan items"), "campaigns": N_("Special campaigns"),
+    "campaign_teams": N_("Teams"),
     "audit_findings": N_("Audit findings"), "audit_rectification_steps": N_("Rectification steps"),
     "circular_entries": N_("Circular paragraphs"), "circular_explanations": N_("Circular explanations"),
     "circular_rankings": N_("Circular rankings"), "circulars": N_("Circulars"),
@@ -55,6 +57,8 @@ FIELD_LABELS = {
     "status": N_("Status"), "submitted_at": N_("Submitted at"), "task_id": N_("Task"), "text": N_("Text"),
     "title": N_("Title"), "unit_id": N_("Unit"), "user_id": N_("User"), "username": N_("User name"),
     "value": N_("Value"), "visited_on": N_("Visited on"), "password_hash": N_("Password"),
+    "approved_by_id": N_("Approved by"), "approved_at": N_("Approved at"), "drafted_by_id": N_("Drafted by"),
+    "progress": N_("Progress"), "drop_reason": N_("Why it is dropped"),
 }
 SECRET_MARKS = ("hash", "secret", "token")
 LONGEST = 160

@@ -30,6 +30,12 @@ MENU: tuple[MenuItem, ...] = (
              description=N_("Overdue tasks and the units behind them."), group=MENU_LEDGER),
     MenuItem("ledger.research", N_("Research"), order=130, capability="research.view",
              description=N_("Research topics: visits, findings and recommendations."), group=MENU_LEDGER),
+    MenuItem("plans.index", N_("Work plans"), order=135, capability="plans.view",
+             description=N_("The year's supervision plan: items, approval, publication and progress."),
+             group=MENU_SUPERVISION),
+    MenuItem("plans.campaigns", N_("Special campaigns"), order=136, capability="campaigns.view",
+             description=N_("Campaigns on chosen matters and units: teams, rounds and circulars."),
+             group=MENU_SUPERVISION),
     MenuItem("circulars.index", N_("Circulars"), order=140, capability="circulars.view",
              description=N_("Rankings, commendations and criticism; answers owed by units."), group=MENU_SUPERVISION),
     MenuItem("circulars.referrals", N_("Referrals"), order=150, capability="referrals.view",
@@ -81,6 +87,7 @@ def duban_blueprints() -> list[Blueprint]:
         imports,
         job_runs,
         ledger,
+        plans,
         plugin_settings,
         review,
         units,
@@ -88,8 +95,8 @@ def duban_blueprints() -> list[Blueprint]:
     )
     from web.views.circulars.cases import public as public_cases
 
-    modules = (home, units, users, imports, job_runs, audit, ledger, circulars, dashboard, review, plugin_settings,
-               admin_tokens)
+    modules = (home, units, users, imports, job_runs, audit, ledger, circulars, dashboard, review, plans,
+               plugin_settings, admin_tokens)
     return [*(module.bp for module in modules), public_cases]
 
 

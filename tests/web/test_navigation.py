@@ -49,7 +49,8 @@ def test_core_declares_its_capabilities_through_the_hook_like_any_plugin():
 
 
 def test_imports_use_is_held_by_the_roles_of_the_importers_offered():
+    # Commissioners import past on-site reviews (reviews.manage), as the staff they work beside.
     assert capabilities(make_plugin_manager())[IMPORTS_USE] == {Role.admin, Role.supervisor, Role.auditor,
-                                                                Role.evaluator}
+                                                                Role.evaluator, Role.commissioner}
     blocked = capabilities(make_plugin_manager(blocked=["audit", "third_party_eval"]))
-    assert blocked[IMPORTS_USE] == {Role.admin, Role.supervisor}
+    assert blocked[IMPORTS_USE] == {Role.admin, Role.supervisor, Role.commissioner}

@@ -14,8 +14,9 @@ import pytest
 from core.access.models import Role
 from core.access.tokens import create_token_for
 from core.jobs import JobFailure, journal
-from core.ledger.models import Matter, MatterKind, Task
+from core.ledger.models import Matter, MatterKind, SupervisionMethod, Task
 from core.ledger.report_models import ProgressReport
+from core.plans.models import Campaign, CampaignTeam, PlanItem, WorkPlan
 from core.webhooks import WebhookSubscriber
 from plugins.media_tips.models import Tip, TipSource
 from plugins.survey.service import create_survey
@@ -123,6 +124,22 @@ ALLOWED: dict[str, frozenset[str] | str] = {
     "/review/rules": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
     "/review/rectifications": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "officer",
                                          "sibling_officer"}),
+    # Work plans: city A's draft plan is its staff's (and the leaders' above); campaigns likewise.
+    "/plans/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "officer", "sibling_officer"}),
+    "/plans/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/plans/{plan_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/plans/{plan_id}/approve": frozenset({"admin", "leader"}),
+    "/plans/{plan_id}/return": frozenset({"admin", "leader"}),
+    "/plans/{plan_id}/items/new": frozenset({"admin", "supervisor"}),
+    "/plans/{plan_id}/publish": frozenset({"admin", "supervisor"}),
+    "/plans/{plan_id}/submit": frozenset({"admin", "supervisor"}),
+    "/plans/{plan_id}/summary": frozenset({"admin", "supervisor"}),
+    "/plans/items/": frozenset({"admin", "supervisor"}),
+    "/plans/campaigns": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    "/plans/campaigns/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
+    "/plans/campaigns/{campaign_id}": frozenset({"admin", "supervisor", "leader"}),
+    "/plans/campaigns/{campaign_id}/": frozenset({"admin", "supervisor"}),
+    "/plans/campaigns/teams/": frozenset({"admin", "supervisor"}),
 }
 
 
@@ -152,13 +169,22 @@ def world(org, db_session):
     db_session.add_all([report, subscriber, failure, tip])
     survey = create_survey(db_session, form_bytes("demo"), owner_unit_id=org.city_a.id, publish=True)
     token, _ = create_token_for(db_session, users["supervisor"])
+    plan = WorkPlan(owner_unit_id=org.city_a.id, year=2026, title="青山市督查工作计划",
+                    drafted_by_id=users["supervisor"].id)
+    plan.items = [PlanItem(title="河道整治", method=SupervisionMethod.on_site, unit_id=org.city_a.id,
+                           start_on=date(2026, 1, 1), end_on=date(2026, 12, 31), matters=[matter])]
+    campaign = Campaign(owner_unit_id=org.city_a.id, name="河道专项", start_on=date(2026, 1, 1),
+                        end_on=date(2099, 12, 31), matters=[matter], teams=[CampaignTeam(name="一组")])
+    db_session.add_all([plan, campaign])
     run_id = journal.record(db_session, "import_file", ["units", "/nonexistent/units.csv", "supervisor",
                                                         users["supervisor"].id, "units.csv"],
                             requested_by=users["supervisor"].id)
     db_session.commit()
     return {"unit_id": org.county_a1.id, "user_id": users["officer"].id, "matter_id": matter.id,
             "task_id": task.id, "report_id": report.id, "token_id": token.id, "subscriber_id": subscriber.id,
-            "failure_id": failure.id, "tip_id": tip.id, "survey_id": survey.id, "kind": "units", "run_id": run_id}
+            "failure_id": failure.id, "tip_id": tip.id, "survey_id": survey.id, "kind": "units", "run_id": run_id,
+            "plan_id": plan.id, "item_id": plan.items[0].id, "campaign_id": campaign.id,
+            "team_id": campaign.teams[0].id}
 
 
 def _url(rule, ids) -> str:

@@ -25,7 +25,13 @@ from wtforms.validators import (
 )
 
 from core.ledger.labels import CADENCE_LABELS, FINDING_LABELS, TOPIC_STATUS_LABELS
-from core.ledger.models import MATTER_KIND_LABELS, Cadence, MatterKind
+from core.ledger.models import (
+    MATTER_KIND_LABELS,
+    SUPERVISION_METHOD_LABELS,
+    Cadence,
+    MatterKind,
+    SupervisionMethod,
+)
 from core.ledger.research import FindingKind, TopicStatus
 
 
@@ -43,10 +49,17 @@ class MatterForm(FlaskForm):
                                    validators=[Optional(), NumberRange(min=0)])
     money_affected = DecimalField(lazy_gettext("Money affected (yuan)"), default=0, places=2,
                                   validators=[Optional(), NumberRange(min=0)])
+    # The supervision requirement (督查要求): how and by when the matter will be checked.
+    supervision_method = SelectField(lazy_gettext("Supervision requirement: how it will be checked"), choices=[],
+                                     default="")
+    supervision_due = DateField(lazy_gettext("Checked by"), validators=[Optional()])
+    supervision_requirement = TextAreaField(lazy_gettext("What will be checked"), validators=[Length(max=20000)])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [(kind.value, gettext(MATTER_KIND_LABELS[kind])) for kind in MatterKind]
+        self.supervision_method.choices = [("", gettext("(no requirement)"))] + [
+            (method.value, gettext(SUPERVISION_METHOD_LABELS[method])) for method in SupervisionMethod]
 
 
 class TaskForm(FlaskForm):

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from core.ledger.deadlines import light_clause
 from core.ledger.dispatch import MatterFields, dispatch_task, save_matter
-from core.ledger.models import Cadence, Matter, MatterKind, Task
+from core.ledger.models import SUPERVISION_METHOD_LABELS, Cadence, Matter, MatterKind, SupervisionMethod, Task
 from core.ledger.queries import paginate
 from core.ledger.research import topics_for_matter
 from core.org.models import Unit
@@ -53,7 +53,11 @@ def _fields(form: MatterForm) -> MatterFields:
                         source_ref=form.source_ref.data or "", description=form.description.data or "",
                         importance=form.importance.data or 3, public_attention=form.public_attention.data or 0,
                         people_affected=form.people_affected.data or 0,
-                        money_affected=Decimal(form.money_affected.data or 0))
+                        money_affected=Decimal(form.money_affected.data or 0),
+                        supervision_method=SupervisionMethod(form.supervision_method.data)
+                        if form.supervision_method.data else None,
+                        supervision_due=form.supervision_due.data,
+                        supervision_requirement=form.supervision_requirement.data or "")
 
 
 @bp.route("/matters/new", methods=["GET", "POST"])
@@ -77,7 +81,10 @@ def new_matter() -> Response | str:
 @capability_required("ledger.manage")
 def edit_matter(matter_id: int) -> Response | str:
     matter = db.scope().get(Matter, matter_id, "write")
-    form = MatterForm(obj=matter, data={"kind": matter.kind.value} if request.method == "GET" else None)
+    form = MatterForm(obj=matter, data={
+        "kind": matter.kind.value,
+        "supervision_method": matter.supervision_method.value if matter.supervision_method else ""}
+        if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             save_matter(db.scope(), matter, _fields(form))
@@ -114,7 +121,8 @@ def matter(matter_id: int) -> str:
         session=db.session(), matter=matter, user=current_user) for panel in batch or ()]
     topics = topics_for_matter(scope, matter) if scope.can("research.view") else []
     return render_template("ledger/matter.html", matter=matter, tasks=tasks, form=form, writable=writable,
-                           panels=sorted(panels, key=lambda p: p.order), topics=topics, **list_context())
+                           panels=sorted(panels, key=lambda p: p.order), topics=topics,
+                           method_labels=SUPERVISION_METHOD_LABELS, **list_context())
 
 
 @bp.post("/matters/<int:matter_id>/tasks")
