@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, timedelta
 from typing import Any
 
@@ -76,7 +77,7 @@ def test_an_item_without_a_matter_or_a_schedule_is_refused_in_the_users_language
     assert (_count(db_session, PlanItem), _count(db_session, Matter)) == before
 
 
-def test_a_plan_is_approved_by_a_second_person_and_exported_to_excel(client, auth, db_session, org, province):
+def test_a_plan_is_approved_by_a_second_person_and_exported(client, auth, db_session, org, province):
     auth.login("staff")
     plan_id = _plan_id(client)
     page = client.post(f"/plans/{plan_id}/items/new",
@@ -97,10 +98,15 @@ def test_a_plan_is_approved_by_a_second_person_and_exported_to_excel(client, aut
     db_session.refresh(plan)
     assert plan.state == PlanState.published
 
+    client.post(f"/plans/{plan_id}/summary", data={"summary": "全年计划事项均已完成"})
     workbook = load_workbook(io.BytesIO(client.get(f"/plans/{plan_id}/plan.xlsx").data))
     items = workbook.worksheets[0]
     assert items.cell(2, 2).value == "'=HYPERLINK(\"http://x\")"  # text, never a formula
     assert items.freeze_panes == "A2"
+    document = client.get(f"/plans/{plan_id}/plan.docx")
+    assert document.status_code == 200
+    body = zipfile.ZipFile(io.BytesIO(document.data)).read("word/document.xml").decode()
+    assert "=HYPERLINK" in body and "M-1" in body and "全年计划事项均已完成" in body
 
 
 def test_the_drafter_who_is_also_a_leader_is_refused_with_a_message(client, auth, db_session, org, province):

@@ -1,4 +1,4 @@
-"""A plan's exports: the workbook (.xlsx)."""
+"""A plan's exports: the workbook (.xlsx) and the Word document in the official layout (.docx)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,6 +6,7 @@ from collections.abc import Callable
 from flask import Response
 from flask_babel import gettext
 
+from core.plans.export_docx import plan_docx
 from core.plans.export_xlsx import plan_xlsx
 from core.plans.models import PlanItem, WorkPlan
 from core.plans.tracking import item_outputs, plan_summary
@@ -14,6 +15,7 @@ from web.auth import capability_required
 from web.views.plans import bp
 from web.views.plans.plans import today
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -32,3 +34,9 @@ def _export(plan_id: int, writer: Callable[..., bytes], mimetype: str, suffix: s
 @capability_required("plans.view")
 def xlsx(plan_id: int) -> Response:
     return _export(plan_id, plan_xlsx, XLSX, "xlsx")
+
+
+@bp.get("/<int:plan_id>/plan.docx")
+@capability_required("plans.view")
+def docx(plan_id: int) -> Response:
+    return _export(plan_id, plan_docx, DOCX, "docx")
