@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from flask import after_this_request, current_app, request
+from flask import after_this_request, current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -134,6 +134,9 @@ def issue_form_token(form: str, opened: datetime | None = None) -> str:
     (default: UTC now).
     """
     browser, new = browser_nonce(request.cookies.get(BROWSER_COOKIE))
+    # Back must show this very rendering (its token already sent), even though the browser's
+    # cookies have changed since (this cookie, a language): see web.sessions.
+    g.duban_same_page_on_back = True
     if new:
         @after_this_request
         def _set_cookie(response: Response) -> Response:

@@ -15,8 +15,8 @@ import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response, g
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 LOGIN_AT = "_login_at"
 SEEN_AT = "_seen_at"
@@ -35,6 +35,15 @@ class SessionCookies(SecureCookieSessionInterface):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        # A public form's page (web.public_forms) is sent "private, no-cache": every ordinary load
+        # asks the server again, and Back shows the copy the browser kept, with the token it
+        # sent. "Vary: Cookie" would make the browser drop that copy once its cookies changed
+        # (the form's own browser cookie, set by that very page) and fetch a new rendering.
+        if g.get("duban_same_page_on_back"):
+            response.vary.discard("Cookie")
 
 
 def start_login(session: MutableMapping[str, Any], now: float | None = None) -> None:

@@ -109,3 +109,48 @@ def test_tutorial_repeat_skip_logic_and_constraint(page: Any, live_server: Any) 
     members = stored[0]["member"]
     assert [m["name"] for m in members] == ["李华", "小明"]
     assert members[0]["literate"] == "yes" and "age_in_years" not in members[1]
+
+
+FOLLOW_UP = """
+| survey  |                |           |                    |                    |          |
+|         | type           | name      | label              | relevant           | required |
+|         | select_one yn  | aware     | 您了解这项政策吗？ |                    | yes      |
+|         | text           | why       | 从哪里了解到的？   | ${aware} = 'yes'   | yes      |
+| choices |                |           |                    |                    |          |
+|         | list_name      | name      | label              |                    |          |
+|         | yn             | yes       | 了解               |                    |          |
+|         | yn             | no        | 不了解             |                    |          |
+"""
+
+
+def test_answers_restored_by_back_after_sending_show_their_follow_ups(page: Any, live_server: Any) -> None:
+    """Back after sending restored the answers with their follow-up question hidden (its required-answer
+    error then blocked the send), or fetched a new rendering whose send stored a second response."""
+    from core.org.models import Unit
+    from plugins.survey import service
+
+    database = live_server.app.extensions["duban.db"]
+    with database.transaction(actor="tests") as session:
+        owner = session.scalars(select(Unit).order_by(Unit.id)).first()
+        survey = service.create_survey(session, FOLLOW_UP.encode(), owner_unit_id=owner.id,
+                                       source_name="follow_up.md", publish=True)
+        session.flush()
+        survey_id, slug = survey.id, survey.slug
+    page.goto(live_server(f"/s/{slug}"))
+    why = page.locator("[data-q=why]")
+    answer = page.locator("[data-q=why] input, [data-q=why] textarea")
+    assert why.is_hidden()
+    page.check("input[name=aware][value=yes]")
+    answer.fill("社区公告栏")
+    page.click("#survey-submit")
+    page.wait_for_url(live_server(f"/s/{slug}/thanks"))
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.locator("input[name=aware][value=yes]").is_checked()
+    assert why.is_visible()  # the restored answer opens its follow-up again
+    assert page.locator("#survey-submit").is_enabled()
+    if not answer.input_value():  # Chromium keeps the choice; a field hidden when restored may come back empty
+        answer.fill("社区公告栏")
+    page.click("#survey-submit")
+    page.wait_for_url(live_server(f"/s/{slug}/thanks"))  # the same rendering sent again: already received
+    assert len(_stored(live_server, survey_id)) == 1

@@ -76,6 +76,9 @@ def respond(slug: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/s/<slug>")
+# The page posts here, not to its own address: a post to an address drops the browser's cached copy
+# of that page, and Back would then fetch a new rendering with a new token instead of the one sent.
+@bp.post("/s/<slug>/answers", endpoint="answers")
 @csrf_exempt  # the form token is bound to the browser's cookie instead (see web.public_forms)
 @counts_itself
 def submit(slug: str) -> Response | tuple[str, int] | str:

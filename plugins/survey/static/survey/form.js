@@ -254,5 +254,13 @@
     sent = true;  /* a double click sends once; the server also stores a render only once */
     document.getElementById("survey-submit").disabled = true;
   });
+  /* Back brings the page again with the answers the browser kept, restored after this script ran
+     (or the page as it was left, sent and disabled): show what those answers make relevant, and let
+     the page be sent again (the server answers a second send of one rendering as already received). */
+  window.addEventListener("pageshow", function () {
+    sent = false;
+    document.getElementById("survey-submit").disabled = false;
+    refresh();
+  });
   refresh();
 })();
