@@ -70,6 +70,8 @@ ALLOWED: dict[str, frozenset[str] | str] = {
     "/tips/received/": "*",
     "/tips/static/": "*",
     "/tips/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader"}),
+    # The example plugin (examples/duban-hotline): each unit's officers see orders about their own unit.
+    "/hotline/": frozenset({"admin", "supervisor", "leader", "officer", "sibling_supervisor", "sibling_officer"}),
     "/circulars/": frozenset({"admin", "supervisor", "sibling_supervisor", "leader", "officer", "sibling_officer"}),
     "/circulars/new": frozenset({"admin", "supervisor", "sibling_supervisor"}),
     "/circulars/{circular_id}": frozenset({"admin", "supervisor", "leader"}),
