@@ -42,7 +42,7 @@ def item_header(gettext: Gettext) -> list[str]:
 def summary_rows(plan: WorkPlan, summary: PlanSummary, gettext: Gettext) -> list[tuple[str, object]]:
     """The plan's figures as (label, value) pairs, in the order leaders read them."""
     rows: list[tuple[str, object]] = [
-        (gettext("Plan"), plan.title), (gettext("Period"), plan_period(plan, gettext)),
+        (gettext("Plan"), plan.title), (gettext("Plan period"), plan_period(plan, gettext)),
         (gettext("State"), gettext(PLAN_STATE_LABELS[plan.state])), (gettext("Items"), summary.items)]
     rows += [(gettext(PROGRESS_LABELS[progress]), summary.by_progress.get(progress, 0)) for progress in ItemProgress]
     rows += [(gettext(SUPERVISION_METHOD_LABELS[method]), count) for method, count in summary.by_method.items()

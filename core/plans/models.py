@@ -64,7 +64,8 @@ class CampaignState(str, enum.Enum):
 PLAN_STATE_LABELS = {PlanState.draft: N_("Draft"), PlanState.submitted: N_("Awaiting approval"),
                      PlanState.approved: N_("Approved"), PlanState.published: N_("Published")}
 PROGRESS_LABELS = {ItemProgress.not_started: N_("Not started"), ItemProgress.under_way: N_("Under way"),
-                   ItemProgress.done: N_("Done"), ItemProgress.dropped: N_("Dropped")}
+                   ItemProgress.done: N_("Completed"),
+                   ItemProgress.dropped: N_("Dropped from the plan")}
 CAMPAIGN_STATE_LABELS = {CampaignState.planned: N_("Planned"), CampaignState.active: N_("Under way"),
                          CampaignState.closed: N_("Ended")}
 

@@ -21,7 +21,7 @@ def _optional_int(value: object) -> int | None:
 class PlanForm(FlaskForm):
     title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=300)])
     year = IntegerField(lazy_gettext("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
-    quarter = SelectField(lazy_gettext("Period"), choices=[], coerce=_optional_int, validators=[Optional()])
+    quarter = SelectField(lazy_gettext("Plan period"), choices=[], coerce=_optional_int, validators=[Optional()])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
