@@ -68,7 +68,7 @@ TARGETS: dict[str, Target] = {
     ),
     "imports": Target(
         ("core/intake.py", "core/importing/report.py"),
-        ("tests/core/importing/test_importing_report.py",
+        ("tests/core/test_intake.py", "tests/core/importing/test_importing_report.py",
          "tests/core/review/test_imports.py", "tests/core/ledger/test_import.py",
          "tests/core/test_signals_import.py"),
         "an import is every row or none",
@@ -195,9 +195,19 @@ def refresh_tests(name: str, target: Target) -> tuple[Path, list[str]]:
     survivors = sorted(mutant for mutant, status in results(work, target).items()
                        if status in {"survived", "no tests"})
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    mutated = {(ROOT / module).resolve() for module in target.modules}
+
+    def keep_mutated(folder: str, names: list[str]) -> set[str]:
+        skipped = set(ignore(folder, names))
+        return skipped | {name for name in names if (Path(folder) / name).resolve() in mutated}
+
     for copy in (work / "tests", work / "mutants" / "tests"):
         shutil.rmtree(copy)
         shutil.copytree(ROOT / "tests", copy, ignore=ignore)
+    # The rest of the tree as it is today (the tests import it), the mutated modules left as they are.
+    for folder in SOURCES:
+        shutil.copytree(ROOT / folder, work / folder, ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(ROOT / folder, work / "mutants" / folder, ignore=keep_mutated, dirs_exist_ok=True)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + _mutmut_section(target)
     for path in (work / "pyproject.toml", work / "mutants" / "pyproject.toml"):
         path.write_text(pyproject, encoding="utf-8")

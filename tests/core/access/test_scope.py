@@ -136,6 +136,7 @@ def test_supervisors_change_the_records_of_their_own_units_only(db_session, org)
     assert writable == {org.county_a1.id, org.county_a2.id}
     assert scope.get(Task, tasks["A2"].id, "write").id == tasks["A2"].id
     assert scope.filter_ids(Task, [t.id for t in tasks.values()], "write") == {tasks["A1"].id, tasks["A2"].id}
+    assert scope.filter_ids(Task, [tasks["A2"].id]) == {tasks["A2"].id}  # only those asked about
     assert set(db_session.scalars(select(Unit.code).where(scope.unit_clause(Unit.id, "write")))) == {"A", "A1", "A2"}
 
 
@@ -201,6 +202,7 @@ def test_reading_is_the_default_action(db_session, org):
     assert scope.get(JobRun, run.id).id == run.id
     assert [r.id for r in db_session.scalars(scope.select(JobRun))] == [run.id]
     assert db_session.scalars(select(JobRun.id).where(scope.clause(JobRun))).all() == [run.id]
+    assert scope.filter_ids(JobRun, [run.id]) == {run.id}
     assert db_session.scalars(scope.select(JobRun, "write")).all() == []
 
 
