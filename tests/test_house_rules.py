@@ -73,7 +73,7 @@ def test_the_web_import_check_sees_every_spelling():
 
 def _example_plugins() -> list[str]:
     """The packages of the example plugins, each a distribution of its own under examples/."""
-    found = []
+    found: list[str] = []
     examples = os.path.join(ROOT, "examples")
     for distribution in sorted(os.listdir(examples)) if os.path.isdir(examples) else ():
         base = os.path.join(examples, distribution)
