@@ -41,7 +41,9 @@ def province(db_session, org):
 def _plan_id(client) -> int:
     page = client.post("/plans/new", data={"title": "2026年督查工作计划", "year": date.today().year, "quarter": ""})
     assert page.status_code == 302
-    return int(re.search(r"/plans/(\d+)", page.headers["Location"]).group(1))
+    found = re.search(r"/plans/(\d+)", page.headers["Location"])
+    assert found, page.headers["Location"]
+    return int(found.group(1))
 
 
 def _item(matter_id: int | None, **changes) -> dict[str, Any]:
@@ -156,3 +158,28 @@ def test_a_commissioner_plans_a_campaign_round_within_its_units(client, auth, db
     assert page.status_code == 302 and "/review/rounds/" in page.headers["Location"]
     review_round = db_session.scalar(select(ReviewRound).where(ReviewRound.campaign_id == campaign_id))
     assert {visit.unit.code for visit in review_round.visits} == {"A1"}  # not B1, outside the campaign's units
+
+
+def test_a_circular_generated_from_a_campaigns_page_covers_its_window_and_reports_on_it(client, auth, db_session,
+                                                                                         org, province):
+    from core.plans.campaigns import CampaignFields, campaign_circular_list, save_campaign
+
+    staff = db_session.scalar(select(User).where(User.username == "staff"))
+    today = date.today()
+    for city in (org.city_a, org.city_b):  # the circular ranks the units right below the province
+        dispatch_task(Scope(db_session, staff), province, unit_id=city.id, description=f"任务 {city.code}",
+                      deadline=today - timedelta(days=1))  # due, and so assessed
+    campaign = save_campaign(Scope(db_session, staff), None, CampaignFields(
+        name="饮水安全专项督查", start_on=today - timedelta(days=10), end_on=today + timedelta(days=60),
+        matter_ids=[province.id]))
+    db_session.commit()
+    auth.login("staff")
+    page = client.get(f"/plans/campaigns/{campaign.id}").get_data(as_text=True)
+    link = re.search(r'id="generate-circular" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    form = client.get(link).get_data(as_text=True)
+    assert f'value="{(today + timedelta(days=60)).isoformat()}"' in form and "饮水安全专项督查" in form
+    generated = client.post(link, data={"title": "专项督查通报", "start": (today - timedelta(days=10)).isoformat(),
+                                        "end": (today + timedelta(days=60)).isoformat(), "weight_on_time": "100",
+                                        "commend": 1, "criticise": 1, "explanation_days": 15})
+    assert generated.status_code == 302
+    assert [c.title for c in campaign_circular_list(Scope(db_session, staff), campaign.id)] == ["专项督查通报"]

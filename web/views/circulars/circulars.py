@@ -37,7 +37,7 @@ from core.circulars.workflow import (
 )
 from core.errors import DubanError, ValidationError
 from web import db
-from web.actions import done, refused
+from web.actions import done, int_arg, refused
 from web.auth import capability_required
 from web.forms import ActionForm
 from web.i18n import render_message
@@ -97,7 +97,8 @@ def new() -> Response | str:
         form = generate_form(labels)
     else:
         form = generate_form(labels, default_weights(), data={
-            "title": gettext("Circular on the supervision of key tasks"), "start": first, "end": now})
+            "title": gettext("Circular on the supervision of key tasks"), "start": first, "end": now,
+            **_prefilled()})
     if form.validate_on_submit():
         try:
             weights = form.weights()
@@ -111,9 +112,34 @@ def new() -> Response | str:
             db.session().rollback()
             form.form_errors.append(render_message(error.message))
         else:
+            _link_to_campaign(circular)
             return done(gettext("The draft circular has been generated. Check it, edit it, then publish it."),
                         url_for("circulars.show", circular_id=circular.id))
     return render_template("circulars/new.html", form=form)
+
+
+def _prefilled() -> dict[str, object]:
+    """A title and period given in the address (a special campaign's page links here with its window)."""
+    data: dict[str, object] = {}
+    for name in ("start", "end"):
+        try:
+            data[name] = date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            continue
+    title = request.args.get("title", "").strip()[:300]
+    if title:
+        data["title"] = title
+    return data
+
+
+def _link_to_campaign(circular: Circular) -> None:
+    """A circular generated from a special campaign's page reports on that campaign, when the user may change it."""
+    from core.plans.campaigns import link_circular
+    from core.plans.models import Campaign
+
+    campaign_id = int_arg("campaign")
+    if campaign_id is not None and db.scope().filter_ids(Campaign, [campaign_id], "write"):
+        link_circular(db.scope(), campaign_id, circular.id)
 
 
 @bp.get("/<int:circular_id>")
