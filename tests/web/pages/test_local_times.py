@@ -67,7 +67,8 @@ def test_a_tips_timeline_shows_local_times_and_names_the_public_form_in_words(de
 def test_the_audit_trail_shows_local_times(demo, login):
     latest = demo.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     page = login("admin").get("/audit/").get_data(as_text=True)
-    shown = re.search(rf"<tr><td>{latest.id}</td><td>([^<]*)</td>", page)
+    row = rf'<tr id="audit-{latest.id}"><td>{latest.id}</td><td><time datetime="[^"]*">([^<]*)</time>'
+    shown = re.search(row, page)
     assert shown, "the latest entry is listed with its time"
     assert shown.group(1) == clock.local_text(latest.at) != latest.at[:16].replace("T", " ")
 
