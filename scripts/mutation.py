@@ -166,17 +166,34 @@ def prepare(name: str, target: Target) -> Path:
     return work
 
 
-def results(work: Path, target: Target) -> dict[str, str]:
-    """Every mutant of ``target`` and its status, read from mutmut's files."""
-    statuses: dict[str, str] = {}
+def exit_codes(work: Path, target: Target) -> dict[str, int | None]:
+    """Every mutant of ``target`` and mutmut's exit code of its test run (None: not run)."""
+    codes: dict[str, int | None] = {}
+    for module in target.modules:
+        meta = work / "mutants" / (module + ".meta")
+        if meta.exists():
+            codes.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+    return codes
+
+
+def keep_verdicts(work: Path, target: Target, previous: dict[str, int | None]) -> None:
+    """Put back the verdicts a rerun left unchecked (mutmut drops them when the test selection
+    changes): those mutants were killed before, and a test added cannot revive them."""
     for module in target.modules:
         meta = work / "mutants" / (module + ".meta")
         if not meta.exists():
             continue
         data = json.loads(meta.read_text(encoding="utf-8"))
-        for mutant, code in data["exit_code_by_key"].items():
-            statuses[mutant] = _status(code)
-    return statuses
+        codes = data["exit_code_by_key"]
+        for mutant, code in codes.items():
+            if code is None and previous.get(mutant) is not None:
+                codes[mutant] = previous[mutant]
+        meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
+
+
+def results(work: Path, target: Target) -> dict[str, str]:
+    """Every mutant of ``target`` and its status, read from mutmut's files."""
+    return {mutant: _status(code) for mutant, code in exit_codes(work, target).items()}
 
 
 def refresh_tests(name: str, target: Target) -> tuple[Path, list[str]]:
@@ -208,6 +225,8 @@ def refresh_tests(name: str, target: Target) -> tuple[Path, list[str]]:
     for folder in SOURCES:
         shutil.copytree(ROOT / folder, work / folder, ignore=ignore, dirs_exist_ok=True)
         shutil.copytree(ROOT / folder, work / "mutants" / folder, ignore=keep_mutated, dirs_exist_ok=True)
+    # Which tests reach which function is traced again: a test changed since may reach others now.
+    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + _mutmut_section(target)
     for path in (work / "pyproject.toml", work / "mutants" / "pyproject.toml"):
         path.write_text(pyproject, encoding="utf-8")
@@ -216,10 +235,10 @@ def refresh_tests(name: str, target: Target) -> tuple[Path, list[str]]:
 
 def run(name: str, target: Target, workers: int, survivors: bool, again: bool = False) -> dict[str, object]:
     names: list[str] = []
-    previous: dict[str, str] = {}
+    previous: dict[str, int | None] = {}
     if again:
         work, names = refresh_tests(name, target)
-        previous = results(work, target)
+        previous = exit_codes(work, target)
     else:
         work = prepare(name, target)
     env = {key: value for key, value in os.environ.items() if key != "DUBAN_TEST_DATABASE_URL"}
@@ -228,10 +247,9 @@ def run(name: str, target: Target, workers: int, survivors: bool, again: bool = 
     completed = subprocess.run([str(mutmut), "run", "--max-children", str(workers), *names], cwd=work, env=env,
                                capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
-    # A rerun leaves the verdicts it did not renew unchecked (mutmut drops them when the test
-    # selection changes): those mutants were killed before, and a test added cannot revive them.
-    statuses = {**previous, **{mutant: status for mutant, status in results(work, target).items()
-                               if status != "not checked"}}
+    if again:
+        keep_verdicts(work, target, previous)
+    statuses = results(work, target)
     if completed.returncode != 0 or not statuses:
         sys.stdout.write(completed.stdout[-4000:] + completed.stderr[-4000:])
         raise SystemExit(f"{name}: mutmut failed (exit {completed.returncode}); see {work}")

@@ -18,8 +18,10 @@ def _units(session):
     return session.scalar(select(func.count()).select_from(Unit).where(Unit.code.like("IMP-%")))
 
 
-def _importer(failing_line=None, refuse=False, crash=False):
+def _importer(failing_line=None, refuse=False, crash=False, seen=None):
     def handler(session, data, filename, context):
+        if seen is not None:
+            seen.append(filename)
         for code in data.decode().split():
             save_unit(session, Unit(), code=f"IMP-{code}", name=code, level=UnitLevel.county, region_code="990199",
                       parent=None)
@@ -36,8 +38,10 @@ def _importer(failing_line=None, refuse=False, crash=False):
 
 
 def test_a_clean_import_is_committed_under_its_actor(db_session):
-    report = run_import(db_session, _importer(), b"A B C", "units.csv", ImportContext(actor="importer:zhang"))
+    seen = []
+    report = run_import(db_session, _importer(seen=seen), b"A B C", "units.csv", ImportContext(actor="importer:zhang"))
     assert report.ok and report.created == 3
+    assert seen == ["units.csv"]  # the importer may tell formats apart by the file's name
     db_session.rollback()  # nothing pending: it was committed
     assert _units(db_session) == 3
     actors = set(db_session.scalars(select(AuditEntry.actor).where(AuditEntry.table_name == "units")))
