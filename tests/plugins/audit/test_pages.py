@@ -48,9 +48,12 @@ def test_a_large_findings_file_is_imported_in_the_background_by_the_shared_flow(
     queue = app.extensions["duban.jobs"]
     queue.huey.flush()
     auth.login("auditor")
-    page = upload(client, csv_bytes([row("F-9", 事项编号="M-001")])).get_data(as_text=True)
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/findings/upload/confirm", data={"token": token, "filename": "f.csv"})
+    checking = upload(client, csv_bytes([row("F-9", 事项编号="M-001")]))  # large: checked by a job too
+    assert "/jobs/runs/" in checking.headers["Location"]
+    assert queue.huey.execute(queue.huey.dequeue())["ok"]
+    page = client.get(checking.headers["Location"]).get_data(as_text=True)
+    assert 'id="import-checked"' in page
+    response = client.post(checking.headers["Location"] + "/import")
     assert "/jobs/runs/" in response.headers["Location"]
     assert db_session.scalar(select(Finding).where(Finding.ref == "F-9")) is None
     assert queue.huey.execute(queue.huey.dequeue())["created"] == 1
