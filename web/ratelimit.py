@@ -66,7 +66,7 @@ def count_request(limit: str, scope: str, key: str | None = None) -> None:
 
     if not limiter.enabled:
         return
-    if not limiter.limiter.hit(_limit(limit), scope, key if key is not None else get_remote_address() or ""):
+    if not limiter.limiter.hit(_limit(limit), scope, key if key is not None else get_remote_address()):
         raise TooManyRequests()
 
 

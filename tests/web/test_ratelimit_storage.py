@@ -3,14 +3,22 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 import web.ratelimit
-from web.ratelimit import SweptMemoryStorage
+from web.ratelimit import (
+    SWEEP_SECONDS,
+    SweptMemoryStorage,
+    counted_by_view,
+    counts_itself,
+    skip_check_for_counted_views,
+)
 
 
 def test_the_application_counts_in_swept_memory_by_default(app) -> None:
@@ -121,3 +129,117 @@ def test_the_limiters_per_request_check_does_not_run_for_a_view_that_counts_itse
     assert looked_up == []
     assert client.get("/_test/plain").status_code == 200
     assert "plain" in looked_up
+
+
+class _Clock:
+    """A stand-in for the ``time`` module as web.ratelimit reads it: a monotonic clock set by hand."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def _storage_and_sweeps(monkeypatch) -> tuple[SweptMemoryStorage, _Clock, list[float]]:
+    clock = _Clock(1000.0)
+    monkeypatch.setattr(web.ratelimit, "time", clock)
+    storage = SweptMemoryStorage()
+    sweeps: list[float] = []
+    monkeypatch.setattr(storage, "_MemoryStorage__expire_events", lambda: sweeps.append(clock.now))
+    return storage, clock, sweeps
+
+
+def test_counters_are_swept_once_per_interval_and_not_on_every_request(monkeypatch) -> None:
+    storage, clock, sweeps = _storage_and_sweeps(monkeypatch)
+    storage.incr("a", 60)
+    clock.now = 1000.0 + SWEEP_SECONDS - 0.001
+    storage.incr("a", 60)
+    assert sweeps == []  # not before the first interval has passed
+    clock.now = 1000.0 + SWEEP_SECONDS
+    storage.incr("a", 60)
+    assert sweeps == [1005.0]  # due exactly then
+    storage.incr("a", 60)
+    clock.now = 1005.0 + SWEEP_SECONDS - 0.001
+    storage.incr("a", 60)
+    assert sweeps == [1005.0]  # the next one an interval later
+    clock.now = 1005.0 + SWEEP_SECONDS
+    storage.acquire_entry("b", 5, 60)
+    assert sweeps == [1005.0, 1010.0]
+    assert storage.get("a") == 5
+
+
+def test_a_request_does_not_wait_for_a_sweep_under_way(monkeypatch) -> None:
+    storage, clock, sweeps = _storage_and_sweeps(monkeypatch)
+    clock.now += SWEEP_SECONDS
+    storage._sweeping.acquire()  # another request is sweeping
+    try:
+        counting = threading.Thread(target=storage.incr, args=("a", 60))
+        counting.start()
+        counting.join(timeout=2)
+        assert not counting.is_alive()
+    finally:
+        storage._sweeping.release()
+    counting.join()
+    assert sweeps == []
+    storage.incr("a", 60)  # the sweep is still due: this request does it
+    assert sweeps == [clock.now]
+    assert storage.get("a") == 2
+
+
+def test_storage_errors_are_wrapped_only_when_asked() -> None:
+    assert SweptMemoryStorage().wrap_exceptions is False
+    assert storage_from_string("swept-memory://").wrap_exceptions is False
+    assert storage_from_string("swept-memory://", wrap_exceptions=True).wrap_exceptions is True
+
+
+def _app_with_hooks(calls: list[str]) -> tuple[Flask, Callable[[], None], Callable[[], None]]:
+    app = Flask(__name__)
+
+    def check() -> None:
+        calls.append("check")
+
+    def other() -> None:
+        calls.append("other")
+
+    def plain() -> str:
+        return "ok"
+
+    def counted() -> str:
+        return "ok"
+
+    app.before_request(check)
+    app.before_request(other)
+    app.add_url_rule("/plain", "plain", plain)
+    app.add_url_rule("/counted", "counted", counts_itself(counted))
+    return app, check, other
+
+
+def test_only_the_limiters_check_is_skipped_for_a_counted_view(monkeypatch) -> None:
+    calls: list[str] = []
+    app, check, other = _app_with_hooks(calls)
+    skip_check_for_counted_views(app, check)
+    hooks = app.before_request_funcs[None]
+    assert len(hooks) == 2 and hooks[0] is not check and hooks[1] is other
+    client = app.test_client()
+    assert client.get("/counted").status_code == 200
+    assert calls == ["other"]
+    calls.clear()
+    assert client.get("/plain").status_code == 200
+    assert calls == ["check", "other"]
+    calls.clear()
+    assert client.get("/nowhere").status_code == 404  # no view: checked
+    assert calls == ["check", "other"]
+
+
+def test_an_application_without_before_request_hooks_keeps_none() -> None:
+    app = Flask(__name__)
+    skip_check_for_counted_views(app, lambda: None)
+    assert app.before_request_funcs[None] == []
+
+
+def test_counted_by_view_answers_true_or_false() -> None:
+    app, _, _ = _app_with_hooks([])
+    for path, counted in (("/counted", True), ("/plain", False), ("/nowhere", False)):
+        with app.test_request_context(path):
+            assert counted_by_view() is counted, path
