@@ -217,3 +217,18 @@ def test_the_newest_checkpoints_are_kept(db_session, org, tmp_path):
     audit_checkpoints._prune(str(folder), 1)
     assert len(os.listdir(folder)) == 2
     assert audit_log.check_chain(db_session).problems == []
+
+
+def test_a_hundred_checkpoints_are_kept_by_default(db_session, org, tmp_path):
+    keys = db_session.info["audit_keys"]
+    folder = tmp_path / "checkpoints"
+    first = audit_checkpoints.write(db_session, keys, str(folder))[1]
+    assert first is not None
+    # 99 older checkpoints (their entry ids sort before any real one): 100 files in all.
+    older = [f"{audit_checkpoints.PREFIX}{0:012d}-{number:04d}.json" for number in range(99)]
+    for name in older:
+        (folder / name).write_text("{}", encoding="utf-8")
+    org.user("one-more", Role.supervisor, org.province)
+    second = audit_checkpoints.write(db_session, keys, str(folder))[1]
+    assert second is not None
+    assert sorted(os.listdir(folder)) == [*older[1:], os.path.basename(first), os.path.basename(second)]
