@@ -40,17 +40,19 @@ def test_an_evaluator_fills_the_template_fixes_two_bad_rows_and_confirms(page, l
     with page.expect_download() as download_info:
         page.locator("a.template").first.click()
     sheet = load_workbook(io.BytesIO(download_info.value.path().read_bytes())).active
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][:5] == ["评估机构", "评估批次", "事项编号", "单位代码", "指标代码"] and len(rows) > 2
+    rows = [list(row) for row in sheet.iter_rows(values_only=True) if any(cell is not None for cell in row)]
+    header = rows[0]
+    assert header[:6] == ["评估机构", "评估批次", "事项编号", "事项名称", "单位代码", "单位名称"] and len(rows) > 2
+    batch, score, indicator, day = (header.index(name) for name in ("评估批次", "得分", "指标代码", "评估日期"))
 
-    filled = [rows[0]]
+    filled = [header]
     for row in rows[1:]:
         row = list(row)
-        row[1], row[5], row[8] = "2026年第二季度", 88, date.today().isoformat()
+        row[batch], row[score], row[day] = "2026年第二季度", 88, date.today().isoformat()
         filled.append(row)
     broken = [list(r) for r in filled]
-    broken[1][5] = 180  # not a score
-    broken[2][4] = "Q9"  # not an indicator of the matter
+    broken[1][score] = 180  # not a score
+    broken[2][indicator] = "Q9"  # not an indicator of the matter
     _check(page, live_server, broken)
     reported = page.locator(".report-errors tbody tr")
     assert reported.count() == 2

@@ -19,6 +19,7 @@ def _login(page, live_server) -> None:
 
 def test_staff_plan_a_round_record_an_outcome_and_retrain(page, live_server):
     _login(page, live_server)
+    page.click("nav.menu summary >> text=督查与通报")  # the queue sits in its menu group
     page.click("nav.menu >> text=复核队列")
     assert page.locator("#queue tbody tr").count() >= 10
     page.locator("#queue a.item-link").first.click()
@@ -38,6 +39,8 @@ def test_staff_plan_a_round_record_an_outcome_and_retrain(page, live_server):
     assert page.locator("#visits tbody tr.random").count() >= 1  # the random share is drawn and flagged
     assert page.locator("#visits tbody tr").count() >= 10
 
+    page.click("#start-round")  # outcomes are recorded once the round has started
+    page.wait_for_url(re.compile(r".*/review/rounds/\d+$"))
     page.locator("#visits a.record-outcome").first.click()
     page.check("input[name=problem_found][value='1']")
     page.select_option("#severity", "major")
