@@ -154,3 +154,43 @@ def test_answers_restored_by_back_after_sending_show_their_follow_ups(page: Any,
     page.click("#survey-submit")
     page.wait_for_url(live_server(f"/s/{slug}/thanks"))  # the same rendering sent again: already received
     assert len(_stored(live_server, survey_id)) == 1
+
+
+CHAIN = """
+| survey |           |      |                                |             |            |
+|        | type      | name | label                          | calculation | constraint |
+|        | calculate | a    |                                | ${b} + 1    |            |
+|        | calculate | b    |                                | ${c} + 1    |            |
+|        | calculate | c    |                                | ${d} + 1    |            |
+|        | calculate | d    |                                | 1           |            |
+|        | note      | show | a=${a} b=${b} c=${c} d=${d}    |             |            |
+|        | integer   | q    | 请填写 a 的值                  |             | . = ${a}   |
+"""
+
+
+def test_chained_calculations_in_the_browser_follow_their_dependencies(page: Any, live_server: Any) -> None:
+    """a = b+1, b = c+1, c = d+1, d = 1: the browser walked the form at most twice (a and b stayed empty),
+    and the constraint `. = ${a}` refused the right answer, 4."""
+    from core.org.models import Unit
+    from plugins.survey import service
+
+    database = live_server.app.extensions["duban.db"]
+    with database.transaction(actor="tests") as session:
+        owner = session.scalars(select(Unit).order_by(Unit.id)).first()
+        survey = service.create_survey(session, CHAIN.encode(), owner_unit_id=owner.id, source_name="chain.md",
+                                       publish=True)
+        session.flush()
+        survey_id, slug = survey.id, survey.slug
+    page.goto(live_server(f"/s/{slug}"))
+    assert page.locator("[data-q=show]").inner_text().strip().endswith("a=4 b=3 c=2 d=1")
+    page.fill("input[name=q]", "4")
+    page.locator("input[name=q]").dispatch_event("change")
+    assert page.locator("[data-q=q] .error.live").is_hidden()
+    page.fill("input[name=q]", "3")
+    page.locator("input[name=q]").dispatch_event("change")
+    assert page.locator("[data-q=q] .error.live").is_visible()
+    page.fill("input[name=q]", "4")
+    page.click("#survey-submit")
+    page.wait_for_url(live_server(f"/s/{slug}/thanks"))
+    stored = _stored(live_server, survey_id)
+    assert len(stored) == 1 and stored[0]["a"] == "4" and stored[0]["q"] in ("4", 4)
