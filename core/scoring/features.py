@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Date, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Date, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -420,8 +420,9 @@ class SignalIds:
         """The columns to select from ``columns`` (the Signal model, or a subquery's columns over it)."""
         matter, task = func.coalesce(columns.matter_id + 1, 0), func.coalesce(columns.task_id + 1, 0)
         if self.packed:
-            return [columns.unit_id * (1 << (self.matter_bits + self.task_bits)) + matter * (1 << self.task_bits)
-                    + task]
+            # In 64 bits: PostgreSQL computes an INTEGER column times a small literal in 32.
+            unit, wide_matter = cast(columns.unit_id, BigInteger), cast(matter, BigInteger)
+            return [unit * (1 << (self.matter_bits + self.task_bits)) + wide_matter * (1 << self.task_bits) + task]
         return [columns.unit_id, matter - 1, task - 1]
 
     @property

@@ -161,3 +161,23 @@ def test_ids_too_large_to_pack_give_the_same_features(db_session, province, monk
     row = compute_features(db_session, catalogue, today, [task.id]).row(task.id)
     # The late score is brought forward from 20 days ago.
     assert row["eval.score"] == 5 and row["eval.score.count"] == 1 and row["eval.late"] == 5 + 20
+
+
+def test_ids_packed_past_32_bits_cross_whole(db_session, province):
+    """PostgreSQL multiplied the INTEGER unit id by the shift in 32 bits: "integer out of range" once
+    the ids of units, matters and tasks needed more than 31 bits together."""
+    import numpy as np
+    from sqlalchemy import select
+
+    from core.scoring.features import SignalIds
+    from core.signals import Signal
+
+    task = province.tasks[0]
+    record_signal(db_session, source="eval", kind="score", ref="wide", unit_id=task.unit_id,
+                  matter_id=task.matter_id, task_id=task.id, value=1.0, observed_on=province.today)
+    db_session.flush()
+    wide = SignalIds(matter_bits=20, task_bits=20, packed=True)  # a unit id shifted 40 bits
+    rows = db_session.execute(select(*wide.columns(Signal)).where(Signal.ref == "wide")).all()
+    read = np.array([tuple(row) for row in rows], dtype=wide.dtype)
+    unit, matter, task_id = wide.unpack(read)
+    assert (int(unit[0]), int(matter[0]), int(task_id[0])) == (task.unit_id, task.matter_id, task.id)
