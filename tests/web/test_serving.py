@@ -37,6 +37,24 @@ def _serve(duban: str, instance: str, port: int, home: str) -> subprocess.Popen[
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
+def _duban() -> str:
+    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
+    assert duban, "the duban console script is not installed"
+    return duban
+
+
+def _one_server(tmp_path) -> tuple[str, str, str, subprocess.Popen[str]]:
+    """``duban serve`` on an instance of its own: (the command, HOME, the instance folder, the server)."""
+    duban, home, instance, port = _duban(), str(tmp_path / "home"), str(tmp_path / "instance"), _free_port()
+    os.makedirs(home)
+    server = _serve(duban, instance, port, home)
+    if not _answers(port):
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        raise AssertionError("the server did not answer")
+    return duban, home, instance, server
+
+
 def _answers(port: int) -> bool:
     for _ in range(150):
         try:
@@ -48,8 +66,7 @@ def _answers(port: int) -> bool:
 
 
 def test_two_servers_on_one_host_keep_their_own_control_sockets(tmp_path):
-    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
-    assert duban, "the duban console script is not installed"
+    duban = _duban()
     home = str(tmp_path / "home")  # the user both servers run as
     os.makedirs(home)
     ports = [_free_port(), _free_port()]
@@ -79,13 +96,8 @@ def test_duban_serve_on_the_embedded_default_runs_the_jobs_queued_meanwhile(tmp_
     `duban serve` used to start gunicorn alone: on the embedded default (jobs.sqlite, no
     `duban jobs run`) a queued job waited forever.
     """
-    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
-    assert duban, "the duban console script is not installed"
-    home, instance, port = str(tmp_path / "home"), str(tmp_path / "instance"), _free_port()
-    os.makedirs(home)
-    server = _serve(duban, instance, port, home)
+    duban, home, instance, server = _one_server(tmp_path)
     try:
-        assert _answers(port)
         env = {**os.environ, "DUBAN_INSTANCE": instance, "HOME": home}
         env.pop("DUBAN_DATABASE_URL", None)
         subprocess.run([duban, "jobs", "enqueue", "purge_idempotency_keys"], env=env, check=True,
@@ -132,13 +144,8 @@ def _gone(pid: int) -> bool:
 
 def test_the_job_consumer_runs_beside_the_workers_and_stops_when_the_server_is_killed(tmp_path):
     """The consumer used to run on threads of gunicorn's master, started before the workers forked."""
-    duban = shutil.which("duban", path=os.path.dirname(sys.executable))
-    assert duban, "the duban console script is not installed"
-    home, instance, port = str(tmp_path / "home"), str(tmp_path / "instance"), _free_port()
-    os.makedirs(home)
-    server = _serve(duban, instance, port, home)
+    _duban_command, _home, _instance, server = _one_server(tmp_path)
     try:
-        assert _answers(port)
         children = _children(server.pid)
         consumers = [pid for pid, command in children if "web.cli jobs run" in command]
         workers = [pid for pid, command in children if "web.cli jobs run" not in command]

@@ -26,18 +26,3 @@ def demo(app: Any, db_session: Any, demo_today: date) -> Any:
     seed_demo(db_session, app.extensions["duban.plugins"], demo_today)
     db_session.commit()
     return db_session
-
-
-@pytest.fixture
-def login(client: Any) -> Any:
-    from core.demo import DEMO_ACCOUNTS
-
-    passwords = {name: password for name, password, _label in DEMO_ACCOUNTS}
-
-    def _login(username: str) -> Any:
-        client.post("/logout")
-        response = client.post("/login", data={"username": username, "password": passwords[username]})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
-
-    return _login

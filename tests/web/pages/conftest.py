@@ -1,7 +1,6 @@
-"""The demo province in the test database, and a client that signs in as its accounts."""
+"""The demo province in the test database (the demo accounts sign in through the `login` fixture of tests/web)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
@@ -18,22 +17,6 @@ def demo(app: Any, db_session: Any) -> Any:
     seed_demo(db_session, app.extensions["duban.plugins"], clock.today())
     db_session.commit()
     return db_session
-
-
-@pytest.fixture
-def login(client: Any) -> Callable[[str], Any]:
-    """Sign the test client in as a demo account (signing out whoever was in)."""
-    from core.demo import DEMO_ACCOUNTS
-
-    passwords = {name: password for name, password, _label in DEMO_ACCOUNTS}
-
-    def _login(username: str) -> Any:
-        client.post("/logout")
-        response = client.post("/login", data={"username": username, "password": passwords[username]})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
-
-    return _login
 
 
 class _Visible(HTMLParser):
