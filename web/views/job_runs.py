@@ -114,16 +114,20 @@ def _import_of(path: str) -> int | None:
                                                      JobRun.requested_by == current_user.id)
                                 .order_by(JobRun.id.desc()).limit(200))
     for run in runs:
-        arguments = [*(run.arguments or []), None, None, None, None, None, None][:6]
-        if arguments[1] == path and not arguments[5]:
+        _kind, kept, _actor, _user_id, _filename, dry_run = _import_arguments(run)
+        if kept == path and not dry_run:
             return run.id
     return None
 
 
+def _import_arguments(run: JobRun) -> list[Any]:
+    """``import_file``'s arguments (kind, path, actor, user_id, filename, dry_run), None for those not given."""
+    return [*(run.arguments or []), None, None, None, None, None, None][:6]
+
+
 def _import_context(run: JobRun) -> dict[str, Any]:
-    # import_file(kind, path, actor, user_id, filename, dry_run): the name it was uploaded under, else the kept file's.
-    arguments = [*(run.arguments or []), None, None, None, None, None, None][:6]
-    kind, path, _actor, _user_id, filename, dry_run = arguments
+    # The file's name is the one it was uploaded under, else the kept file's.
+    kind, path, _actor, _user_id, filename, dry_run = _import_arguments(run)
     filename = filename or os.path.basename(str(path or ""))
     result = run.result if run.state == RunState.done and isinstance(run.result, dict) else None
     return {"importer": importers(db.plugins()).get(str(kind)), "kind": kind, "filename": filename, "report": result,
