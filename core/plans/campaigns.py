@@ -25,6 +25,7 @@ from core.plans.models import (
     campaign_circulars,
     campaign_matters,
     campaign_units,
+    link_once,
 )
 from core.plans.workflow import MAX_TEXT, staff_ids
 from core.review.models import ReviewRound
@@ -168,10 +169,7 @@ def link_circular(scope: Scope, campaign_id: int, circular_id: int) -> Circular:
     """Record that a circular reports on the campaign (both visible to the user; the campaign writable)."""
     campaign = scope.get(Campaign, campaign_id, "write")
     circular = scope.get(Circular, circular_id)
-    linked = scope.session.scalar(select(campaign_circulars.c.circular_id).where(
-        campaign_circulars.c.campaign_id == campaign.id, campaign_circulars.c.circular_id == circular.id))
-    if linked is None:
-        scope.session.execute(campaign_circulars.insert().values(campaign_id=campaign.id, circular_id=circular.id))
+    link_once(scope.session, campaign_circulars, campaign_id=campaign.id, circular_id=circular.id)
     return circular
 
 

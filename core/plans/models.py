@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.access.models import User
 from core.db import Base, utcnow
@@ -104,6 +104,14 @@ campaign_team_members = Table(
     Column("team_id", ForeignKey("campaign_teams.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+def link_once(session: Session, table: Table, **ids: int) -> None:
+    """Add the row ``ids`` to the link table ``table`` unless it is there already."""
+    present = session.scalar(select(table.c[next(iter(ids))]).where(
+        and_(*(table.c[name] == value for name, value in ids.items()))))
+    if present is None:
+        session.execute(table.insert().values(**ids))
 
 
 def _staff_clause(scope: Scope, column: ColumnElement[int] | object, action: Action, read: str,

@@ -300,12 +300,9 @@ def save_summary(scope: Scope, plan_id: int, summary: str) -> WorkPlan:
 def link_item_circular(scope: Scope, item_id: int, circular_id: int) -> PlanItem:
     """Record that a circular reports on a plan item (the item writable, the circular visible to the user)."""
     from core.circulars.models import Circular
-    from core.plans.models import plan_item_circulars
+    from core.plans.models import link_once, plan_item_circulars
 
     item = scope.get(PlanItem, item_id, "write")
     circular = scope.get(Circular, circular_id)
-    linked = scope.session.scalar(select(plan_item_circulars.c.item_id).where(
-        plan_item_circulars.c.item_id == item.id, plan_item_circulars.c.circular_id == circular.id))
-    if linked is None:
-        scope.session.execute(plan_item_circulars.insert().values(item_id=item.id, circular_id=circular.id))
+    link_once(scope.session, plan_item_circulars, item_id=item.id, circular_id=circular.id)
     return item
