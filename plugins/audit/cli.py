@@ -14,6 +14,7 @@ from core import clock
 from core.hooktypes import ImportContext
 from core.i18n import N_
 from core.importing import UploadLimits
+from core.importing.progress import reporting
 from core.intake import run_import
 from core.plugins import importers
 from web.plugin_api import cli_gettext, database, plugin_manager
@@ -46,12 +47,9 @@ def import_command(path: str, dry_run: bool, quiet: bool) -> None:
     pm = plugin_manager()
     with open(path, "rb") as handle:
         data = handle.read()
-    options: dict[str, object] = {"limits": CLI_LIMITS}
-    if not quiet:
-        options["progress"] = progress_bar()
-    with database().session() as session:
+    with database().session() as session, reporting(None if quiet else progress_bar()):
         report = run_import(session, importers(pm)["audit"], data, os.path.basename(path),
-                            ImportContext(actor="cli", dry_run=dry_run, options=options))
+                            ImportContext(actor="cli", dry_run=dry_run, options={"limits": CLI_LIMITS}))
     text = report.render(cli_gettext())
     if not report.ok:
         click.echo(text, err=True)

@@ -149,10 +149,11 @@ def import_findings(session: Session, data: bytes, filename: str | None, context
     """Check every row, then create or update findings; never commits.
 
     ``context.options`` may hold ``limits`` (an :class:`UploadLimits`, for the
-    command line's big files) and ``progress`` (called with rows done and rows in all).
+    command line's big files). Progress goes, batch by batch, to the callback whoever runs
+    the import installed (:func:`core.importing.progress.reporting`).
     """
     limits: UploadLimits = context.options.get("limits", DEFAULT_LIMITS)
-    progress: Progress | None = context.options.get("progress") or current_progress()
+    progress: Progress | None = current_progress()
     with _collector_paused(len(data) >= LARGE_FILE), reporting(None):  # batches report the file's progress
         table = read_table(data, filename, limits=limits)
         return _import_table(session, table, filename, context, progress)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core.audit_log import AuditEntry, verify
 from core.hooktypes import ImportContext
+from core.importing.progress import reporting
 from core.intake import run_import
 from core.plugins import importers
 from core.signals import Signal
@@ -121,9 +122,8 @@ def test_progress_is_reported_batch_by_batch(app, db_session, org, ledger):
     seen = []
     importer = importers(app.extensions["duban.plugins"])["audit"]
     data = csv_bytes([row(f"F-{n}") for n in range(2500)])
-    report = run_import(db_session, importer, data, "big.csv",
-                        ImportContext(actor="cli",
-                                      options={"progress": lambda done, total: seen.append((done, total))}))
+    with reporting(lambda done, total: seen.append((done, total))):
+        report = run_import(db_session, importer, data, "big.csv", ImportContext(actor="cli"))
     assert report.created == 2500
     assert seen == [(2000, 2500), (2500, 2500)]
 
