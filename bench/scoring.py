@@ -30,10 +30,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import func, inspect, make_url, select, text
+from sqlalchemy import func, insert, inspect, make_url, select, text
 
 from core.db import Base, make_engine
 from core.hooktypes import SignalKind
+from core.ledger.models import Cadence, Matter, MatterKind, Task, TaskState
 from core.plugins import make_plugin_manager, signal_kinds
 
 TODAY = date(2026, 6, 30)
@@ -61,21 +62,22 @@ def build(url: str, tasks: int, signals: int, seed: int = 1) -> None:
                           "VALUES (:id, :code, :name, 'county', :region, 1, :path, true)"),
                      [{"id": u, "code": f"U{u}", "name": f"Unit {u}", "region": f"99{(u % 40) + 1:02d}00",
                        "path": f"/1/{u}/"} for u in range(2, units + 2)])
-        conn.execute(text("INSERT INTO matters (id, code, title, kind, source_ref, description, importance, "
-                          "public_attention, people_affected, money_affected, owner_unit_id, created_at) VALUES "
-                          "(:id, :code, :title, 'other', '', '', :imp, :att, :people, :money, 1, :now)"),
-                     [{"id": m, "code": f"M{m}", "title": f"Matter {m}", "imp": int(rng.integers(1, 6)),
-                       "att": int(rng.integers(0, 6)), "people": int(rng.integers(0, 100000)),
-                       "money": int(rng.integers(0, 10**8)), "now": now} for m in range(1, matters + 1)])
+        # Through the tables' own defaults: columns the bench does not name (a matter's supervision
+        # requirement, say) get the value a matter created in Duban gets.
+        conn.execute(insert(Matter.__table__),
+                     [{"id": m, "code": f"M{m}", "title": f"Matter {m}", "kind": MatterKind.other,
+                       "importance": int(rng.integers(1, 6)), "public_attention": int(rng.integers(0, 6)),
+                       "people_affected": int(rng.integers(0, 100000)), "money_affected": int(rng.integers(0, 10**8)),
+                       "owner_unit_id": 1, "created_at": now} for m in range(1, matters + 1)])
         task_unit = rng.integers(2, units + 2, tasks)
         task_matter = rng.integers(1, matters + 1, tasks)
         deadline = [TODAY + timedelta(days=int(d)) for d in rng.integers(-90, 120, tasks)]
         for start in range(0, tasks, 20000):
-            conn.execute(text("INSERT INTO tasks (id, matter_id, unit_id, description, deadline, cadence, state, "
-                              "percent_done, created_at, returned_count, delay_reason) VALUES "
-                              "(:id, :m, :u, 'task', :d, 'once', 'signed', 0, :now, 0, '')"),
-                         [{"id": i + 1, "m": int(task_matter[i]), "u": int(task_unit[i]), "d": deadline[i],
-                           "now": now} for i in range(start, min(tasks, start + 20000))])
+            conn.execute(insert(Task.__table__),
+                         [{"id": i + 1, "matter_id": int(task_matter[i]), "unit_id": int(task_unit[i]),
+                           "description": "task", "deadline": deadline[i], "cadence": Cadence.once,
+                           "state": TaskState.signed, "created_at": now}
+                          for i in range(start, min(tasks, start + 20000))])
         which = rng.integers(0, tasks, signals)
         level = rng.random(signals)  # 60% for the task, 30% for unit and matter, 10% unit-wide
         kind = rng.integers(0, len(KINDS), signals)
