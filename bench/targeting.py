@@ -22,7 +22,10 @@ t-interval, for Duban and every baseline; then the targets (Duban's mean lift >=
 0.6 and >= every baseline's mean). Duban runs with its defaults: the queue ordered by
 the chance of a problem. A diagnostic line, "(duban expected-harm order)", re-sorts
 the whole queue by p_problem × impact, the order an office gets with ``order =
-"expected_harm"`` in its rule file; it is not a baseline.
+"expected_harm"`` in its rule file; it is not a baseline. Where a world draws today's
+truth from a hidden state with noise of its own (inspections: a failed review is the
+establishment's quality plus the day's chance), "(ceiling: ranked by the hidden state)"
+ranks by that state, which no policy can see: the best lift the world allows.
 
     .venv/bin/python bench/targeting.py [--world NAME ...] [--seeds 1,2,3] [--tasks N] [--budget 60] [--quick]
         [--subprocess] [--keep]
@@ -50,6 +53,7 @@ from targeting_duban import run_duban  # noqa: E402
 from targeting_worlds import DEFAULT_TASKS, SEEDS, WORLDS, make_world  # noqa: E402
 
 HARM = "(duban expected-harm order)"
+CEILING = "(ceiling: ranked by the hidden state)"
 QUICK_TASKS = {"province": 300, "lagged": 300, "inspections": 400}
 
 
@@ -95,6 +99,9 @@ def run_one(world: str, seed: int, tasks: int | None, budget: int, use_subproces
                     "precision": {}, "notes": h.notes}
     for name, chosen in baseline_choices(h, budget, seed).items():
         result["precision"][name], result["lift"][name] = lift(truth[chosen], base, problems, budget)
+    if h.hidden_risk is not None:  # not a baseline: no policy can see the state itself
+        best = np.argsort(-h.hidden_risk, kind="stable")[:budget]
+        result["precision"][CEILING], result["lift"][CEILING] = lift(truth[best], base, problems, budget)
     task_of = {(h.task_matter[t], h.unit_codes[h.task_unit[t]]): t for t in range(h.tasks)}
     duban = run_duban(h.rows, budget, 100_000, use_subprocess, keep)
     result["duban_problems"] = duban.problems
@@ -124,8 +131,8 @@ def run_one(world: str, seed: int, tasks: int | None, budget: int, use_subproces
 
 
 def report(world: str, results: list[dict], budget: int) -> bool:
-    names = sorted({n for r in results for n in r["lift"]} - {"duban", HARM})
-    names += [HARM] if any(HARM in r["lift"] for r in results) else []
+    names = sorted({n for r in results for n in r["lift"]} - {"duban", HARM, CEILING})
+    names += [n for n in (HARM, CEILING) if any(n in r["lift"] for r in results)]
     lifts = {n: [r["lift"].get(n, float("nan")) for r in results] for n in ["duban", *names]}
     precisions = {n: [r["precision"].get(n, float("nan")) for r in results] for n in ["duban", *names]}
     print(f"\n== world {world}: {len(results)} seeds ({', '.join(str(r['seed']) for r in results)}), "
@@ -163,6 +170,10 @@ def report(world: str, results: list[dict], budget: int) -> bool:
     ok_lift = duban_mean >= 0.6
     ok_best = duban_mean >= best[2]
     print(f"   target duban mean lift >= 0.60: {duban_mean:.2f} -> {'met' if ok_lift else 'MISSED'}")
+    ceiling = [r for r in rows if r[0] == CEILING]
+    if ceiling:
+        print(f"   the world's ceiling (ranking by its hidden state): {ceiling[0][2]:.2f}"
+              + (", below the 0.60 target: no policy can meet it here" if ceiling[0][2] < 0.6 else ""))
     print(f"   target duban >= every baseline (best: {best[0]} {best[2]:.2f}): "
           f"{'met' if ok_best else 'MISSED'}")
     return ok_lift and ok_best

@@ -81,6 +81,9 @@ class History:
     task_matter: list[str]  # matter code of each task
     deadline: np.ndarray  # day number of each task's deadline
     problem: np.ndarray  # the truth today, per task
+    # The state the truth was drawn from, where it is not the truth itself (higher: a problem is more
+    # likely): ranking by it is the best any policy could do, an upper bound for the lifts.
+    hidden_risk: np.ndarray | None = None
     rows: dict[str, list[dict]] = field(default_factory=dict)  # import kind -> rows
     measures: list[Measure] = field(default_factory=list)
     tips_unit: list[int] = field(default_factory=list)
@@ -481,6 +484,7 @@ def inspections(seed: int, tasks: int, today: int) -> History:
                 quality[t] += 0.3  # a failed review is followed by some repair
     quality = 0.92 * quality + rng.normal(0, 0.38 * 0.5, n)  # drift since the last yearly step
     h.problem = quality + rng.normal(0, 0.6, n) < threshold
+    h.hidden_risk = -quality
     h.notes.append("one matter INSP with one task per establishment; evaluations and reviews only")
     return h
 
