@@ -155,7 +155,7 @@ def report(world: str, results: list[dict], budget: int) -> bool:
         modes.update(r["scoring"])
     trained = sum(r["trained"] for r in results)
     print(f"   duban model trained in {trained} of {len(results)} seeds; queue rows by scoring: {dict(modes)}")
-    fired = sum("a simple ranking beat the fitted models" in (r["train_output"] or "") for r in results)
+    fired = sum("a simple ranking beat the fitted models" in (r["train_output"] or "").lower() for r in results)
     print(f"   guardrail (a simple ranking ranked the queue): fired in {fired} of {trained} trainings")
     for r in results:
         figures = parse_training(r["train_output"])
