@@ -6,9 +6,12 @@ respondent on the chain's lock. Staff changes to surveys still go through the au
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,6 +19,7 @@ from sqlalchemy.sql.dml import Insert
 
 from core.db import WRITE_INTENT, Database, rowcount
 from core.errors import ValidationError
+from core.grouped_writes import GroupedWrites
 from core.i18n import N_
 from core.org.models import Unit
 from plugins.survey.models import AnswerWindow, SurveyInvitation, SurveyQuota, SurveyResponse, SurveyStatus
@@ -114,37 +118,38 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
     Raises :class:`FormChanged` when the survey is no longer at ``form``'s revision: the
     answers must be checked again against the survey as it now is.
 
-    The writes (response, invitation, quotas) form one transaction of their own, committed
-    here, or rolled back on any refusal, so nothing is left half-written. It is a Core
-    transaction (``Database.begin``): append-only rows need none of the ORM's work. Its first
-    statement is usually the response's own, which confirms the revision and the key as it
-    writes (:data:`INSERT_RESPONSE`); on SQLite that statement takes the write lock as it
-    starts, waiting for it if need be, and the lock is held only until the commit: for an
-    open survey without quotas, one statement. When something must be read first (the
-    invitation, a unit named by its code), the transaction begins as a writer instead
-    (``WRITE_INTENT``: on SQLite, a transaction that read first could not wait for the lock).
+    The writes (response, invitation, quotas) form one transaction, committed here, or
+    rolled back on any refusal, so nothing is left half-written. It is a Core transaction
+    (``Database.begin``): append-only rows need none of the ORM's work. Its first statement
+    is usually the response's own, which confirms the revision and the key as it writes
+    (:data:`INSERT_RESPONSE`). It begins as a writer (``WRITE_INTENT``: on SQLite, BEGIN
+    IMMEDIATE, waiting for the write lock if need be, where a transaction that read first
+    could not wait), and holds the lock only until the commit.
+
+    An answer to an open survey without quotas is that one statement alone, and it is made
+    with the other answers waiting in this process, in one transaction committed once
+    (:mod:`core.grouped_writes`): when many respondents send at once, each does not pay
+    for a transaction of its own. Each answer is still acknowledged only once committed.
     """
     check_open(form, submission.day)
     unit_id, code = known_unit(form, submission.answers)
     invited = form.access.value == "invitation" and not submission.field_team
-    with database.begin(**(WRITE_INTENT if invited or code is not None else {})) as connection:
+    values = {"survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
+              "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
+              "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers}
+    if not invited and code is None and not form.quotas:
+        return grouped_writes(database).run(partial(_insert_response, revision=form.revision, values=values))
+    with database.begin(**WRITE_INTENT) as connection:
         if code is not None:
-            unit_id = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == code)) or unit_id
+            values["unit_id"] = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == code)) or unit_id
         invitation_id = None
         if invited:
             found = find_invitation_for_store(connection, form.id, submission)
             if found is None:
                 return False
-            invitation_id, unit_id = found[0], found[1] or unit_id
-        written = connection.execute(INSERT_RESPONSE[connection.dialect.name], {
-            "survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
-            "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
-            "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers})
-        if rowcount(written) != 1:
-            if connection.scalar(REVISION_BY_ID, {"survey_id": form.id}) != form.revision:
-                raise FormChanged(N_("The survey changed while your answers were being saved. "
-                                     "Please send them again."))
-            return False  # the same render (or instanceID) was stored already: exactly once
+            invitation_id, values["unit_id"] = found[0], found[1] or values["unit_id"]
+        if not _insert_response(connection, form.revision, values):
+            return False
         if invitation_id is not None:
             used = connection.execute(update(INVITATIONS).where(
                 INVITATIONS.c.id == invitation_id, INVITATIONS.c.responded_on.is_(None))
@@ -153,6 +158,32 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
                 raise TokenRejected(N_("This invitation has already been used to answer."))
         _fill_quotas(connection, form.quotas, submission.answers)
     return True
+
+
+def _insert_response(connection: Connection, revision: int, values: dict[str, Any]) -> bool:
+    """Write one response (True), or find it written before (False); refuse when the survey changed.
+
+    One statement writes; the refusal is raised before anything is written.
+    """
+    written = connection.execute(INSERT_RESPONSE[connection.dialect.name], values)
+    if rowcount(written) == 1:
+        return True
+    if connection.scalar(REVISION_BY_ID, {"survey_id": values["survey_id"]}) != revision:
+        raise FormChanged(N_("The survey changed while your answers were being saved. Please send them again."))
+    return False  # the same render (or instanceID) was stored already: exactly once
+
+
+_GROUPED: WeakKeyDictionary[Database, GroupedWrites[bool]] = WeakKeyDictionary()
+_GROUPED_MADE = threading.Lock()
+
+
+def grouped_writes(database: Database) -> GroupedWrites[bool]:
+    """The process's group of answers being written to ``database``."""
+    group = _GROUPED.get(database)
+    if group is None:
+        with _GROUPED_MADE:
+            group = _GROUPED.setdefault(database, GroupedWrites(partial(database.begin, **WRITE_INTENT)))
+    return group
 
 
 def find_invitation_for_store(connection: Connection, survey_id: int,
