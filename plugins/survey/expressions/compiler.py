@@ -207,9 +207,24 @@ def _equality(negate: bool, left: Part, right: Part) -> Compiled:
 
 
 def _relational(op: str, left: Part, right: Part) -> Compiled:
-    """``<`` ``<=`` ``>`` ``>=``: existential over node-sets, so no side is converted ahead."""
+    """``<`` ``<=`` ``>`` ``>=``: existential over node-sets, so no side is converted ahead.
+
+    Against a literal (a constraint's ``. <= 100``), the literal is read as a number once,
+    and one answer against it is compared at once, as :func:`relation` would.
+    """
     apply = RELATIONS[op]
-    first, second = _closure(left), _closure(right)
+    first = _closure(left)
+    if isinstance(right, _Constant) and isinstance(right.value, (str, float)):
+        y = to_number(right.value)
+
+        def against_literal(ctx: EvalContext) -> bool:
+            value = first(ctx)
+            if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+                return apply(to_number(value[0]), y)
+            return relation(apply, value, y)
+
+        return against_literal
+    second = _closure(right)
     return lambda ctx: relation(apply, first(ctx), second(ctx))
 
 
