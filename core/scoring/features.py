@@ -389,6 +389,8 @@ def latest_signals(session: Session, as_of: date, kinds: dict[tuple[str, str], i
 
 
 ID_BITS = 63  # what a signed 64-bit integer holds
+# Days before the day features are computed for, of any date a signal may carry (year 1 to 9999: under 3.7 million).
+DAY_BITS = 22
 
 
 @dataclass(frozen=True)
@@ -398,30 +400,43 @@ class SignalIds:
     Packed in one integer (unit, then matter + 1, then task + 1, 0 standing for
     none) when the ids stored fit in :data:`ID_BITS`, else as three columns
     (-1 for none): one integer a row instead of three costs a quarter less to
-    hand over for a kind's half a million signals.
+    hand over for a kind's half a million signals. With ``day_bits``, the
+    integer's lowest bits carry how many days before the day asked about the
+    signal was observed, when there is room for them: one column fewer again.
     """
 
     matter_bits: int
     task_bits: int
     packed: bool
+    day_bits: int = 0
 
     @classmethod
-    def of(cls, connection: Connection) -> SignalIds:
-        """The packing the ids stored in ``signals`` allow."""
+    def of(cls, connection: Connection, day_bits: int = 0) -> SignalIds:
+        """The packing the ids stored in ``signals`` allow; the days too when ``day_bits`` more fit beside them."""
         columns = (Signal.unit_id, Signal.matter_id, Signal.task_id)
         # One subquery each: the database answers each from its index without a scan.
         found = connection.execute(select(*(select(func.min(c)).scalar_subquery() for c in columns),
                                           *(select(func.max(c)).scalar_subquery() for c in columns))).one()
         low, (unit, matter, task) = found[:3], [value or 0 for value in found[3:]]
         bits = (unit.bit_length(), (matter + 1).bit_length(), (task + 1).bit_length())
-        return cls(bits[1], bits[2], all(value is None or value >= 0 for value in low) and sum(bits) <= ID_BITS)
+        packed = all(value is None or value >= 0 for value in low) and sum(bits) <= ID_BITS
+        return cls(bits[1], bits[2], packed, day_bits if packed and sum(bits) + day_bits <= ID_BITS else 0)
 
-    def columns(self, columns: Any) -> list[ColumnElement[int]]:
-        """The columns to select from ``columns`` (the Signal model, or a subquery's columns over it)."""
+    def columns(self, columns: Any, days_before: ColumnElement[int] | None = None) -> list[ColumnElement[int]]:
+        """The columns to select from ``columns`` (the Signal model, or a subquery's columns over it).
+
+        ``days_before`` (a whole number, 0 or more) is packed in with the ids; it is needed
+        exactly when the packing has ``day_bits``.
+        """
         matter, task = func.coalesce(columns.matter_id + 1, 0), func.coalesce(columns.task_id + 1, 0)
         if self.packed:
             # In 64 bits: PostgreSQL computes an INTEGER column times a small literal in 32.
             unit, wide_matter = cast(columns.unit_id, BigInteger), cast(matter, BigInteger)
+            if self.day_bits:
+                assert days_before is not None  # noqa: S101 - the statement and the packing are made together
+                low = self.task_bits + self.day_bits
+                return [unit * (1 << (self.matter_bits + low)) + wide_matter * (1 << low)
+                        + cast(task, BigInteger) * (1 << self.day_bits) + days_before]
             return [unit * (1 << (self.matter_bits + self.task_bits)) + wide_matter * (1 << self.task_bits) + task]
         return [columns.unit_id, matter - 1, task - 1]
 
@@ -435,10 +450,14 @@ class SignalIds:
         """The unit, matter and task of each row read (-1 for none)."""
         if not self.packed:
             return read["unit"], read["matter"], read["task"]
-        key = read["key"]
+        key = read["key"] >> self.day_bits
         task = (key & ((1 << self.task_bits) - 1)) - 1
         matter = ((key >> self.task_bits) & ((1 << self.matter_bits) - 1)) - 1
         return key >> (self.matter_bits + self.task_bits), matter, task
+
+    def days_before(self, read: np.ndarray) -> np.ndarray:
+        """The days before the day asked about that each row read was observed (packed with ``day_bits``)."""
+        return read["key"] & ((1 << self.day_bits) - 1)
 
 
 # Makes the statement reading some kinds (``(source, kind)`` → code) under some conditions: with or
@@ -448,11 +467,12 @@ KindStatement = Callable[[dict[tuple[str, str], int], list[ColumnElement[bool]],
 
 
 def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where: ColumnElement[bool] | None,
-                statement: KindStatement, rest: np.dtype[Any]) -> dict[str, np.ndarray]:
+                statement: KindStatement, rest: np.dtype[Any], ids: SignalIds | None = None) -> dict[str, np.ndarray]:
     """The rows ``statement`` reads about ``kinds``, column by column.
 
     The columns are ``unit``, ``matter`` and ``task`` (-1 for none), ``code``
-    (the kind's) and the fields of ``rest``.
+    (the kind's), the fields of ``rest`` and, where ``ids`` (the packing, found
+    when not given) packs days in, ``days_before``.
 
     Over every signal (``where`` None), one statement per kind: the database
     seeks to the kind in the covering index ``ix_signals_history`` and reads
@@ -465,7 +485,7 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
         empty = np.zeros(0, dtype=np.int64)
         return {**{name: empty for name in ("unit", "matter", "task", "code")},
                 **{name: np.zeros(0, dtype=rest[name]) for name in rest.names or ()}}
-    ids = SignalIds.of(connection)
+    ids = ids or SignalIds.of(connection)
     dtype = np.dtype(ids.dtype + rest.descr)
     if where is None:
         parts = [_raw_array(connection, statement({pair: code}, [_is_kind(Signal, pair)], False, ids), dtype)
@@ -481,7 +501,8 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
         read, code = np.fromiter(wanted, dtype=dtype, count=len(wanted)), code[code >= 0]
     unit, matter, task = ids.unpack(read)
     return {"unit": unit, "matter": matter, "task": task, "code": code,
-            **{name: read[name] for name in rest.names or ()}}
+            **{name: read[name] for name in rest.names or ()},
+            **({"days_before": ids.days_before(read)} if ids.day_bits else {})}
 
 
 def _is_kind(columns: Any, pair: tuple[str, str]) -> ColumnElement[bool]:
@@ -558,6 +579,7 @@ def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, 
 # Besides the unit, matter and task it is about, a signal of a kind kept as history brings its day
 # (counted from the day features are computed for) and its value.
 POINT = np.dtype([("day", np.float64), ("value", np.float64)])
+VALUE = np.dtype([("value", np.float64)])
 
 
 def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str, str], int],
@@ -614,21 +636,28 @@ def _history_points(connection: Connection, as_of: date, codes: dict[tuple[str, 
     comes first.
     """
     within_day: Any
+    days_before: ColumnElement[int]
     if connection.dialect.name == "sqlite":
-        day = func.julianday(Signal.observed_on) - func.julianday(as_of.isoformat())
+        days_before = cast(func.julianday(as_of.isoformat()) - func.julianday(Signal.observed_on), BigInteger)
         within_day = Signal.value
     else:
-        day = Signal.observed_on - as_of
+        days_before = cast(cast(literal(as_of), Date) - Signal.observed_on, BigInteger)
         within_day = Signal.id.desc()
     order = (Signal.unit_id, Signal.matter_id, Signal.task_id, Signal.observed_on, within_day)
+    ids = SignalIds.of(connection, DAY_BITS)
 
     def statement(some: dict[tuple[str, str], int], conditions: list[ColumnElement[bool]], with_code: bool,
                   ids: SignalIds) -> AnySelect:
         code = _kind_code(Signal, some)
-        return (select(*([code] if with_code else []), *ids.columns(Signal), day, Signal.value)
+        # The day packed with the ids where they leave room, else a column of its own.
+        read = ids.columns(Signal, days_before) if ids.day_bits else [*ids.columns(Signal), -days_before]
+        return (select(*([code] if with_code else []), *read, Signal.value)
                 .where(*conditions, Signal.observed_on <= as_of).order_by(*([code] if with_code else []), *order))
 
-    return _read_kinds(connection, codes, where, statement, POINT)
+    points = _read_kinds(connection, codes, where, statement, VALUE if ids.day_bits else POINT, ids)
+    if ids.day_bits:
+        points["day"] = (-points.pop("days_before")).astype(np.float64)
+    return points
 
 
 def _history_groups(points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

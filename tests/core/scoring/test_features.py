@@ -149,15 +149,22 @@ def test_ids_too_large_to_pack_give_the_same_features(db_session, province, monk
                           task_id=task_id, value=value + k, observed_on=today - timedelta(days=10 * k))
     catalogue = build_catalogue([SignalKind("eval", "score", "Score", -1, "0-100", history=True),
                                  SignalKind("eval", "late", "Days late", 1, "days", grows_daily=True)])
-    assert SignalIds.of(db_session.connection()).packed
+    connection = db_session.connection()
+    assert SignalIds.of(connection, features.DAY_BITS).day_bits
+    with_days = [compute_features(db_session, catalogue, today, ids, all_signals=True).values
+                 for ids in (None, [task.id])]
+    # Room for the ids but not for the days beside them.
+    while SignalIds.of(connection, features.DAY_BITS).day_bits:
+        monkeypatch.setattr(features, "ID_BITS", features.ID_BITS - 1)
+    assert SignalIds.of(connection).packed
     packed = [compute_features(db_session, catalogue, today, ids, all_signals=True).values
               for ids in (None, [task.id])]
     monkeypatch.setattr(features, "ID_BITS", 3)
-    assert not SignalIds.of(db_session.connection()).packed
+    assert not SignalIds.of(connection).packed
     apart = [compute_features(db_session, catalogue, today, ids, all_signals=True).values
              for ids in (None, [task.id])]
-    for one, other_way in zip(packed, apart, strict=True):
-        assert np.array_equal(one, other_way, equal_nan=True)
+    for one, two, three in zip(with_days, packed, apart, strict=True):
+        assert np.array_equal(one, two, equal_nan=True) and np.array_equal(one, three, equal_nan=True)
     row = compute_features(db_session, catalogue, today, [task.id]).row(task.id)
     # The late score is brought forward from 20 days ago.
     assert row["eval.score"] == 5 and row["eval.score.count"] == 1 and row["eval.late"] == 5 + 20
@@ -167,7 +174,7 @@ def test_ids_packed_past_32_bits_cross_whole(db_session, province):
     """PostgreSQL multiplied the INTEGER unit id by the shift in 32 bits: "integer out of range" once
     the ids of units, matters and tasks needed more than 31 bits together."""
     import numpy as np
-    from sqlalchemy import select
+    from sqlalchemy import BigInteger, literal, select
 
     from core.scoring.features import SignalIds
     from core.signals import Signal
@@ -181,3 +188,12 @@ def test_ids_packed_past_32_bits_cross_whole(db_session, province):
     read = np.array([tuple(row) for row in rows], dtype=wide.dtype)
     unit, matter, task_id = wide.unpack(read)
     assert (int(unit[0]), int(matter[0]), int(task_id[0])) == (task.unit_id, task.matter_id, task.id)
+    # With the days before the day asked about packed below them (a task id shifted 22 bits, a unit id 50 or more).
+    wide = SignalIds(matter_bits=max(12, (task.matter_id + 1).bit_length()),
+                     task_bits=max(16, (task.id + 1).bit_length()), packed=True, day_bits=22)
+    assert task.unit_id.bit_length() + wide.matter_bits + wide.task_bits + wide.day_bits <= 63
+    rows = db_session.execute(select(*wide.columns(Signal, literal(3, BigInteger))).where(Signal.ref == "wide")).all()
+    read = np.array([tuple(row) for row in rows], dtype=wide.dtype)
+    unit, matter, task_id = wide.unpack(read)
+    assert (int(unit[0]), int(matter[0]), int(task_id[0])) == (task.unit_id, task.matter_id, task.id)
+    assert int(wide.days_before(read)[0]) == 3
