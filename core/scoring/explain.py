@@ -9,6 +9,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from core.i18n import N_, Gettext, Message, message
 from core.scoring.catalogue import Catalogue, Feature
 
@@ -27,6 +29,20 @@ def shown_value(feature: Feature | None, value: float) -> str:
     if scale == "yuan":
         return f"{value:,.0f}"
     return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
+
+
+def shown_alike(feature: Feature | None, values: np.ndarray) -> np.ndarray:
+    """A number per value, the same for values :func:`shown_value` shows alike (whole numbers rounded as it rounds).
+
+    So a province's values are each shown once per distinct text, not once per task.
+    """
+    scale = feature.scale if feature else "value"
+    values = np.asarray(values, dtype=float)
+    if scale == "share":
+        return np.asarray(np.rint(values * 100))  # half to even, as format() rounds
+    if scale in ("percent", "days", "count", "level", "flag", "yuan"):
+        return np.asarray(np.rint(values))
+    return values
 
 
 def feature_reason(feature: Feature, value: float, effect: float) -> dict[str, Any]:

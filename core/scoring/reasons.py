@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.scoring.catalogue import DERIVED_FEATURES, Feature
-from core.scoring.explain import feature_reason, shown_value
+from core.scoring.explain import feature_reason, shown_alike, shown_value
 
 if TYPE_CHECKING:
     from core.scoring.context import ScoringContext
@@ -145,9 +145,11 @@ def _filled(value: Any, filled: list[Any]) -> Any:
 
 
 def _shown_json(feature: Feature | None, values: np.ndarray) -> list[str]:
-    """Each value as :func:`~core.scoring.explain.shown_value` shows it, as a JSON string; each distinct value once."""
+    """Each value as :func:`~core.scoring.explain.shown_value` shows it, as a JSON string; each distinct text once."""
     values = np.asarray(values, dtype=float)
-    distinct, index = np.unique(values.view(np.int64), return_inverse=True)  # bit by bit: -0.0 is not 0.0
+    alike = shown_alike(feature, values)
+    # Bit by bit: -0.0 is not 0.0 (it shows as "-0").
+    _distinct, first, index = np.unique(alike.view(np.int64), return_index=True, return_inverse=True)
     quote = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
-    texts = [quote(shown_value(feature, value)) for value in distinct.view(np.float64).tolist()]
+    texts = [quote(shown_value(feature, value)) for value in values[first].tolist()]
     return [texts[k] for k in index.ravel().tolist()]

@@ -60,3 +60,19 @@ def test_a_stored_reason_with_a_missing_value_is_not_shown():
     stored = [{"type": "feature", "name": days.name, "label": days.label, "value": "—", "effect": 0.4},
               {"type": "feature", "name": "urged_count", "label": "Urging notices", "value": "2", "effect": 0.2}]
     assert render_reasons(stored, lambda text: text) == ["Urging notices: 2 (raises the risk)"]
+
+
+def test_a_value_is_stored_as_it_is_shown_on_its_own_whatever_the_values_beside_it():
+    """Values shown alike are shown once for a province: the text stays the one each value shows alone."""
+    from core.scoring.catalogue import Feature
+    from core.scoring.explain import shown_value
+    from core.scoring.reasons import _shown_json
+
+    values = np.array([0.5, 1.5, 2.5, -0.4, -0.0, 0.0, 0.004999, 0.005, 0.015, 0.025, 0.625, 1e9 + 0.5, 12345.67,
+                       0.04, 0.4, 3.0000000001, np.nan, 7.0, 2.449, 2.45, 2.451])
+    values = np.concatenate([values, values[::-1], np.random.default_rng(3).normal(0, 100, 2000)])
+    for scale in ("share", "percent", "days", "count", "level", "flag", "yuan", "value", "0-100"):
+        feature = Feature(name="x", label="X", scale=scale)
+        assert [json.loads(text) for text in _shown_json(feature, values)] == [
+            shown_value(feature, value) for value in values.tolist()]
+    assert [json.loads(text) for text in _shown_json(None, values)] == [shown_value(None, v) for v in values.tolist()]
