@@ -89,12 +89,35 @@ def score_table(table: FeatureTable, context: ScoringContext) -> Scores:
         # Only pushes the way each feature's direction says can be told as reasons.
         directions = np.array([_direction(context, name) for name in context.model.names], dtype=float)
         agreeing = np.where(np.sign(context.model.coefficients()) * directions > 0, contributions, -np.inf)
-        top = np.argsort(-agreeing, axis=1, kind="stable")[:, :TOP_FEATURES]
+        top = first_sorted(-agreeing, TOP_FEATURES)
     else:
         p = rules_probability(hits.points)
     weight = impact(table)
     priority = p * weight if context.rules.weighs_impact else p
     return Scores(table, hits, p, weight, priority, context.mode, contributions, x, top)
+
+
+def first_sorted(keys: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` columns of ``np.argsort(keys, axis=1, kind="stable")``, without sorting whole rows.
+
+    A province's tasks have some sixty pushes each, of which two are told.
+    """
+    n, m = keys.shape
+    if count >= m or np.isnan(keys).any():  # NaN sorts last, after +inf: left to argsort
+        return np.argsort(keys, axis=1, kind="stable")[:, :count]
+    rows = np.arange(n)
+    taken = np.zeros((n, m), dtype=bool)
+    left = keys.copy()
+    chosen = np.empty((n, count), dtype=np.intp)
+    for k in range(count):
+        pick = np.argmin(left, axis=1)  # the first of the least: as a stable sort takes it
+        # Where only +inf is left, the first column not yet chosen (a chosen one was set to +inf).
+        spent = taken[rows, pick]
+        pick[spent] = np.argmin(taken[spent], axis=1)
+        chosen[:, k] = pick
+        taken[rows, pick] = True
+        left[rows, pick] = np.inf
+    return chosen
 
 
 def _direction(context: ScoringContext, name: str) -> int:

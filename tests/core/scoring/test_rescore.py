@@ -64,3 +64,19 @@ def test_the_queue_orders_by_likelihood_unless_the_rule_file_asks_for_expected_h
     first, second = db_session.get(TaskScore, ordinary.id), db_session.get(TaskScore, important.id)
     assert first.priority == first.p_problem * first.impact
     assert second.priority == second.p_problem * second.impact
+
+
+def test_the_strongest_pushes_are_picked_as_a_stable_sort_picks_them():
+    """Ties go to the earlier input, pushes that may not be told (-inf) come after the rest, in input order."""
+    import numpy as np
+
+    from core.scoring.rescore import first_sorted
+
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        rows, columns, count = int(rng.integers(1, 40)), int(rng.integers(1, 8)), int(rng.integers(1, 4))
+        keys = rng.choice([-np.inf, np.inf, 0.0, 1.0, -1.0, 0.5, 2.0], size=(rows, columns))
+        keys[rng.random((rows, columns)) < 0.3] = np.inf
+        if rng.random() < 0.1:
+            keys[0, 0] = np.nan
+        assert np.array_equal(first_sorted(keys, count), np.argsort(keys, axis=1, kind="stable")[:, :count])
