@@ -160,8 +160,9 @@ def ensemble() -> VotingClassifier:
 class SingleFeatureRanking(_Ranker):
     """Rank by one input, in the direction that separated problems in training; missing values rank in the middle.
 
-    Its scores are a ranking, not probabilities; calibration turns them into
-    probabilities when it is chosen.
+    Its probabilities are a logistic curve of the input fitted on the training
+    outcomes, rising in that direction (so forward validation's calibration of a
+    chosen simple ranking means what it says); the curve never changes the ranking.
     """
 
     def __init__(self, column: int = 0) -> None:
@@ -173,14 +174,26 @@ class SingleFeatureRanking(_Ranker):
         self.fill_ = float(np.median(values[seen])) if seen.any() else 0.0
         filled = np.where(seen, values, self.fill_)
         self.direction_ = 1.0
+        self.centre_, self.scale_ = float(np.mean(filled)), float(np.std(filled)) or 1.0
+        self.intercept_, self.slope_ = 0.0, 1e-6
         if 0 < y.sum() < len(y) and np.ptp(filled) > 0:
             self.direction_ = 1.0 if auc(y, filled) >= 0.5 else -1.0
+            curve = LogisticRegression(C=100.0).fit(self._standard(filled).reshape(-1, 1), y,
+                                                    sample_weight=sample_weight)
+            # A slope against the direction (possible when the two classes overlap oddly) flattens to the base rate.
+            self.intercept_, self.slope_ = float(curve.intercept_[0]), max(float(curve.coef_[0][0]), 1e-6)
+        elif len(y):
+            rate = min(max(float(np.mean(y)), 1e-6), 1 - 1e-6)
+            self.intercept_ = float(np.log(rate / (1 - rate)))
         self.classes_ = np.array([0, 1])
         return self
 
+    def _standard(self, filled: np.ndarray) -> np.ndarray:
+        return self.direction_ * (filled - self.centre_) / self.scale_
+
     def decision_function(self, x: np.ndarray) -> np.ndarray:
         values = x[:, self.column]
-        return self.direction_ * np.where(np.isnan(values), self.fill_, values)
+        return self.intercept_ + self.slope_ * self._standard(np.where(np.isnan(values), self.fill_, values))
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         score = 1.0 / (1.0 + np.exp(-np.clip(self.decision_function(x), -500, 500)))

@@ -80,3 +80,24 @@ def test_a_lead_within_the_folds_scatter_does_not_replace_the_holder():
     assert not _beats([0.705, 0.71, 0.70, 0.705], holder)  # steady, but within the margin
     assert not _beats([0.85, 0.60, 0.82, 0.62], holder)  # ahead on average, by luck of two folds
     assert not _beats([], [])
+
+
+def test_a_single_feature_ranking_gives_probabilities_on_the_outcomes_scale_and_keeps_its_order():
+    """A score of about 74 must not read as a probability of 0 (nor its ranking change)."""
+    from core.scoring.model import SingleFeatureRanking
+
+    rng = np.random.default_rng(3)
+    n = 600
+    score = rng.normal(74, 9, n)
+    y = (score + rng.normal(0, 8, n) < 66).astype(int)  # low scores: problems, about one in five
+    x = score[:, None]
+    ranking = SingleFeatureRanking(0).fit(x[:400], y[:400])
+    p = ranking.predict_proba(x[400:])[:, 1]
+    assert abs(p.mean() - y[400:].mean()) < 0.06
+    assert np.array_equal(np.argsort(-p, kind="stable"), np.argsort(score[400:], kind="stable"))
+    lowest, highest = p[np.argmin(score[400:])], p[np.argmax(score[400:])]
+    assert lowest > 0.5 > 0.05 > highest
+    # Missing values rank in the middle; one class only gives the base rate.
+    assert 0 < SingleFeatureRanking(0).fit(x[:400], y[:400]).predict_proba(np.array([[np.nan]]))[0, 1] < 1
+    flat = SingleFeatureRanking(0).fit(x[:50], np.zeros(50, dtype=int)).predict_proba(x[:3])[:, 1]
+    assert np.all(flat < 0.01)
