@@ -81,8 +81,8 @@ def _rule_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, parts
         for name in names:
             index = column.get(name)
             found = values[rows[tasks], index] if index is not None else np.full(len(tasks), np.nan)
-            shown.append(_shown_json(context.catalogue.get(name), found))
-        parts[tasks, positions] = [fill(*texts) for texts in zip(*shown, strict=True)] if names else fill()
+            shown.append(_shown_codes(context.catalogue.get(name), found))
+        parts[tasks, positions] = _filled_in(fill, shown, len(tasks)) if names else fill()
         for name in rule.named_features:
             said.setdefault(name, np.zeros(len(rows), dtype=bool))[tasks] = True
     return said
@@ -111,10 +111,44 @@ def _feature_parts(scores: Scores, context: ScoringContext, rows: np.ndarray, pa
         sample.update(value=_HOLE.format(0), effect=_HOLE.format(1))
         fill = _template(sample, 2)
         tasks, positions = np.nonzero(told & (top == m))
-        shown = _shown_json(feature, inputs[tasks, positions])
-        # The effect as json.dumps writes a float: Python's repr of it rounded to three places.
-        effects = [repr(round(push, 3)) for push in pushes[tasks, positions].tolist()]
-        parts[tasks, positions] = [fill(value, effect) for value, effect in zip(shown, effects, strict=True)]
+        shown = [_shown_codes(feature, inputs[tasks, positions]), _effect_codes(pushes[tasks, positions])]
+        parts[tasks, positions] = _filled_in(fill, shown, len(tasks))
+
+
+def _filled_in(fill: Callable[..., str], shown: list[tuple[list[str], np.ndarray]], count: int) -> list[str]:
+    """``fill`` for each of ``count`` reasons, given the texts each hole shows (distinct texts, and which one where).
+
+    Reasons that show the same texts are filled once.
+    """
+    combined = np.zeros(count, dtype=np.int64)
+    for texts, index in shown:
+        # Renumbered after each hole, so the codes stay below ``count``.
+        combined = np.unique(combined * len(texts) + index, return_inverse=True)[1].ravel()
+    _distinct, first, index = np.unique(combined, return_index=True, return_inverse=True)
+    filled = [fill(*(texts[which[k]] for texts, which in shown)) for k in first.tolist()]
+    return [filled[k] for k in index.ravel().tolist()]
+
+
+def _effect_codes(pushes: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Each push as json.dumps writes a float, Python's repr of it rounded to three places: the distinct texts, and
+    which one each push shows.
+
+    Pushes are told apart by their thousandths; one within a hair of half a thousandth, where
+    multiplying by 1,000 might round the other way, is written on its own.
+    """
+    scaled = pushes * 1000
+    nearest = np.rint(scaled)
+    sure = np.abs(scaled - nearest) < 0.5 - 1e-6
+    sure &= np.abs(scaled) < 2.0**30  # where the product is off by far less than the margin
+    # Bit by bit: a push just below zero is written -0.0. Pushes not sure get a code of their own.
+    codes = np.unique(nearest[sure].view(np.int64), return_inverse=True)[1].ravel()
+    index = np.empty(len(pushes), dtype=np.int64)
+    index[sure] = codes
+    index[~sure] = codes.max(initial=-1) + 1 + np.arange(int((~sure).sum()))
+    first = np.zeros(int(index.max(initial=-1)) + 1, dtype=np.int64)
+    first[index] = np.arange(len(pushes))
+    texts = [repr(round(push, 3)) for push in pushes[first].tolist()]
+    return texts, index
 
 
 def _template(reason: dict[str, Any], holes: int) -> Callable[..., str]:
@@ -145,11 +179,17 @@ def _filled(value: Any, filled: list[Any]) -> Any:
 
 
 def _shown_json(feature: Feature | None, values: np.ndarray) -> list[str]:
-    """Each value as :func:`~core.scoring.explain.shown_value` shows it, as a JSON string; each distinct text once."""
+    """Each value as :func:`~core.scoring.explain.shown_value` shows it, as a JSON string."""
+    texts, index = _shown_codes(feature, values)
+    return [texts[k] for k in index.tolist()]
+
+
+def _shown_codes(feature: Feature | None, values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The JSON strings of :func:`~core.scoring.explain.shown_value` for ``values``, each distinct text once, and
+    which one each value shows."""
     values = np.asarray(values, dtype=float)
     alike = shown_alike(feature, values)
     # Bit by bit: -0.0 is not 0.0 (it shows as "-0").
     _distinct, first, index = np.unique(alike.view(np.int64), return_index=True, return_inverse=True)
     quote = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
-    texts = [quote(shown_value(feature, value)) for value in values[first].tolist()]
-    return [texts[k] for k in index.ravel().tolist()]
+    return [quote(shown_value(feature, value)) for value in values[first].tolist()], index.ravel()

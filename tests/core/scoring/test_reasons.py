@@ -76,3 +76,15 @@ def test_a_value_is_stored_as_it_is_shown_on_its_own_whatever_the_values_beside_
         assert [json.loads(text) for text in _shown_json(feature, values)] == [
             shown_value(feature, value) for value in values.tolist()]
     assert [json.loads(text) for text in _shown_json(None, values)] == [shown_value(None, v) for v in values.tolist()]
+
+
+def test_an_effect_is_stored_as_python_writes_it_rounded_to_three_places():
+    """Pushes that share their thousandths are written once; one on the edge of two is still rounded on its own."""
+    from core.scoring.reasons import _effect_codes
+
+    rng = np.random.default_rng(4)
+    edges = np.arange(-3000, 3000) / 1000 + 0.0005
+    pushes = np.concatenate([edges, np.nextafter(edges, np.inf), np.nextafter(edges, -np.inf), [0.0, -0.0, 1e15],
+                             rng.normal(0, 1, 5000), np.round(rng.normal(0, 1, 5000), 4)])
+    texts, index = _effect_codes(pushes)
+    assert [texts[k] for k in index.tolist()] == [repr(round(push, 3)) for push in pushes.tolist()]
