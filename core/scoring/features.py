@@ -754,9 +754,24 @@ def _expand(task_keys: np.ndarray, signal_keys: np.ndarray) -> tuple[np.ndarray,
     distinct, first, counts = np.unique(task_keys[order], return_index=True, return_counts=True)
     if not len(distinct):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    at = np.minimum(np.searchsorted(distinct, signal_keys), len(distinct) - 1)
+    at = _slots(distinct, signal_keys)
     matched = np.where(distinct[at] == signal_keys, counts[at], 0)
     signal_index = np.repeat(np.arange(len(signal_keys)), matched)
     starts = np.repeat(first[at] - (np.cumsum(matched) - matched), matched)
     task_rows = order[np.arange(len(signal_index)) + starts]
     return task_rows, signal_index
+
+
+def _slots(distinct: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each of ``keys``, its position in the sorted ``distinct`` where it is there; elsewhere any position.
+
+    Ids as keys (units, tasks) are looked up in a table as long as the largest id: a province's
+    millions of keys in no particular order cost a binary search each otherwise.
+    """
+    low, high = int(distinct[0]), int(distinct[-1])
+    if low < 0 or high > 4 * (len(distinct) + len(keys)) + (1 << 16):
+        return np.minimum(np.searchsorted(distinct, keys), len(distinct) - 1)
+    table = np.zeros(high + 1, dtype=np.int64)
+    table[distinct] = np.arange(len(distinct))
+    inside = (keys >= 0) & (keys <= high)
+    return np.where(inside, table[np.where(inside, keys, 0)], 0)
