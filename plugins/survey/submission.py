@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from core.db import WRITE_INTENT, Database, rowcount
+from core.db import WRITE_INTENT, Database, rowcount, writer_lock
 from core.errors import ValidationError
 from core.grouped_writes import GroupedWrites
 from core.i18n import N_
@@ -137,7 +137,7 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
     values = {"survey_id": form.id, "revision": form.revision, "submission_key": submission.key, "unit_id": unit_id,
               "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
               "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers}
-    if not invited and code is None and not form.quotas:
+    if not invited and code is None and not form.quotas and not _writing_already(database):
         return grouped_writes(database).run(partial(_insert_response, revision=form.revision, values=values))
     with database.begin(**WRITE_INTENT) as connection:
         if code is not None:
@@ -175,6 +175,12 @@ def _insert_response(connection: Connection, revision: int, values: dict[str, An
 
 _GROUPED: WeakKeyDictionary[Database, GroupedWrites[bool]] = WeakKeyDictionary()
 _GROUPED_MADE = threading.Lock()
+
+
+def _writing_already(database: Database) -> bool:
+    """True when this thread holds the process's SQLite write lock: the group's writer would wait for it."""
+    lock = writer_lock(database.engine)
+    return lock is not None and lock.held_by_this_thread
 
 
 def grouped_writes(database: Database) -> GroupedWrites[bool]:
