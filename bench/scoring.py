@@ -97,6 +97,11 @@ def build(url: str, tasks: int, signals: int, seed: int = 1) -> None:
             conn.execute(text("INSERT INTO signals (id, source, kind, ref, unit_id, matter_id, task_id, value, "
                               "observed_on, details, recorded_at) VALUES (:id, :source, :kind, :ref, :unit_id, "
                               ":matter_id, :task_id, :value, :observed_on, :details, :now)"), rows)
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does to an instance's tables after a bulk load: statistics for the planner and
+        # the visibility map (a server with autovacuum off would otherwise plan on guesses).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
 
 
