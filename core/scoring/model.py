@@ -219,10 +219,14 @@ def candidates(names: list[str]) -> list[Candidate]:
     """The family compared by forward validation for model inputs ``names``.
 
     The fitted models come in the order they are preferred in, and each later
-    one must beat the one standing to replace it: the average of the L1
-    logistic regression and gradient boosting first, then each of them alone,
-    the L2 logistic regression, and then the same four trained with the
-    selection weights. Unweighted comes first because visits are chosen on
+    one must beat the one standing to replace it: the L1 logistic regression
+    first (sparse, additive, and explained by its own contributions), then its
+    average with gradient boosting, gradient boosting alone, the L2 logistic
+    regression, and then the same four trained with the selection weights. The
+    more complex a model, the more its lead on a few hundred later reviews must
+    show before it ranks the queue: trees fitted on the visited tasks rank
+    tasks unlike them (never visited, or visited long ago) less surely than an
+    additive model does. Unweighted comes first because visits are chosen on
     what Duban records (the queue's own ranking, random draws): a model of the
     chance of a problem given those records needs no weights to be unbiased,
     and weights only add noise; they can still win where the model is wrong
@@ -232,7 +236,7 @@ def candidates(names: list[str]) -> list[Candidate]:
     derived = {feature.name for feature in DERIVED_FEATURES}
     raw = tuple(j for j, name in enumerate(names) if name not in derived and name.count(".") < 2)
     fitted: list[tuple[str, Callable[[], Any]]] = [
-        (ENSEMBLE, ensemble), (SPARSE_LOGISTIC, partial(LogisticRanker, None, 0.1, "l1")),
+        (SPARSE_LOGISTIC, partial(LogisticRanker, None, 0.1, "l1")), (ENSEMBLE, ensemble),
         (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
     found = [Candidate(name, "fitted", make, weighted=False) for name, make in fitted]
     found += [Candidate(name + WEIGHTED, "fitted", make) for name, make in fitted]
