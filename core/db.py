@@ -23,6 +23,8 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from core.writer_file_lock import WriterFileLock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -191,6 +193,9 @@ def _configure_sqlite(engine: Engine) -> None:
     _WRITER_LOCKS[engine] = lock
     on_file = engine.url.database not in (None, "", ":memory:")
     holding: set[int] = set()  # ids of driver connections in a writing transaction
+    # The other processes' writers: turns on a lock file beside the database (core.writer_file_lock).
+    turns = WriterFileLock(os.path.abspath(str(engine.url.database)) + ".writers") if on_file else None
+    turn_taken_by: list[int | None] = [None]  # the driver connection whose transaction holds the turn
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -206,15 +211,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
     def _become_writer(raw: Any, statement: str, restart: bool) -> None:
         _take(lock)
+        # A thread already writing through another connection holds the turn (SQLite makes this one wait).
+        taking_turn = turns is not None and turn_taken_by[0] is None
+        if taking_turn:
+            if not turns.acquire(WRITER_WAIT_SECONDS):  # type: ignore[union-attr]  # checked above
+                lock.release()
+                raise OperationalError(statement, None, sqlite3.OperationalError(
+                    "database is locked (waited for the other processes' writers)"))
+            turn_taken_by[0] = id(raw)
         try:
             if restart:
                 raw.execute("COMMIT")  # the read-only part: nothing to keep or lose
             raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
+        except BaseException as error:
+            if taking_turn:
+                turn_taken_by[0] = None
+                turns.release()  # type: ignore[union-attr]  # checked above
             lock.release()
-            raise OperationalError(statement, None, error) from error
-        except BaseException:
-            lock.release()
+            if isinstance(error, sqlite3.OperationalError):
+                raise OperationalError(statement, None, error) from error
             raise
         holding.add(id(raw))
 
@@ -241,6 +256,9 @@ def _configure_sqlite(engine: Engine) -> None:
         raw = _raw(dbapi_connection)
         if id(raw) in holding:
             holding.discard(id(raw))
+            if turns is not None and turn_taken_by[0] == id(raw):
+                turn_taken_by[0] = None
+                turns.release()
             lock.release()
 
     dialect = engine.dialect
