@@ -70,7 +70,7 @@ def run_all(group: GroupedWrites[Any], works: list[Any]) -> dict[int, Any]:
     def one(index: int, work: Any) -> None:
         try:
             outcomes[index] = group.run(work)
-        except Exception as error:  # noqa: BLE001  (the outcome under test)
+        except Exception as error:  # the outcome under test
             outcomes[index] = error
 
     threads = [threading.Thread(target=one, args=(0, held.first))]
