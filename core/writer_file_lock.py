@@ -24,7 +24,7 @@ import time
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not a POSIX system: SQLite's busy handler alone
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no module on this system: the lock is then skipped
 
 FIRST_PAUSE = 0.0001
 LONGEST_PAUSE = 0.0005
