@@ -39,10 +39,6 @@ class WriterFileLock:
         self._pid: int | None = None
         self._opening = threading.Lock()
 
-    @property
-    def available(self) -> bool:
-        return fcntl is not None
-
     def _file(self) -> int:
         pid = os.getpid()
         if self._descriptor is None or self._pid != pid:

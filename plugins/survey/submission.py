@@ -138,7 +138,7 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
               "submitted_on": submission.day, "submitted_at": None if form.anonymous else submission.at,
               "channel": submission.channel, "language": submission.language[:20], "answers": submission.answers}
     if not invited and code is None and not form.quotas and not _writing_already(database):
-        return grouped_writes(database).run(partial(_insert_response, revision=form.revision, values=values))
+        return grouped_writes(database).run(partial(_insert_response, values=values))
     with database.begin(**WRITE_INTENT) as connection:
         if code is not None:
             values["unit_id"] = connection.scalar(select(UNITS.c.id).where(UNITS.c.code == code)) or unit_id
@@ -148,7 +148,7 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
             if found is None:
                 return False
             invitation_id, values["unit_id"] = found[0], found[1] or values["unit_id"]
-        if not _insert_response(connection, form.revision, values):
+        if not _insert_response(connection, values):
             return False
         if invitation_id is not None:
             used = connection.execute(update(INVITATIONS).where(
@@ -160,7 +160,7 @@ def store(database: Database, form: PublishedForm, submission: Submission) -> bo
     return True
 
 
-def _insert_response(connection: Connection, revision: int, values: dict[str, Any]) -> bool:
+def _insert_response(connection: Connection, values: dict[str, Any]) -> bool:
     """Write one response (True), or find it written before (False); refuse when the survey changed.
 
     One statement writes; the refusal is raised before anything is written.
@@ -168,7 +168,7 @@ def _insert_response(connection: Connection, revision: int, values: dict[str, An
     written = connection.execute(INSERT_RESPONSE[connection.dialect.name], values)
     if rowcount(written) == 1:
         return True
-    if connection.scalar(REVISION_BY_ID, {"survey_id": values["survey_id"]}) != revision:
+    if connection.scalar(REVISION_BY_ID, {"survey_id": values["survey_id"]}) != values["revision"]:
         raise FormChanged(N_("The survey changed while your answers were being saved. Please send them again."))
     return False  # the same render (or instanceID) was stored already: exactly once
 

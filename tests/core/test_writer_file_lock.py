@@ -34,11 +34,22 @@ def _writer(url: str, start: int, ready: object, writing: object = None) -> None
     database.engine.dispose()
 
 
-def test_writers_of_several_processes_take_turns_and_none_is_lost(tmp_path: Path) -> None:
-    url = "sqlite:///" + str(tmp_path / "turns.sqlite")
+def _database(path: Path) -> tuple[str, Database]:
+    """A database file at ``path`` with the table the writers fill."""
+    url = "sqlite:///" + str(path)
     database = Database(url)
     with database.begin() as connection:
         connection.execute(text("CREATE TABLE turns_t (n INTEGER PRIMARY KEY, pid INTEGER)"))
+    return url, database
+
+
+def _stored(database: Database) -> int:
+    with database.engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM turns_t")).scalar_one())
+
+
+def test_writers_of_several_processes_take_turns_and_none_is_lost(tmp_path: Path) -> None:
+    url, database = _database(tmp_path / "turns.sqlite")
     assert (tmp_path / "turns.sqlite.writers").exists()  # the first write took a turn
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
@@ -58,10 +69,7 @@ def test_writers_of_several_processes_take_turns_and_none_is_lost(tmp_path: Path
 
 def test_a_process_holding_the_turn_makes_the_others_wait_not_fail(tmp_path: Path) -> None:
     """A write begun while another process holds the turn waits for it, then goes through."""
-    url = "sqlite:///" + str(tmp_path / "wait.sqlite")
-    database = Database(url)
-    with database.begin() as connection:
-        connection.execute(text("CREATE TABLE turns_t (n INTEGER PRIMARY KEY, pid INTEGER)"))
+    url, database = _database(tmp_path / "wait.sqlite")
     outside = WriterFileLock(str(tmp_path / "wait.sqlite.writers"))  # stands for another process's writer
     assert outside.acquire(1.0)
     context = multiprocessing.get_context("spawn")
@@ -72,11 +80,9 @@ def test_a_process_holding_the_turn_makes_the_others_wait_not_fail(tmp_path: Pat
     assert writing.wait(60)  # about to write its first row
     process.join(0.5)
     assert process.is_alive()  # waiting for its turn
-    with database.engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM turns_t")).scalar_one() == 0
+    assert _stored(database) == 0
     outside.release()
     process.join(60)
     assert process.exitcode == 0
-    with database.engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM turns_t")).scalar_one() == ROWS
+    assert _stored(database) == ROWS
     database.engine.dispose()
