@@ -115,6 +115,8 @@ Index("ix_signals_latest", Signal.unit_id, Signal.matter_id, Signal.task_id, Sig
 
 # A full rescoring reads the signals one kind at a time: with this covering index the database
 # seeks each kind and reads its rows grouped per (unit, matter, task), oldest first, without
-# sorting millions of rows (bench/scoring.py).
+# sorting millions of rows (bench/scoring.py). The id is PostgreSQL's tie-break among a day's
+# observations (the one recorded last first): covered, the read never visits the table, and only
+# a key's rows of one day are sorted. SQLite's tie-break is the value, already before it.
 Index("ix_signals_history", Signal.source, Signal.kind, Signal.unit_id, Signal.matter_id, Signal.task_id,
-      Signal.observed_on, Signal.value)
+      Signal.observed_on, Signal.value, Signal.id.desc())
