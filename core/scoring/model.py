@@ -35,7 +35,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -50,6 +51,7 @@ FOLDS = 5
 CALIBRATION_BINS = 8
 WEIGHT_CAP = 10.0  # largest inverse-probability weight, relative to a visit certain to be made
 GUARDRAIL_MARGIN = 0.01  # AUC by which a simple ranking must beat the fitted models to replace them
+STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)  # the inverse regularisation strengths a cross-validated fit chooses from
 
 LOGISTIC = "logistic"
 SPARSE_LOGISTIC = "logistic:l1"
@@ -97,10 +99,14 @@ class LogisticRanker(_Ranker):
     ranking with its probabilities fitted (its direction is learnt, not assumed).
     ``penalty`` ``l1`` keeps only the inputs that earn their place (many summaries
     of one source say nearly the same thing); ``l2`` shrinks all of them.
+    ``C`` None chooses the strength on the training outcomes themselves
+    (:data:`STRENGTHS`, by cross-validated log-loss): how much an instance's
+    evidence can carry depends on how many outcomes it has and how many of its
+    inputs say something, which no fixed strength knows in advance.
     Accepts ``sample_weight`` so that calibration passes the weights through.
     """
 
-    def __init__(self, columns: tuple[int, ...] | None = None, C: float = 0.1, penalty: str = "l2") -> None:
+    def __init__(self, columns: tuple[int, ...] | None = None, C: float | None = 0.1, penalty: str = "l2") -> None:
         self.columns = columns
         self.C = C
         self.penalty = penalty
@@ -109,14 +115,23 @@ class LogisticRanker(_Ranker):
         return x if self.columns is None else x[:, list(self.columns)]
 
     def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> LogisticRanker:
-        sparse = self.penalty == "l1"
         self.pipeline_ = make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                                       StandardScaler(), LogisticRegression(C=self.C, l1_ratio=1.0 if sparse else 0.0,
-                                                                            solver="liblinear" if sparse else "lbfgs",
-                                                                            max_iter=3000))
-        self.pipeline_.fit(self._inputs(x), y, logisticregression__sample_weight=sample_weight)
+                                       StandardScaler(), self._regression(y))
+        step = self.pipeline_.steps[-1][0]
+        self.pipeline_.fit(self._inputs(x), y, **{f"{step}__sample_weight": sample_weight})
         self.classes_ = self.pipeline_.classes_
         return self
+
+    def _regression(self, y: np.ndarray) -> LogisticRegression | LogisticRegressionCV:
+        sparse = self.penalty == "l1"
+        solver = "liblinear" if sparse else "lbfgs"
+        folds = int(min(3, np.sum(y == 1), np.sum(y != 1)))
+        if self.C is not None or folds < 2:
+            return LogisticRegression(C=0.1 if self.C is None else self.C, l1_ratio=1.0 if sparse else 0.0,
+                                      solver=solver, max_iter=3000)
+        return LogisticRegressionCV(Cs=STRENGTHS, l1_ratios=(1.0 if sparse else 0.0,), solver=solver, max_iter=3000,
+                                    cv=StratifiedKFold(folds, shuffle=True, random_state=0), scoring="neg_log_loss",
+                                    use_legacy_attributes=False)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return self.pipeline_.predict_proba(self._inputs(x))
@@ -236,7 +251,7 @@ def candidates(names: list[str]) -> list[Candidate]:
     derived = {feature.name for feature in DERIVED_FEATURES}
     raw = tuple(j for j, name in enumerate(names) if name not in derived and name.count(".") < 2)
     fitted: list[tuple[str, Callable[[], Any]]] = [
-        (SPARSE_LOGISTIC, partial(LogisticRanker, None, 0.1, "l1")), (ENSEMBLE, ensemble),
+        (SPARSE_LOGISTIC, partial(LogisticRanker, None, None, "l1")), (ENSEMBLE, ensemble),
         (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
     found = [Candidate(name, "fitted", make, weighted=False) for name, make in fitted]
     found += [Candidate(name + WEIGHTED, "fitted", make) for name, make in fitted]

@@ -5,6 +5,8 @@ import numpy as np
 
 from core.scoring.model import (
     LOGISTIC,
+    STRENGTHS,
+    LogisticRanker,
     TrainedModel,
     auc,
     candidates,
@@ -101,3 +103,22 @@ def test_a_single_feature_ranking_gives_probabilities_on_the_outcomes_scale_and_
     assert 0 < SingleFeatureRanking(0).fit(x[:400], y[:400]).predict_proba(np.array([[np.nan]]))[0, 1] < 1
     flat = SingleFeatureRanking(0).fit(x[:50], np.zeros(50, dtype=int)).predict_proba(x[:3])[:, 1]
     assert np.all(flat < 0.01)
+
+
+def test_the_sparse_logistic_regression_chooses_its_strength_on_the_outcomes_it_is_given():
+    rng = np.random.default_rng(5)
+    n = 300
+    x = rng.normal(size=(n, 12))
+    noise = (rng.random(n) < 0.3).astype(int)  # nothing in the inputs tells these outcomes
+    told = (x[:, 0] - x[:, 1] + rng.normal(0, 0.3, n) > 0.5).astype(int)  # two inputs tell these almost fully
+    strength = {}
+    for name, y in (("noise", noise), ("told", told)):
+        model = LogisticRanker(None, None, "l1").fit(x, y)
+        strength[name] = model.pipeline_.steps[-1][1].C_
+        assert strength[name] in STRENGTHS
+    assert strength["noise"] < strength["told"]
+    # Held fixed when given; too few outcomes of one kind to cross-validate fall back to the default.
+    assert LogisticRanker(None, 0.3, "l1").fit(x, told).pipeline_.steps[-1][1].C == 0.3
+    few = np.zeros(n, dtype=int)
+    few[:1] = 1
+    assert LogisticRanker(None, None, "l1").fit(x, few).pipeline_.steps[-1][1].C == 0.1
