@@ -589,11 +589,12 @@ def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str
 
     ``kinds`` maps each such kind to the column of its latest value, ``summaries``
     its name to the columns of its summaries. Their signals are read in the
-    order of the covering index ``ix_signals_history`` (one kind at a time,
-    nothing sorted) and reduced with numpy: an aggregate per group in SQL costs
-    more than handing over the rows. Per (unit, matter, task, kind): the
-    latest value, counts, sums, extremes and the sums a least-squares trend
-    needs; per (unit, kind), the groups pooled.
+    order of the covering index ``ix_signals_history`` (one kind at a time; on
+    PostgreSQL only a key's rows of one day are sorted, by id) and reduced with
+    numpy: an aggregate per group in SQL costs more than handing over the rows.
+    Per (unit, matter, task, kind): the latest value, counts, sums, extremes
+    and the sums a least-squares trend needs; per (unit, kind), the groups
+    pooled.
     """
     if not kinds:
         return
