@@ -346,5 +346,7 @@ def _wait_for_a_lock_wait(db: Any) -> None:
                                               "AND datname = current_database()")).scalar()
             if waiting:
                 return
+            # pg_stat_activity is read once per transaction: end it, or every poll sees the first one's view.
+            connection.rollback()
             time.sleep(0.05)
     raise AssertionError("the second run never tried to claim the reminder")
