@@ -71,16 +71,30 @@ class NotEnoughOutcomes(ValidationError):
 IMPACT_FEATURES = ("importance", "public_attention", "people_affected", "money_affected")
 
 
+# Summaries of how much and how lately a source has observed, not of what it saw: the number of
+# observations and the days since the last grow with the instance's history, and a change per
+# year leans on how many years there are; past visits (shorter histories) and today differ on
+# them whatever the tasks are like. Rules may read them; the model does not.
+CADENCE_SUMMARIES = frozenset({"count", "days_since", "trend"})
+
+
+def _model_reads(name: str) -> bool:
+    if name in IMPACT_FEATURES:
+        return False
+    parts = name.split(".")
+    return not (len(parts) == 3 and parts[2] in CADENCE_SUMMARIES)
+
+
 def model_inputs(names: list[str]) -> list[str]:
     """The names of the model's inputs for a catalogue with feature ``names``."""
-    return [n for n in names if n not in IMPACT_FEATURES] + [feature.name for feature in DERIVED_FEATURES]
+    return [n for n in names if _model_reads(n)] + [feature.name for feature in DERIVED_FEATURES]
 
 
 def model_matrix(table: FeatureTable, hits: RuleHits) -> tuple[np.ndarray, list[str]]:
     """The model's inputs: the catalogue's evidence features plus rule points, outside points, contradiction."""
     reported_done = np.nan_to_num(table.column("reported_done")) > 0
     contradiction = (reported_done & (hits.outside_points > 0)).astype(float)
-    keep = [j for j, name in enumerate(table.names) if name not in IMPACT_FEATURES]
+    keep = [j for j, name in enumerate(table.names) if _model_reads(name)]
     derived = np.column_stack([hits.points, hits.outside_points, contradiction])
     return np.hstack([table.values[:, keep], derived]), model_inputs(table.names)
 

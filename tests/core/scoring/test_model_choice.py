@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.scoring.catalogue import DERIVED_FEATURES
 from core.scoring.model import (
     LOGISTIC,
     STRENGTHS,
@@ -11,6 +12,7 @@ from core.scoring.model import (
     auc,
     candidates,
     fit,
+    model_inputs,
     selection_weights,
 )
 
@@ -122,3 +124,15 @@ def test_the_sparse_logistic_regression_chooses_its_strength_on_the_outcomes_it_
     few = np.zeros(n, dtype=int)
     few[:1] = 1
     assert LogisticRanker(None, None, "l1").fit(x, few).pipeline_.steps[-1][1].C == 0.1
+
+
+def test_the_model_reads_what_sources_saw_not_how_often_or_how_lately_they_looked():
+    names = ["overdue_days", "importance", "audit.open_findings", "inspectorate.rating", "inspectorate.rating.mean",
+             "inspectorate.rating.unit_min", "inspectorate.rating.count", "inspectorate.rating.days_since",
+             "inspectorate.rating.trend"]
+    inputs = model_inputs(names)
+    assert inputs[:5] == ["overdue_days", "audit.open_findings", "inspectorate.rating", "inspectorate.rating.mean",
+                          "inspectorate.rating.unit_min"]
+    assert not {"importance", "inspectorate.rating.count", "inspectorate.rating.days_since",
+                "inspectorate.rating.trend"} & set(inputs)
+    assert inputs[5:] == [feature.name for feature in DERIVED_FEATURES]
