@@ -51,6 +51,7 @@ FOLDS = 5
 CALIBRATION_BINS = 8
 WEIGHT_CAP = 10.0  # largest inverse-probability weight, relative to a visit certain to be made
 GUARDRAIL_MARGIN = 0.01  # AUC by which a simple ranking must beat the fitted models to replace them
+STRENGTH = 0.1  # the inverse regularisation strength of a logistic regression not given or choosing one
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)  # the inverse regularisation strengths a cross-validated fit chooses from
 
 LOGISTIC = "logistic"
@@ -78,11 +79,13 @@ IMPACT_FEATURES = ("importance", "public_attention", "people_affected", "money_a
 CADENCE_SUMMARIES = frozenset({"count", "days_since", "trend"})
 
 
+def _history_summary(name: str) -> str:
+    """The history summary a feature named ``source.kind.summary`` is ("" for any other feature)."""
+    return name.rsplit(".", 1)[1] if name.count(".") >= 2 else ""
+
+
 def _model_reads(name: str) -> bool:
-    if name in IMPACT_FEATURES:
-        return False
-    parts = name.split(".")
-    return not (len(parts) == 3 and parts[2] in CADENCE_SUMMARIES)
+    return name not in IMPACT_FEATURES and _history_summary(name) not in CADENCE_SUMMARIES
 
 
 def model_inputs(names: list[str]) -> list[str]:
@@ -120,7 +123,7 @@ class LogisticRanker(_Ranker):
     Accepts ``sample_weight`` so that calibration passes the weights through.
     """
 
-    def __init__(self, columns: tuple[int, ...] | None = None, C: float | None = 0.1, penalty: str = "l2") -> None:
+    def __init__(self, columns: tuple[int, ...] | None = None, C: float | None = STRENGTH, penalty: str = "l2") -> None:
         self.columns = columns
         self.C = C
         self.penalty = penalty
@@ -141,7 +144,7 @@ class LogisticRanker(_Ranker):
         solver = "liblinear" if sparse else "lbfgs"
         folds = int(min(3, np.sum(y == 1), np.sum(y != 1)))
         if self.C is not None or folds < 2:
-            return LogisticRegression(C=0.1 if self.C is None else self.C, l1_ratio=1.0 if sparse else 0.0,
+            return LogisticRegression(C=STRENGTH if self.C is None else self.C, l1_ratio=1.0 if sparse else 0.0,
                                       solver=solver, max_iter=3000)
         return LogisticRegressionCV(Cs=STRENGTHS, l1_ratios=(1.0 if sparse else 0.0,), solver=solver, max_iter=3000,
                                     cv=StratifiedKFold(folds, shuffle=True, random_state=0), scoring="neg_log_loss",
@@ -263,7 +266,7 @@ def candidates(names: list[str]) -> list[Candidate]:
     are chosen on the instance's own later reviews, not fixed in advance.
     """
     derived = {feature.name for feature in DERIVED_FEATURES}
-    raw = tuple(j for j, name in enumerate(names) if name not in derived and name.count(".") < 2)
+    raw = tuple(j for j, name in enumerate(names) if name not in derived and not _history_summary(name))
     fitted: list[tuple[str, Callable[[], Any]]] = [
         (SPARSE_LOGISTIC, partial(LogisticRanker, None, None, "l1")), (ENSEMBLE, ensemble),
         (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
