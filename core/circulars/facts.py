@@ -10,10 +10,11 @@ in the period, ahead of its deadline or not. *On time*: completed, with the
 last report filed no later than the deadline day, in the instance's time zone.
 The dashboard's monthly rate groups tasks by deadline month only.
 
-*Signals*: sources store each figure as a series of the days it changed, so for
-a unit and a kind the figure is the value as it stood at the end of the period:
-the latest point up to its last day (a figure unchanged since before the
-period still holds in it). When the source recorded a unit-wide value
+*Signals*: sources store each figure as a series of the days it changed (a
+unit's, or one matter's or task's within the unit), so for a unit and a kind
+each series gives the value as it stood at the end of the period: its latest
+point up to the period's last day (a figure unchanged since before the period
+still holds in it). When the source recorded a unit-wide value
 (no matter) that value stands; otherwise the per-matter values are combined,
 summed for counts, amounts and days, averaged for shares and scores.
 """
@@ -97,23 +98,29 @@ def is_mean(kind: SignalKind) -> bool:
 
 
 def latest_signals(scope: Scope, source: str, kind: str, start: date, end: date) -> Select[Any]:
-    """SQL: the signals of ``source``/``kind`` on each unit's latest day observed in the period."""
+    """SQL: the signals of ``source``/``kind``, each series' on its latest day up to the period's end."""
     return _latest(scope, [(source, kind)], start, end)
 
 
 def _latest(scope: Scope, pairs: list[tuple[str, str]], start: date, end: date) -> Select[Any]:
-    """SQL: for each (source, kind) in ``pairs`` and each unit, its signals on the latest day up to the period's end.
+    """SQL: for each (source, kind) in ``pairs``, each series' signals on its latest day up to the period's end.
 
-    ``start`` is not a bound: a figure last changed before the period still stood in it.
+    A series is a unit's (no matter), or one matter's or task's within it; each
+    stands at its own latest day, so a matter whose figure last changed before
+    another's still counts. ``start`` is not a bound: a figure last changed
+    before the period still stood in it.
     """
     wanted = or_(*(and_(Signal.source == source, Signal.kind == kind) for source, kind in pairs))
     latest = (select(Signal.source.label("source"), Signal.kind.label("kind"), Signal.unit_id.label("unit_id"),
+                     Signal.matter_id.label("matter_id"), Signal.task_id.label("task_id"),
                      func.max(Signal.observed_on).label("day"))
               .where(wanted, Signal.observed_on <= end, scope.clause(Signal))
-              .group_by(Signal.source, Signal.kind, Signal.unit_id).subquery())
+              .group_by(Signal.source, Signal.kind, Signal.unit_id, Signal.matter_id, Signal.task_id).subquery())
     return (select(Signal)
             .join(latest, and_(latest.c.unit_id == Signal.unit_id, latest.c.day == Signal.observed_on,
-                               latest.c.source == Signal.source, latest.c.kind == Signal.kind)))
+                               latest.c.source == Signal.source, latest.c.kind == Signal.kind,
+                               Signal.matter_id.is_not_distinct_from(latest.c.matter_id),
+                               Signal.task_id.is_not_distinct_from(latest.c.task_id))))
 
 
 def signal_by_unit(scope: Scope, kind: SignalKind, start: date, end: date) -> dict[int, float]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from core.access.scope import Scope
@@ -79,7 +79,8 @@ def signal_list(scope: Scope, kind: SignalKind, since: date, until: date) -> tup
     if not values:
         return [], None
     latest = latest_signals(scope, kind.source, kind.name, since, until).subquery()
-    days = {uid: day for uid, day in scope.session.execute(select(latest.c.unit_id, latest.c.observed_on).distinct())}
+    days = dict(scope.session.execute(select(latest.c.unit_id, func.max(latest.c.observed_on))
+                                      .group_by(latest.c.unit_id)).tuples().all())
     units = scope.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(values))))
     rows = [UnitFigure(uid, code, name, values[uid], days.get(uid)) for uid, code, name in units]
     rows.sort(key=lambda r: (-r.value, r.code))

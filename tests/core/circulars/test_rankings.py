@@ -95,3 +95,19 @@ def test_a_figure_last_changed_before_the_period_still_stands_in_it_and_a_later_
     ranked = {s.code: s for s in _rank(province, today, {"on_time": 1, "signal:audit.open_findings": 1}, [FINDINGS])}
     assert ranked["A1"].measures["signal:audit.open_findings"].value == 3
     assert "signal:audit.open_findings" not in ranked["A2"].measures
+
+
+def test_each_matter_s_series_stands_at_its_own_latest_day(province, db_session, today):
+    # A source that records per matter only: A1's figure on one matter last changed 40 days ago, on the
+    # other 2 days ago. Both stand at the period's end; the unit's figure is their sum.
+    org = province.org
+    tips = SignalKind("media_tips", "tips_recent", "Tips", 1, "count")
+    first, second = (task.matter_id for task in province.east_tasks)
+    record_signal(db_session, source="media_tips", kind="tips_recent", ref="m1@old", unit_id=org.county_a1.id,
+                  matter_id=first, value=4, observed_on=today - timedelta(days=40))
+    record_signal(db_session, source="media_tips", kind="tips_recent", ref="m2@new", unit_id=org.county_a1.id,
+                  matter_id=second, value=1, observed_on=today - timedelta(days=2))
+    record_signal(db_session, source="media_tips", kind="tips_recent", ref="m2@older", unit_id=org.county_a1.id,
+                  matter_id=second, value=7, observed_on=today - timedelta(days=50))
+    ranked = {s.code: s for s in _rank(province, today, {"on_time": 1, "signal:media_tips.tips_recent": 1}, [tips])}
+    assert ranked["A1"].measures["signal:media_tips.tips_recent"].value == 5
