@@ -20,6 +20,15 @@ passed, a rectification completed), up to today.
   already been found at fault in (rectified or not).
 
 A unit's series begin on the day of its first finding.
+
+Where some of a unit's findings name the matter they were found on, each
+matter the unit has tasks on also gets series of its own, under the key
+``unit:<id>:matter:<matter id>:<kind>``: that matter's findings and the
+unit's findings that name no matter. A task reads the most specific series
+(:mod:`core.scoring.features`), so a finding on one matter does not count
+against the unit's other tasks; the unit's series (all its findings) stay what
+circulars, rankings and the dashboard report. Matter series begin with the
+unit's, at zero when nothing of theirs was open yet.
 """
 from __future__ import annotations
 
@@ -34,6 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.ledger.models import Task
 from core.signals import Series, sync_series
 from plugins.audit.models import Finding, Severity, Status
 
@@ -54,35 +64,61 @@ class _Dated:
     severe: bool
     amount: Decimal
     category: str
+    matter_id: int | None = None
 
 
-def series_key(unit_id: int, kind: str) -> str:
-    """The key of a unit's series of ``kind`` (its points' refs are ``<key>@<day>``)."""
-    return f"unit:{unit_id}:{kind}"
+def series_key(unit_id: int, kind: str, matter_id: int | None = None) -> str:
+    """The key of a unit's series of ``kind``, or of its series for one matter (points' refs are ``<key>@<day>``)."""
+    return f"unit:{unit_id}:{kind}" if matter_id is None else f"unit:{unit_id}:matter:{matter_id}:{kind}"
 
 
-def unit_series(session: Session, until: date, unit_ids: Iterable[int] | None = None) -> dict[int, Figures]:
-    """Each unit's figures as change points up to ``until``, from one query over its findings."""
-    stmt = select(Finding.unit_id, Finding.found_on, Finding.rectified_on, Finding.status, Finding.updated_at,
-                  Finding.due, Finding.severity, Finding.amount, Finding.category)
+def _findings(session: Session, unit_ids: Iterable[int] | None) -> dict[int, list[_Dated]]:
+    """Each unit's findings, dated, from one query."""
+    stmt = select(Finding.unit_id, Finding.matter_id, Finding.found_on, Finding.rectified_on, Finding.status,
+                  Finding.updated_at, Finding.due, Finding.severity, Finding.amount, Finding.category)
     if unit_ids is not None:
         stmt = stmt.where(Finding.unit_id.in_(list(set(unit_ids))))
     by_unit: dict[int, list[_Dated]] = defaultdict(list)
-    for unit_id, found_on, rectified_on, status, updated_at, due, severity, amount, category in session.execute(stmt):
+    for (unit_id, matter_id, found_on, rectified_on, status, updated_at, due, severity, amount,
+         category) in session.execute(stmt):
         if status != Status.done:
             rectified_on = None
         elif rectified_on is None:  # not expected: every way to complete a rectification dates it
             rectified_on = max(found_on, clock.local_day(updated_at))
         by_unit[unit_id].append(_Dated(found_on, rectified_on, due, severity == Severity.severe,
-                                       Decimal(amount or 0), category))
-    return {unit_id: _sweep(findings, until) for unit_id, findings in by_unit.items()}
+                                       Decimal(amount or 0), category, matter_id))
+    return by_unit
 
 
-def _sweep(findings: list[_Dated], until: date) -> Figures:
-    """The figures on every day something changed, in one pass over the findings' dates."""
+def audit_series(session: Session, until: date, unit_ids: Iterable[int] | None = None) -> list[Series]:
+    """The series of ``unit_ids`` (every unit with findings when None) up to ``until``, from their findings.
+
+    Each unit's series over all its findings, and, for a unit some of whose
+    findings name a matter, a series per matter it has tasks on: that matter's
+    findings and the unit's untied ones (elsewhere the unit's own series say
+    the same).
+    """
+    by_unit = _findings(session, unit_ids)
+    series = [Series(series_key(unit_id, kind), kind, unit_id, points)
+              for unit_id, findings in by_unit.items() for kind, points in _sweep(findings, until).items()]
+    tied = [unit_id for unit_id, findings in by_unit.items() if any(f.matter_id is not None for f in findings)]
+    if not tied:
+        return series
+    for unit_id, matter_id in session.execute(select(Task.unit_id, Task.matter_id)
+                                              .where(Task.unit_id.in_(tied)).distinct()):
+        findings = by_unit[unit_id]
+        own = [finding for finding in findings if finding.matter_id in (None, matter_id)]
+        start = min(finding.found_on for finding in findings)
+        series += [Series(series_key(unit_id, kind, matter_id), kind, unit_id, points, matter_id=matter_id)
+                   for kind, points in _sweep(own, until, start).items()]
+    return series
+
+
+def _sweep(findings: list[_Dated], until: date, start: date | None = None) -> Figures:
+    """The figures on every day something changed, in one pass over the findings' dates (from ``start`` if given)."""
     found: dict[date, list[_Dated]] = defaultdict(list)
     closed: dict[date, list[_Dated]] = defaultdict(list)
-    days: set[date] = set()
+    days: set[date] = set() if start is None else {start}
     for finding in findings:
         found[finding.found_on].append(finding)
         days.add(finding.found_on)
@@ -146,7 +182,4 @@ def refresh_signals(session: Session, today: date | None = None, unit_ids: Itera
     """
     until = today or clock.today()
     wanted = None if unit_ids is None else set(unit_ids)
-    series = [Series(series_key(unit_id, kind), kind, unit_id, points)
-              for unit_id, figures in unit_series(session, until, wanted).items()
-              for kind, points in figures.items()]
-    return sync_series(session, SOURCE, series, until, unit_ids=wanted)
+    return sync_series(session, SOURCE, audit_series(session, until, wanted), until, unit_ids=wanted)

@@ -213,3 +213,46 @@ def test_a_corrected_file_rewrites_the_history_as_a_fresh_import_of_it_would(app
     assert (f"unit:{org.county_b1.id}:open_findings@2026-02-10", "open_findings", org.county_b1.id, 2.0,
             date(2026, 2, 10)) in rewritten  # H-3 moved to B1, open there beside H-4
     assert figure(db_session, org.county_a1.id, "open_findings", date(2026, 1, 2)) == 1
+
+
+def test_a_finding_on_one_matter_counts_for_that_matter_s_task_and_the_unit_not_its_other_tasks(
+        app, db_session, org, ledger):
+    from core.access.models import Role
+    from core.access.scope import Scope
+    from core.circulars.facts import signal_by_unit
+    from core.ledger.models import Matter, MatterKind, Task
+
+    other = Matter(code="M-002", title="农村公路养护", kind=MatterKind.meeting, owner_unit_id=org.province.id)
+    db_session.add(other)
+    db_session.flush()
+    db_session.add(Task(matter_id=other.id, unit_id=org.county_a1.id, description="养护", deadline=date(2026, 12, 31)))
+    db_session.commit()
+    report = _import(app, db_session, [
+        dated("F-1", found="2026-03-01", 事项编号="M-001"),
+        dated("F-2", found="2026-03-05", 事项编号="M-001", 严重程度="严重"),
+        dated("F-3", found="2026-04-01"),  # the unit's, no matter named
+        dated("F-4", found="2026-04-20", 事项编号="M-002", status="已整改", done="2026-05-10"),
+    ])
+    assert report.ok, report.render(str)
+    tick(db_session, END)
+    catalogue = build_catalogue(signal_kinds(app.extensions["duban.plugins"]))
+    tasks = {(task.unit_id, task.matter_id): task.id for task in db_session.scalars(select(Task))}
+    on_first = tasks[(org.county_a1.id, ledger.matter.id)]
+    on_other = tasks[(org.county_a1.id, other.id)]
+
+    def features(day: date, task_id: int) -> dict[str, float]:
+        return compute_features(db_session, catalogue, day, [task_id]).row(task_id)
+
+    assert features(date(2026, 3, 10), on_first)["audit.open_findings"] == 2
+    assert features(date(2026, 3, 10), on_first)["audit.severe_findings"] == 1
+    assert features(date(2026, 3, 10), on_other)["audit.open_findings"] == 0  # the unit was audited: nothing of its
+    assert features(date(2026, 4, 25), on_first)["audit.open_findings"] == 3
+    assert features(date(2026, 4, 25), on_other)["audit.open_findings"] == 2
+    assert features(END, on_other)["audit.open_findings"] == 1
+    assert features(END, on_other)["audit.severe_findings"] == 0
+    # The unit's figure (circulars, rankings, the dashboard) counts every finding.
+    kind = next(k for k in signal_kinds(app.extensions["duban.plugins"])
+                if (k.source, k.name) == ("audit", "open_findings"))
+    scope = Scope(db_session, org.user("audit-reader", Role.supervisor, org.province, head=True))
+    assert signal_by_unit(scope, kind, date(2026, 4, 1), date(2026, 4, 25)) == {org.county_a1.id: 4}
+    assert signal_by_unit(scope, kind, date(2026, 5, 1), END) == {org.county_a1.id: 3}
