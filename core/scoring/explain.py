@@ -93,7 +93,7 @@ CANDIDATE_LABELS = {
     "logistic": N_("Logistic regression over every input (L2)"),
     "logistic:l1": N_("Sparse logistic regression over every input (L1)"),
     "boosting": N_("Gradient boosting over every input"),
-    "ensemble": N_("Average of the sparse logistic regression and gradient boosting"),
+    "ensemble": N_("Average of the L1 and L2 logistic regressions and gradient boosting"),
     "evidence_logistic": N_("Plain logistic regression on the raw evidence"),
 }
 

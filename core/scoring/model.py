@@ -10,7 +10,7 @@ and the queue keeps ranking by rules alone.
 The estimator is chosen on that evidence, not assumed: regularised logistic
 regressions (median imputation with missing-value indicators, since not every
 task has every source; an L1 penalty that keeps few inputs, an L2 one that
-keeps all), gradient boosting, and the average of the L1 regression and
+keeps all), gradient boosting, and the average of the two regressions and
 boosting are compared with the rankings a sceptic would try first (each single
 feature, a plain logistic regression on the raw evidence); when one of those
 wins, the queue uses it and says so. The winner is calibrated with Platt
@@ -179,14 +179,16 @@ class BoostingRanker(_Ranker):
 
 
 def ensemble() -> VotingClassifier:
-    """The average of the L1 logistic regression's and gradient boosting's probabilities.
+    """The average of the L1 and L2 logistic regressions' and gradient boosting's probabilities.
 
-    The two err differently (one additive and sparse, the other with thresholds
-    and interactions), so their average is steadier than either on a few hundred
-    outcomes.
+    The three err differently (one additive and sparse, one additive and
+    keeping every input a little, one with thresholds and interactions), so
+    their average is steadier than any of them on a few hundred outcomes; the
+    two additive models hold two thirds of it. Both regressions choose their
+    strength on the training outcomes.
     """
-    return VotingClassifier([("sparse_logistic", LogisticRanker(penalty="l1")), ("boosting", BoostingRanker())],
-                            voting="soft")
+    return VotingClassifier([("sparse_logistic", LogisticRanker(C=None, penalty="l1")),
+                             ("logistic", LogisticRanker(C=None)), ("boosting", BoostingRanker())], voting="soft")
 
 
 class SingleFeatureRanking(_Ranker):
@@ -251,13 +253,15 @@ def candidates(names: list[str]) -> list[Candidate]:
     """The family compared by forward validation for model inputs ``names``.
 
     The fitted models come in the order they are preferred in, and each later
-    one must beat the one standing to replace it: the L1 logistic regression
-    first (sparse, additive, and explained by its own contributions), then its
-    average with gradient boosting, gradient boosting alone, the L2 logistic
-    regression, and then the same four trained with the selection weights. The
-    more complex a model, the more its lead on a few hundred later reviews must
-    show before it ranks the queue: trees fitted on the visited tasks rank
-    tasks unlike them (never visited, or visited long ago) less surely than an
+    one must beat the one standing to replace it: the average of the L1 and L2
+    logistic regressions and gradient boosting first (on a few hundred
+    outcomes, which single model validates best is mostly chance, and an
+    average of models that err differently ranks more steadily than the one
+    that happened to win), then the L1 logistic regression (sparse, additive),
+    gradient boosting alone, the L2 logistic regression, and then the same four
+    trained with the selection weights. A single model's lead must show on the
+    later reviews before it replaces the average: trees alone rank tasks unlike
+    the visited ones (never visited, or visited long ago) less surely than an
     additive model does. Unweighted comes first because visits are chosen on
     what Duban records (the queue's own ranking, random draws): a model of the
     chance of a problem given those records needs no weights to be unbiased,
@@ -268,7 +272,7 @@ def candidates(names: list[str]) -> list[Candidate]:
     derived = {feature.name for feature in DERIVED_FEATURES}
     raw = tuple(j for j, name in enumerate(names) if name not in derived and not _history_summary(name))
     fitted: list[tuple[str, Callable[[], Any]]] = [
-        (SPARSE_LOGISTIC, partial(LogisticRanker, None, None, "l1")), (ENSEMBLE, ensemble),
+        (ENSEMBLE, ensemble), (SPARSE_LOGISTIC, partial(LogisticRanker, None, None, "l1")),
         (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
     found = [Candidate(name, "fitted", make, weighted=False) for name, make in fitted]
     found += [Candidate(name + WEIGHTED, "fitted", make) for name, make in fitted]
@@ -369,8 +373,10 @@ def fit(x: np.ndarray, y: np.ndarray, names: list[str], visited_on: np.ndarray, 
     Each fitted model stands unless a later one in :func:`candidates` beats it,
     and the fitted model stands unless the best simple ranking beats it; "beats" means on the
     same later folds by more than ``GUARDRAIL_MARGIN`` of AUC and more than the
-    standard error of the paired differences. When a simple ranking wins, the
-    queue uses it, and the metrics say so (``guardrail``).
+    standard error of the paired differences. When the simple ranking beats the
+    standing model but not another fitted one, the first such (in the order of
+    preference) ranks instead; when it beats them all, the queue uses it, and
+    the metrics say so (``guardrail``).
     """
     y = y.astype(int)
     check_enough(y, minimum)
@@ -444,14 +450,10 @@ def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, 
     summary = {name: _summary(record) for name, record in scored.items()}
     fitted = [c.name for c in family if c.kind == "fitted"]
     simple = [c.name for c in family if c.kind == "simple"]
-    # The simpler fitted model stands unless the other beats it clearly (fold by fold, beyond noise).
-    best_fitted = fitted[0]
-    for name in fitted[1:]:
-        if _beats(scored[name]["auc"], scored[best_fitted]["auc"]):
-            best_fitted = name
-    best_simple = max(simple, key=lambda name: _auc_key(summary[name])) if simple else None
-    guardrail = best_simple is not None and _beats(scored[best_simple]["auc"], scored[best_fitted]["auc"])
-    winner = best_simple if guardrail and best_simple is not None else best_fitted
+    aucs = {name: record["auc"] for name, record in scored.items()}
+    winner, best_fitted, best_simple = choose(aucs, {name: _auc_key(summary[name]) for name in summary},
+                                              fitted, simple)
+    guardrail = winner == best_simple
     record = scored[winner]
     calibration = (calibration_bins(np.concatenate(record["p"]), np.concatenate(record["y"]))
                    if record["p"] else [])
@@ -463,6 +465,29 @@ def forward_validation(x: np.ndarray, y: np.ndarray, visited_on: np.ndarray, *, 
             "budget": budget, "calibration": calibration, "base_rate": float(y.mean()),
             "validated": int(sum(len(part) for part in record["y"])),
             "candidates": {name: summary[name] for name in kept}}
+
+
+def choose(aucs: dict[str, list[float]], overall: dict[str, float], fitted: list[str],
+           simple: list[str]) -> tuple[str, str, str | None]:
+    """The ranking that wins forward validation, the best fitted model and the best simple ranking.
+
+    ``aucs`` holds each candidate's AUC per later fold, ``overall`` its AUC
+    over all of them; ``fitted`` comes in the order of preference. Each fitted
+    model stands unless a later one beats it (:func:`_beats`); when the best
+    simple ranking beats the standing model, the first fitted model it does
+    not beat stands instead, and when it beats them all, it wins.
+    """
+    best_fitted = fitted[0]
+    for name in fitted[1:]:
+        if _beats(aucs[name], aucs[best_fitted]):
+            best_fitted = name
+    best_simple = max(simple, key=lambda name: overall[name]) if simple else None
+    if best_simple is None or not _beats(aucs[best_simple], aucs[best_fitted]):
+        return best_fitted, best_fitted, best_simple
+    unbeaten = [name for name in fitted if not _beats(aucs[best_simple], aucs[name])]
+    if unbeaten:
+        return unbeaten[0], unbeaten[0], best_simple
+    return best_simple, best_fitted, best_simple
 
 
 def _beats(challenger: list[float], holder: list[float]) -> bool:

@@ -11,6 +11,7 @@ from core.scoring.model import (
     TrainedModel,
     auc,
     candidates,
+    choose,
     fit,
     model_inputs,
     selection_weights,
@@ -136,3 +137,21 @@ def test_the_model_reads_what_sources_saw_not_how_often_or_how_lately_they_looke
     assert not {"importance", "inspectorate.rating.count", "inspectorate.rating.days_since",
                 "inspectorate.rating.trend"} & set(inputs)
     assert inputs[5:] == [feature.name for feature in DERIVED_FEATURES]
+
+
+def test_a_simple_ranking_that_beats_the_standing_model_but_not_another_fitted_one_leaves_the_queue_to_that_one():
+    fitted, simple = ["average", "sparse", "boosting"], ["feature:a", "evidence"]
+    aucs = {"average": [0.60, 0.61, 0.62, 0.60], "sparse": [0.70, 0.56, 0.72, 0.58],
+            "boosting": [0.58, 0.59, 0.60, 0.58], "feature:a": [0.66, 0.66, 0.67, 0.65],
+            "evidence": [0.55, 0.56, 0.55, 0.56]}
+    overall = {name: float(np.mean(values)) for name, values in aucs.items()}
+    # The sparse model's lead over the average is within its folds' scatter: the average stands.
+    assert choose(aucs, overall, fitted, []) == ("average", "average", None)
+    # The single feature beats the average clearly, not the sparse model: the sparse model ranks.
+    assert choose(aucs, overall, fitted, simple) == ("sparse", "sparse", "feature:a")
+    # Beating every fitted model, it ranks the queue itself (the guardrail).
+    aucs["sparse"] = [0.60, 0.60, 0.61, 0.60]
+    assert choose(aucs, overall | {"sparse": 0.6025}, fitted, simple) == ("feature:a", "average", "feature:a")
+    # A later model that beats the standing one clearly takes its place.
+    aucs["boosting"] = [0.70, 0.71, 0.72, 0.70]
+    assert choose(aucs, overall, fitted, simple) == ("boosting", "boosting", "feature:a")
