@@ -53,6 +53,7 @@ WEIGHT_CAP = 10.0  # largest inverse-probability weight, relative to a visit cer
 GUARDRAIL_MARGIN = 0.01  # AUC by which a simple ranking must beat the fitted models to replace them
 STRENGTH = 0.1  # the inverse regularisation strength of a logistic regression not given or choosing one
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)  # the inverse regularisation strengths a cross-validated fit chooses from
+THREADED_ROWS = 10_000  # rows from which gradient boosting predicts on every core
 
 LOGISTIC = "logistic"
 SPARSE_LOGISTIC = "logistic:l1"
@@ -174,7 +175,8 @@ class BoostingRanker(_Ranker):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        with threadpool_limits(limits=1, user_api="openmp"):
+        # A whole queue (tens of thousands of tasks) is worth the threads; a validation fold is not.
+        with threadpool_limits(limits=None if len(x) >= THREADED_ROWS else 1, user_api="openmp"):
             return self.model_.predict_proba(x[:, self.kept_])
 
 
