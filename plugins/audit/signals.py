@@ -104,13 +104,17 @@ def audit_series(session: Session, until: date, unit_ids: Iterable[int] | None =
     tied = [unit_id for unit_id, findings in by_unit.items() if any(f.matter_id is not None for f in findings)]
     if not tied:
         return series
+    # Per tied unit, once: the day its series begin and its findings by the matter they name (None: untied).
+    starts = {unit_id: min(finding.found_on for finding in by_unit[unit_id]) for unit_id in tied}
+    by_matter: dict[int, dict[int | None, list[_Dated]]] = {unit_id: defaultdict(list) for unit_id in tied}
+    for unit_id in tied:
+        for finding in by_unit[unit_id]:
+            by_matter[unit_id][finding.matter_id].append(finding)
     for unit_id, matter_id in session.execute(select(Task.unit_id, Task.matter_id)
                                               .where(Task.unit_id.in_(tied)).distinct()):
-        findings = by_unit[unit_id]
-        own = [finding for finding in findings if finding.matter_id in (None, matter_id)]
-        start = min(finding.found_on for finding in findings)
+        own = by_matter[unit_id][None] + by_matter[unit_id][matter_id]
         series += [Series(series_key(unit_id, kind, matter_id), kind, unit_id, points, matter_id=matter_id)
-                   for kind, points in _sweep(own, until, start).items()]
+                   for kind, points in _sweep(own, until, starts[unit_id]).items()]
     return series
 
 
