@@ -180,6 +180,11 @@ class BoostingRanker(_Ranker):
             return self.model_.predict_proba(x[:, self.kept_])
 
 
+def sparse_logistic() -> LogisticRanker:
+    """The L1 logistic regression over every input, its strength chosen on the training outcomes."""
+    return LogisticRanker(C=None, penalty="l1")
+
+
 def ensemble() -> VotingClassifier:
     """The average of the L1 and L2 logistic regressions' and gradient boosting's probabilities.
 
@@ -189,7 +194,7 @@ def ensemble() -> VotingClassifier:
     two additive models hold two thirds of it. Both regressions choose their
     strength on the training outcomes.
     """
-    return VotingClassifier([("sparse_logistic", LogisticRanker(C=None, penalty="l1")),
+    return VotingClassifier([("sparse_logistic", sparse_logistic()),
                              ("logistic", LogisticRanker(C=None)), ("boosting", BoostingRanker())], voting="soft")
 
 
@@ -274,7 +279,7 @@ def candidates(names: list[str]) -> list[Candidate]:
     derived = {feature.name for feature in DERIVED_FEATURES}
     raw = tuple(j for j, name in enumerate(names) if name not in derived and not _history_summary(name))
     fitted: list[tuple[str, Callable[[], Any]]] = [
-        (ENSEMBLE, ensemble), (SPARSE_LOGISTIC, partial(LogisticRanker, None, None, "l1")),
+        (ENSEMBLE, ensemble), (SPARSE_LOGISTIC, sparse_logistic),
         (BOOSTING, BoostingRanker), (LOGISTIC, LogisticRanker)]
     found = [Candidate(name, "fitted", make, weighted=False) for name, make in fitted]
     found += [Candidate(name + WEIGHTED, "fitted", make) for name, make in fitted]
