@@ -18,16 +18,16 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from sqlalchemy import BigInteger, ColumnElement, Connection, Date, Select, and_, case, cast, func, literal, or_, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.ledger.models import EventKind, Matter, Task
 from core.ledger.report_models import ProgressReport
 from core.scoring.catalogue import REVIEW_SOURCE, Catalogue, signal_feature_name
+from core.scoring.driver import raw_arrays, raw_rows
 from core.signals import Signal
 
 NAN = float("nan")
@@ -135,7 +135,7 @@ def _task_rows(session: Session, where: ColumnElement[bool], as_of: date) -> tup
         late = func.julianday(as_of.isoformat()) - func.julianday(Task.deadline)
     else:
         late = cast(literal(as_of), Date) - Task.deadline
-    rows = _raw_rows(connection, select(
+    rows = raw_rows(connection, select(
         Task.id, Task.unit_id, Task.matter_id, late, Matter.importance, Matter.public_attention,
         Matter.people_affected, func.coalesce(Matter.money_affected, 0)).join(Matter, Matter.id == Task.matter_id)
         .where(where).order_by(Task.id))
@@ -488,13 +488,13 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
     ids = ids or SignalIds.of(connection)
     dtype = np.dtype(ids.dtype + rest.descr)
     if where is None:
-        parts = [_raw_array(connection, statement({pair: code}, [_is_kind(Signal, pair)], False, ids), dtype)
-                 for pair, code in kinds.items()]
+        parts = raw_arrays(connection, [statement({pair: code}, [_is_kind(Signal, pair)], False, ids)
+                                        for pair, code in kinds.items()], dtype)
         code = np.repeat(np.array(list(kinds.values()), dtype=np.int64), [len(part) for part in parts])
         read = np.concatenate(parts)
     else:
         # No condition on the kinds: SQLite would read every row of each kind to find the units' few.
-        rows = _raw_rows(connection, statement(kinds, [
+        rows = raw_rows(connection, statement(kinds, [
             Signal.unit_id.in_(select(Task.unit_id).where(where)), Signal.source != REVIEW_SOURCE], True, ids))
         code = np.array([row[0] for row in rows], dtype=np.int64)
         wanted = [row[1:] for row, known in zip(rows, code >= 0, strict=True) if known]
@@ -515,48 +515,6 @@ def _kind_code(columns: Any, kinds: dict[tuple[str, str], int]) -> ColumnElement
     return case(*((_is_kind(columns, pair), code) for pair, code in kinds.items()), else_=-1)
 
 
-def _raw_rows(connection: Connection, stmt: Any) -> list[tuple[Any, ...]]:
-    """Rows straight from the driver's cursor: millions of plain tuples, no per-row wrapping.
-
-    The statement is compiled with its values rendered as literals by SQLAlchemy,
-    which quotes them for the dialect: dates, numbers and the catalogue's kind names.
-    The driver's errors are raised as SQLAlchemy raises its own (a lost connection answers 503
-    like any other, not 500), and a connection the server closed is dropped from the pool.
-    """
-    rows: list[tuple[Any, ...]] = _from_driver(connection, stmt, lambda cursor: cursor.fetchall())
-    return rows
-
-
-def _raw_array(connection: Connection, stmt: AnySelect, dtype: np.dtype[Any]) -> np.ndarray:
-    """The rows of ``stmt`` as a structured array of ``dtype``, taken from the driver's cursor one by one.
-
-    As :func:`_raw_rows`, without a list of every row in between: half a million
-    tuples need not all be alive at once.
-    """
-    return _from_driver(connection, stmt, lambda cursor: np.fromiter(cursor, dtype=dtype))
-
-
-Read = TypeVar("Read")
-
-
-def _from_driver(connection: Connection, stmt: Any, read: Callable[[Any], Read]) -> Read:
-    sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    raw: Any = connection.connection.dbapi_connection
-    dbapi = connection.dialect.loaded_dbapi
-    try:
-        cursor = raw.cursor()
-        try:
-            cursor.execute(sql)
-            return read(cursor)
-        finally:
-            cursor.close()
-    except dbapi.Error as error:
-        lost = connection.dialect.is_disconnect(error, raw, None)
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(sql, None, error, dbapi.Error, connection_invalidated=lost) from error
-
-
 def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, col: dict[str, int],
                    as_of: date, where: ColumnElement[bool] | None) -> None:
     """The latest value of every kind, and the summaries of the kinds kept as time series."""
@@ -571,6 +529,10 @@ def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, 
         (series if feature.name in summaries else latest)[(source, kind)] = col[feature.name]
         if feature.grows_daily:
             growing.add(col[feature.name])
+    if where is None and session.connection().dialect.name == "postgresql":
+        # Over every signal, PostgreSQL hands a kind's rows over in the index's order faster than it
+        # ranks them with a window function: the latest values are then found as the histories' are.
+        series, latest = {**series, **latest}, {}
     rows = latest_signals(session, as_of, latest, where, frozenset(growing))
     assign_signals(table, rows["unit"], rows["matter"], rows["task"], rows["code"], rows["value"])
     _history_values(session, table, series, summaries, as_of, where, frozenset(growing))

@@ -26,6 +26,7 @@ from core.db import take_turn, utcnow
 from core.ledger.models import Task, TaskEvent, TaskState
 from core.scoring.catalogue import DERIVED_FEATURES
 from core.scoring.context import ScoringContext
+from core.scoring.driver import on_cursor
 from core.scoring.features import FeatureTable, compute_features
 from core.scoring.model import impact, model_matrix, rules_probability
 from core.scoring.models import ScoringState, TaskScore
@@ -148,17 +149,29 @@ def _store(connection: Any, scores: Scores, context: ScoringContext, today: date
     """Insert the scores through the driver: plain tuples, the reasons already JSON text.
 
     For a province, the column type's serialising and SQLAlchemy's handling of
-    each row's parameters cost more than computing the scores.
+    each row's parameters cost more than computing the scores. On PostgreSQL
+    through psycopg the rows go in one ``COPY``, a tenth of the time of inserts
+    sent in a pipeline.
     """
     names = ("task_id", "p_problem", "impact", "priority", "rule_points", "mode", "reasons", "scored_on", "model_id")
     quote = connection.dialect.identifier_preparer
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    # Only the table's own quoted names and parameter markers go into the text; the values are parameters.
-    sql = (f"INSERT INTO {quote.format_table(TaskScore.__table__)} ({', '.join(map(quote.quote, names))}) "  # noqa: S608
-           f"VALUES ({', '.join([marker] * len(names))})")
+    columns = f"{quote.format_table(TaskScore.__table__)} ({', '.join(map(quote.quote, names))})"
     rows = list(zip(scores.table.task_ids.tolist(), scores.p_problem.tolist(), scores.impact.tolist(),
                     scores.priority.tolist(), scores.hits.points.astype(float).tolist(), repeat(scores.mode),
                     reasons_json(scores, context), repeat(today.isoformat()), repeat(context.model_id)))
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        copy_sql = f"COPY {columns} FROM STDIN"
+
+        def copy(cursor: Any) -> None:
+            with cursor.copy(copy_sql) as stream:
+                for row in rows:
+                    stream.write_row(row)
+
+        on_cursor(connection, copy, copy_sql)
+        return len(rows)
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    # Only the table's own quoted names and parameter markers go into the text; the values are parameters.
+    sql = f"INSERT INTO {columns} VALUES ({', '.join([marker] * len(names))})"  # noqa: S608
     for start in range(0, len(rows), 5000):
         connection.exec_driver_sql(sql, rows[start:start + 5000])
     return len(rows)

@@ -197,3 +197,30 @@ def test_ids_packed_past_32_bits_cross_whole(db_session, province):
     unit, matter, task_id = wide.unpack(read)
     assert (int(unit[0]), int(matter[0]), int(task_id[0])) == (task.unit_id, task.matter_id, task.id)
     assert int(wide.days_before(read)[0]) == 3
+
+
+def test_latest_values_are_the_same_read_over_every_signal_or_over_a_units(db_session, province):
+    """PostgreSQL finds the latest values of a full read from the rows in the index's order, a few units'
+    with a window function; SQLite groups both: either way, the same values."""
+    import numpy as np
+
+    from core.hooktypes import SignalKind
+
+    today = province.today
+    for k, task in enumerate(province.tasks[:4]):
+        for day, value in ((30, 5.0), (10, 2.0 + k), (10, 7.0 + k)):  # two observations on one day
+            record_signal(db_session, source="eval", kind="late", ref=f"late-{k}-{day}-{value}",
+                          unit_id=task.unit_id, matter_id=task.matter_id if k % 2 else None,
+                          value=value if k != 3 else 0.0, observed_on=today - timedelta(days=day))
+            record_signal(db_session, source="eval", kind="score", ref=f"score-{k}-{day}-{value}",
+                          unit_id=task.unit_id, matter_id=task.matter_id, task_id=task.id if k % 2 else None,
+                          value=value * 10, observed_on=today - timedelta(days=day))
+    catalogue = build_catalogue([SignalKind("eval", "score", "Score", -1, "0-100"),
+                                 SignalKind("eval", "late", "Days late", 1, "days", grows_daily=True)])
+    ids = [task.id for task in province.tasks]
+    every = compute_features(db_session, catalogue, today, ids, all_signals=True)
+    units = compute_features(db_session, catalogue, today, ids)
+    assert np.array_equal(every.values, units.values, equal_nan=True)
+    first = every.row(province.tasks[0].id)
+    assert first["eval.late"] in (2.0 + 10, 7.0 + 10) and first["eval.score"] in (20.0, 70.0)
+    assert every.row(province.tasks[3].id)["eval.late"] == 0  # a count back at zero does not grow
