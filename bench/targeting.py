@@ -14,18 +14,19 @@ show. Precision = share of the B chosen tasks with a real problem today (the
 simulator's truth); normalised lift = (precision - base rate) / (min(1,
 problems/B) - base rate).
 
-Baselines are computed by the bench from the simulator's own records, point in
-time (``bench/targeting_baselines.py``): each raw evidence column sorted in its
-bad direction, and a plain scikit-learn logistic regression on all of them
-trained on the same past reviews. Per world: mean lift over the seeds with a 90%
-t-interval, for Duban and every baseline; then the targets (Duban's mean lift >=
-0.6 and >= every baseline's mean). Duban runs with its defaults: the queue ordered by
-the chance of a problem. A diagnostic line, "(duban expected-harm order)", re-sorts
-the whole queue by p_problem × impact, the order an office gets with ``order =
-"expected_harm"`` in its rule file; it is not a baseline. Where a world draws today's
-truth from a hidden state with noise of its own (inspections: a failed review is the
-establishment's quality plus the day's chance), "(ceiling: ranked by the hidden state)"
-ranks by that state, which no policy can see: the best lift the world allows.
+Baselines are computed by the bench from the simulator's own records, point in time
+(``bench/targeting_baselines.py``): each raw evidence column sorted in its bad
+direction, and a plain scikit-learn logistic regression on all of them trained on the
+same past reviews. Per world: mean lift over the seeds with a 90% t-interval, for Duban
+and every baseline; then the targets (Duban's mean lift >= 0.6 and >= every baseline's
+mean), and the difference to the best baseline paired by seed, whose interval is
+narrower than either mean's since a seed's luck is shared. Duban runs with its defaults:
+the queue ordered by the chance of a problem. A diagnostic line, "(duban expected-harm
+order)", re-sorts the whole queue by p_problem × impact, the order an office gets with
+``order = "expected_harm"`` in its rule file; it is not a baseline. Where a world draws
+today's truth from a hidden state with noise of its own (inspections: a failed review is
+the establishment's quality plus the day's chance), "(ceiling: ranked by the hidden
+state)" ranks by that state, which no policy can see: the best lift the world allows.
 
     .venv/bin/python bench/targeting.py [--world NAME ...] [--seeds 1,2,3] [--tasks N] [--budget 60] [--quick]
         [--subprocess] [--keep]
@@ -176,6 +177,12 @@ def report(world: str, results: list[dict], budget: int) -> bool:
               + (", below the 0.60 target: no policy can meet it here" if ceiling[0][2] < 0.6 else ""))
     print(f"   target duban >= every baseline (best: {best[0]} {best[2]:.2f}): "
           f"{'met' if ok_best else 'MISSED'}")
+    # Paired by seed: both ran on the same history, so the seed's own luck cancels out of the difference.
+    difference = [d - b for d, b in zip(lifts["duban"], lifts[best[0]], strict=True)]
+    mean, low, high = interval(difference)
+    print(f"   duban minus {best[0]}, paired by seed: {mean:+.2f} [{low:+.2f}, {high:+.2f}]; duban ahead in "
+          f"{sum(d > 0 for d in difference)}, level in {sum(d == 0 for d in difference)}, "
+          f"behind in {sum(d < 0 for d in difference)} of {len(difference)}")
     return ok_lift and ok_best
 
 

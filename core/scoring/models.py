@@ -10,7 +10,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -31,15 +30,18 @@ if TYPE_CHECKING:
 class TaskScore(Base):
     """A task's place in the review queue: probability of a problem, impact, priority, reasons.
 
-    Derived data, rewritten in bulk on every rescoring (so not in the audit trail).
+    Derived data, rewritten in bulk on every rescoring (so not in the audit trail), and kept
+    without a foreign key to the task: checking and locking each row's task would cost a third
+    of a province's rewrite, tasks are never deleted, and every reader joins the tasks (see
+    revision 0017).
     """
 
     __tablename__ = "scoring_task_scores"
 
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     p_problem: Mapped[float] = mapped_column(Float)
     impact: Mapped[float] = mapped_column(Float)
-    priority: Mapped[float] = mapped_column(Float, index=True)
+    priority: Mapped[float] = mapped_column(Float)
     rule_points: Mapped[float] = mapped_column(Float, default=0.0)
     mode: Mapped[str] = mapped_column(String(10))  # "rules" or "model"
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
