@@ -42,9 +42,10 @@ def raw_rows(connection: Connection, stmt: Any) -> list[tuple[Any, ...]]:
 def raw_array(connection: Connection, stmt: Select[Any], dtype: np.dtype[Any]) -> np.ndarray:
     """The rows of ``stmt`` as a structured array of ``dtype`` (64-bit integers and floats, never NULL).
 
-    On PostgreSQL through psycopg, the rows packed by the server into one value (see the module's
-    documentation), each column cast to its field's type; elsewhere the cursor's
-    rows one by one into the array, with no list of them all in between.
+    On PostgreSQL through psycopg, the rows packed by the server into one value
+    (see the module's documentation), each column cast to its field's type;
+    elsewhere the cursor's rows one by one into the array, with no list of them
+    all in between.
     """
     if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
         return from_driver(connection, stmt, lambda cursor: np.fromiter(cursor, dtype=dtype))
@@ -91,7 +92,10 @@ def raw_arrays(connection: Connection, statements: Sequence[Select[Any]], dtype:
     with connection.engine.connect() as other, ThreadPoolExecutor(2) as pool:
         for done in [pool.submit(work, connection), pool.submit(work, other)]:
             done.result()
-    return [part for part in found if part is not None]
+    parts = [part for part in found if part is not None]
+    if len(parts) != len(statements):  # each worker reads until none is left or raises: never reached
+        raise RuntimeError("a statement's rows were not read")
+    return parts
 
 
 def from_driver(connection: Connection, stmt: Any, read: Callable[[Any], Read], binary: bool = False) -> Read:

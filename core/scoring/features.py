@@ -476,7 +476,8 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
 
     Over every signal (``where`` None), one statement per kind: the database
     seeks to the kind in the covering index ``ix_signals_history`` and reads
-    it in order. Over the units of the tasks ``where`` selects (a training
+    it in order (on PostgreSQL two kinds at a time, see
+    :func:`core.scoring.driver.raw_arrays`). Over the units of the tasks ``where`` selects (a training
     day, a changed unit), one statement for every kind at once, its first
     column the kind's code. ``statement(kinds, conditions, with_code)`` makes
     the statement for some kinds.
@@ -548,6 +549,8 @@ def _history_values(session: Session, table: FeatureTable, kinds: dict[tuple[str
                     summaries: dict[str, dict[str, int]], as_of: date, where: ColumnElement[bool] | None,
                     growing: frozenset[int]) -> None:
     """Latest values and summaries of the kinds kept as time series: per task (most specific level wins) and per unit.
+
+    On PostgreSQL, over every signal, the other kinds' latest values are found here too.
 
     ``kinds`` maps each such kind to the column of its latest value, ``summaries``
     its name to the columns of its summaries. Their signals are read in the
