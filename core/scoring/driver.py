@@ -39,6 +39,11 @@ def raw_rows(connection: Connection, stmt: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
+def through_psycopg(connection: Connection) -> bool:
+    """Whether ``connection`` is PostgreSQL through psycopg, whose packed reads and ``COPY`` Duban uses."""
+    return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
+
+
 def raw_array(connection: Connection, stmt: Select[Any], dtype: np.dtype[Any]) -> np.ndarray:
     """The rows of ``stmt`` as a structured array of ``dtype`` (64-bit integers and floats, never NULL).
 
@@ -47,7 +52,7 @@ def raw_array(connection: Connection, stmt: Select[Any], dtype: np.dtype[Any]) -
     elsewhere the cursor's rows one by one into the array, with no list of them
     all in between.
     """
-    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+    if not through_psycopg(connection):
         return from_driver(connection, stmt, lambda cursor: np.fromiter(cursor, dtype=dtype))
     names = dtype.names or ()
     rows = stmt.subquery()

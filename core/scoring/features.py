@@ -477,9 +477,9 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
     Over every signal (``where`` None), one statement per kind: the database
     seeks to the kind in the covering index ``ix_signals_history`` and reads
     it in order (on PostgreSQL two kinds at a time, see
-    :func:`core.scoring.driver.raw_arrays`). Over the units of the tasks ``where`` selects (a training
-    day, a changed unit), one statement for every kind at once, its first
-    column the kind's code. ``statement(kinds, conditions, with_code)`` makes
+    :func:`core.scoring.driver.raw_arrays`). Over the units of the tasks
+    ``where`` selects (a training day, a changed unit), one statement for
+    every kind at once, its first column the kind's code. ``statement(kinds, conditions, with_code)`` makes
     the statement for some kinds.
     """
     if not kinds:

@@ -26,7 +26,7 @@ from core.db import take_turn, utcnow
 from core.ledger.models import Task, TaskEvent, TaskState
 from core.scoring.catalogue import DERIVED_FEATURES
 from core.scoring.context import ScoringContext
-from core.scoring.driver import on_cursor
+from core.scoring.driver import on_cursor, through_psycopg
 from core.scoring.features import FeatureTable, compute_features
 from core.scoring.model import impact, model_matrix, rules_probability
 from core.scoring.models import ScoringState, TaskScore
@@ -159,7 +159,7 @@ def _store(connection: Any, scores: Scores, context: ScoringContext, today: date
     rows = list(zip(scores.table.task_ids.tolist(), scores.p_problem.tolist(), scores.impact.tolist(),
                     scores.priority.tolist(), scores.hits.points.astype(float).tolist(), repeat(scores.mode),
                     reasons_json(scores, context), repeat(today.isoformat()), repeat(context.model_id)))
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+    if through_psycopg(connection):
         copy_sql = f"COPY {columns} FROM STDIN"
 
         def copy(cursor: Any) -> None:
