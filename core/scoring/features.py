@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core.ledger.models import EventKind, Matter, Task
 from core.ledger.report_models import ProgressReport
 from core.scoring.catalogue import REVIEW_SOURCE, Catalogue, signal_feature_name
-from core.scoring.driver import raw_arrays, raw_rows
+from core.scoring.driver import raw_arrays, raw_rows, through_psycopg
 from core.signals import Signal
 
 NAN = float("nan")
@@ -479,8 +479,9 @@ def _read_kinds(connection: Connection, kinds: dict[tuple[str, str], int], where
     it in order (on PostgreSQL two kinds at a time, see
     :func:`core.scoring.driver.raw_arrays`). Over the units of the tasks
     ``where`` selects (a training day, a changed unit), one statement for
-    every kind at once, its first column the kind's code. ``statement(kinds, conditions, with_code)`` makes
-    the statement for some kinds.
+    every kind at once, its first column the kind's code.
+    ``statement(kinds, conditions, with_code)`` makes the statement for some
+    kinds.
     """
     if not kinds:
         empty = np.zeros(0, dtype=np.int64)
@@ -530,9 +531,9 @@ def _signal_values(session: Session, table: FeatureTable, catalogue: Catalogue, 
         (series if feature.name in summaries else latest)[(source, kind)] = col[feature.name]
         if feature.grows_daily:
             growing.add(col[feature.name])
-    if where is None and session.connection().dialect.name == "postgresql":
-        # Over every signal, PostgreSQL hands a kind's rows over in the index's order faster than it
-        # ranks them with a window function: the latest values are then found as the histories' are.
+    if where is None and through_psycopg(session.connection()):
+        # Over every signal, PostgreSQL packs a kind's rows in the index's order (driver.raw_array) faster
+        # than it ranks them with a window function: the latest values are then found as the histories' are.
         series, latest = {**series, **latest}, {}
     rows = latest_signals(session, as_of, latest, where, frozenset(growing))
     assign_signals(table, rows["unit"], rows["matter"], rows["task"], rows["code"], rows["value"])
